@@ -1,0 +1,1 @@
+"""Learning: augmentations, losses, two-phase training, checkpoints."""

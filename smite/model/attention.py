@@ -1,0 +1,124 @@
+"""Attention processors that compute with scaled_dot_product_attention and capture SLiMe's maps.
+
+Only the configured layers materialise anything: cross-attention logits of the part-token columns
+(cheap: tokens x parts) and self-attention probabilities within each frame (tokens x tokens). All
+other layers run the fused kernel and store nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from diffusers.models.attention_processor import Attention
+from diffusers.models.unets.unet_2d_condition import UNet2DConditionModel
+
+
+@dataclass
+class AttentionStore:
+    """Maps captured during one UNet forward, averaged over heads; kept with their autograd graph."""
+
+    num_parts: int = 0
+    active: bool = False
+    cross: list[torch.Tensor] = field(default_factory=list)  # each (B, K, h, w) logits
+    self_: list[torch.Tensor] = field(default_factory=list)  # each (B, N, N) probabilities
+
+    def reset(self, num_parts: int | None = None) -> None:
+        self.cross.clear()
+        self.self_.clear()
+        if num_parts is not None:
+            self.num_parts = num_parts
+
+    def cross_logits(self, size: int) -> torch.Tensor:
+        """Part-token cross-attention logits bilinearly resized to size x size, mean over layers."""
+        resized = [F.interpolate(m, size=(size, size), mode="bilinear", align_corners=False) for m in self.cross]
+        return torch.stack(resized).mean(0)
+
+    def self_probs(self) -> torch.Tensor:
+        """Self-attention probabilities (B, N, N), mean over layers (all at the same resolution)."""
+        return torch.stack(self.self_).mean(0)
+
+
+def _split_heads(x: torch.Tensor, heads: int) -> torch.Tensor:
+    batch, tokens, inner = x.shape
+    return x.view(batch, tokens, heads, inner // heads).transpose(1, 2)
+
+
+class SmiteAttnProcessor:
+    """SDPA attention; optionally records cross logits or within-frame self-attention probabilities.
+
+    ``capture`` is None (compute only), "cross" or "self". A self layer that records computes its
+    probabilities explicitly and reuses them for the output, so the map costs no second pass.
+    """
+
+    def __init__(self, store: AttentionStore, capture: str | None = None) -> None:
+        self.store = store
+        self.capture = capture
+
+    def __call__(
+        self,
+        attn: Attention,
+        hidden_states: torch.Tensor,
+        encoder_hidden_states: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        temb: torch.Tensor | None = None,
+        **kwargs: object,
+    ) -> torch.Tensor:
+        if attention_mask is not None or attn.spatial_norm is not None or hidden_states.ndim != 3:
+            raise NotImplementedError("SMITE's processor supports transformer-block attention only")
+        residual = hidden_states
+        if attn.group_norm is not None:
+            hidden_states = attn.group_norm(hidden_states.transpose(1, 2)).transpose(1, 2)
+        is_cross = encoder_hidden_states is not None
+        context = hidden_states if not is_cross else encoder_hidden_states
+        if is_cross and attn.norm_cross:
+            context = attn.norm_encoder_hidden_states(context)
+        query = _split_heads(attn.to_q(hidden_states), attn.heads)
+        key = _split_heads(attn.to_k(context), attn.heads)
+        value = _split_heads(attn.to_v(context), attn.heads)
+        recording = self.store.active and self.capture is not None
+        if recording and self.capture == "self":
+            probs = torch.softmax(query @ key.transpose(-1, -2) * attn.scale, dim=-1)
+            self.store.self_.append(probs.mean(1))
+            out = probs @ value
+        else:
+            out = F.scaled_dot_product_attention(query, key, value, scale=attn.scale)
+            if recording and self.capture == "cross":
+                self.store.cross.append(self._part_logits(query, key, attn.scale))
+        out = out.transpose(1, 2).reshape(out.shape[0], -1, attn.heads * out.shape[-1]).to(query.dtype)
+        out = attn.to_out[1](attn.to_out[0](out))
+        if attn.residual_connection:
+            out = out + residual
+        return out / attn.rescale_output_factor
+
+    def _part_logits(self, query: torch.Tensor, key: torch.Tensor, scale: float) -> torch.Tensor:
+        """q.k^T * scale for the part-token columns, mean over heads, as (B, K, h, w)."""
+        logits = (query @ key[:, :, : self.store.num_parts].transpose(-1, -2) * scale).mean(1)
+        batch, tokens, parts = logits.shape
+        side = math.isqrt(tokens)
+        if side * side != tokens:
+            raise ValueError(f"attention maps need square latents, got {tokens} tokens")
+        return logits.transpose(1, 2).reshape(batch, parts, side, side)
+
+
+def install_processors(
+    unet: UNet2DConditionModel, cross_layers: list[str], self_layers: list[str]
+) -> AttentionStore:
+    """Replace every attention processor by SmiteAttnProcessor; capture on the configured layers."""
+    store = AttentionStore()
+    processors = {}
+    for name in unet.attn_processors:
+        layer = name.split(".transformer_blocks")[0]
+        capture = None
+        if name.endswith("attn2.processor") and layer in cross_layers:
+            capture = "cross"
+        elif name.endswith("attn1.processor") and layer in self_layers:
+            capture = "self"
+        processors[name] = SmiteAttnProcessor(store, capture)
+    unknown = (set(cross_layers) | set(self_layers)) - {n.split(".transformer_blocks")[0] for n in processors}
+    if unknown:
+        raise ValueError(f"configured attention layers not in the UNet: {sorted(unknown)}")
+    unet.set_attn_processor(processors)
+    return store

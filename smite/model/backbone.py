@@ -1,0 +1,239 @@
+"""Diffusion backbones: Stable Diffusion 2.1 from the hub, or the embedded stand-in built in-process.
+
+The embedded backbone has Stable Diffusion's architecture (UNet2DConditionModel, AutoencoderKL, a CLIP
+text model and tokenizer) at a size that runs on a CPU, and is never downloaded: it is built from
+config with a fixed seed, so every machine gets bit-identical weights.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from diffusers import AutoencoderKL, DDIMScheduler, UNet2DConditionModel
+from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+
+from smite.errors import SmiteInputError
+
+SD21_ID = "stabilityai/stable-diffusion-2-1-base"
+
+
+@dataclass
+class Backbone:
+    """The frozen parts of a latent diffusion model plus what SMITE needs to know about its layers."""
+
+    name: str
+    unet: UNet2DConditionModel
+    vae: AutoencoderKL
+    text_encoder: CLIPTextModel
+    tokenizer: CLIPTokenizer
+    scheduler: DDIMScheduler
+    image_size: int
+    cross_layers: list[str]
+    self_layers: list[str]
+    identity: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def device(self) -> torch.device:
+        return self.unet.device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.unet.dtype
+
+    @property
+    def latent_size(self) -> int:
+        return self.image_size // self.vae_scale_factor
+
+    @property
+    def vae_scale_factor(self) -> int:
+        return 2 ** (len(self.vae.config.block_out_channels) - 1)
+
+    @torch.no_grad()
+    def encode_images(self, images: torch.Tensor) -> torch.Tensor:
+        """Images in [0, 1], (B, 3, S, S) -> scaled latents (B, C, S/f, S/f), the posterior mean."""
+        posterior = self.vae.encode(images.to(self.device, self.vae.dtype) * 2 - 1).latent_dist
+        return posterior.mean * self.vae.config.scaling_factor
+
+    @torch.no_grad()
+    def encode_prompt(self, prompt: str) -> torch.Tensor:
+        """Text-encoder outputs of a prompt padded to the model's context length: (1, L, D)."""
+        tokens = self.tokenizer(
+            prompt,
+            padding="max_length",
+            max_length=self.tokenizer.model_max_length,
+            truncation=True,
+            return_tensors="pt",
+        )
+        return self.text_encoder(tokens.input_ids.to(self.device))[0]
+
+
+def default_layers(unet: UNet2DConditionModel) -> tuple[list[str], list[str]]:
+    """Cross maps from every attention up block but the highest-resolution one; self maps from that one.
+
+    For SD 2.1 this gives exactly SLiMe's choice: cross from up_blocks 1 and 2, self from up_blocks 3.
+    (SLiMe/SMITE use up_blocks[2].attentions[0,1] only; the config lists layers explicitly.)
+    """
+    with_attention = [i for i, block in enumerate(unet.up_blocks) if hasattr(block, "attentions")]
+    highest = with_attention[-1]
+    cross = [
+        f"up_blocks.{i}.attentions.{j}"
+        for i in with_attention[:-1]
+        for j in range(len(unet.up_blocks[i].attentions))
+    ]
+    self_ = [f"up_blocks.{highest}.attentions.{j}" for j in range(len(unet.up_blocks[highest].attentions))]
+    return cross, self_
+
+
+def _bytes_to_unicode() -> dict[int, str]:
+    """GPT-2/CLIP reversible byte -> printable unicode table (the alphabet of CLIP's BPE)."""
+    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1))
+    printable += list(range(ord("®"), ord("ÿ") + 1))
+    chars = printable[:]
+    extra = 0
+    for b in range(256):
+        if b not in printable:
+            printable.append(b)
+            chars.append(256 + extra)
+            extra += 1
+    return dict(zip(printable, (chr(c) for c in chars), strict=True))
+
+
+def build_tokenizer(max_length: int) -> CLIPTokenizer:
+    """A byte-level CLIP tokenizer with no merges, built from its alphabet (no download needed)."""
+    alphabet = list(_bytes_to_unicode().values())
+    vocab = alphabet + [c + "</w>" for c in alphabet] + ["<|startoftext|>", "<|endoftext|>"]
+    with tempfile.TemporaryDirectory() as folder:
+        vocab_file = Path(folder, "vocab.json")
+        merges_file = Path(folder, "merges.txt")
+        vocab_file.write_text(json.dumps({token: i for i, token in enumerate(vocab)}))
+        merges_file.write_text("#version: 0.2\n")
+        return CLIPTokenizer(str(vocab_file), str(merges_file), model_max_length=max_length)
+
+
+def _identity_qk(unet: UNet2DConditionModel, scale: float) -> None:
+    """Self-attention query/key projections set to scale * identity.
+
+    Why: with random weights the highest-resolution self-attention is uniform (entropy at its
+    maximum), so every WAS map collapses to background. An identity q/k makes attention a
+    feature-similarity kernel (softmax of scaled dot products of the normalised features), which is
+    what a pretrained model's self-attention approximately is for segmentation (pixels attend to
+    similar-looking pixels).
+    """
+    for name, module in unet.named_modules():
+        if name.endswith("attn1"):
+            for proj in (module.to_q, module.to_k):
+                torch.nn.init.eye_(proj.weight)
+                proj.weight.data.mul_(scale)
+                if proj.bias is not None:
+                    torch.nn.init.zeros_(proj.bias)
+
+
+@torch.no_grad()
+def _unit_variance_scale(vae: AutoencoderKL, size: int, seed: int) -> float:
+    """Latent scaling factor giving unit-variance latents, as SD's 0.18215 does for its own VAE.
+
+    Why: a random VAE's latents are tiny (std ~0.2 unscaled), so at t=100 the noise would swamp the
+    image and no attention map could follow it. Calibrated on seeded smooth random colour fields.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    coarse = torch.rand(8, 3, 8, 8, generator=generator)
+    images = torch.nn.functional.interpolate(coarse, size=(size, size), mode="bicubic").clamp(0, 1)
+    latents = vae.encode(images * 2 - 1).latent_dist.mean
+    return float(1.0 / latents.std())
+
+
+def build_embedded(config: dict[str, Any], seed: int) -> Backbone:
+    """The embedded SD-architecture backbone, built deterministically from config and seed."""
+    generator_state = torch.random.get_rng_state()
+    torch.manual_seed(seed)
+    try:
+        tokenizer = build_tokenizer(config["text"]["max_position_embeddings"])
+        text_encoder = CLIPTextModel(CLIPTextConfig(vocab_size=len(tokenizer), **config["text"]))
+        vae = AutoencoderKL(**{k: v for k, v in config["vae"].items() if k != "scaling_factor"})
+        unet = UNet2DConditionModel(**config["unet"])
+    finally:
+        torch.random.set_rng_state(generator_state)
+    _identity_qk(unet, config["self_attention_qk_scale"])
+    if config["vae"].get("scaling_factor") == "auto":
+        vae.register_to_config(scaling_factor=_unit_variance_scale(vae, config["image_size"], seed))
+    cross, self_ = config.get("cross_layers") or None, config.get("self_layers") or None
+    if cross is None or self_ is None:
+        cross, self_ = default_layers(unet)
+    digest = hashlib.sha256(json.dumps([config, seed], sort_keys=True).encode()).hexdigest()[:16]
+    return Backbone(
+        name="embedded",
+        unet=unet,
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        scheduler=DDIMScheduler(**config["scheduler"]),
+        image_size=config["image_size"],
+        cross_layers=cross,
+        self_layers=self_,
+        identity={"backbone": "embedded", "config_sha256": digest},
+    )
+
+
+def load_pretrained(model: str, config: dict[str, Any], dtype: torch.dtype) -> Backbone:
+    """Stable Diffusion (2.1 base by default) by hub id or local folder, honouring HF_HUB_OFFLINE."""
+    kwargs = {"torch_dtype": dtype, "local_files_only": os.environ.get("HF_HUB_OFFLINE") == "1"}
+    try:
+        unet = UNet2DConditionModel.from_pretrained(model, subfolder="unet", **kwargs)
+        vae = AutoencoderKL.from_pretrained(model, subfolder="vae", **kwargs)
+        text_encoder = CLIPTextModel.from_pretrained(model, subfolder="text_encoder", **kwargs)
+        tokenizer = CLIPTokenizer.from_pretrained(model, subfolder="tokenizer", local_files_only=kwargs["local_files_only"])
+        scheduler = DDIMScheduler.from_pretrained(model, subfolder="scheduler", local_files_only=kwargs["local_files_only"])
+    except OSError as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise SmiteInputError(
+            model,
+            f"Stable Diffusion weights are not available ({reason[:200]}); fetch them with network "
+            "access (huggingface-cli download) or pass a local folder, or use --backbone embedded",
+        ) from error
+    cross, self_ = config.get("cross_layers") or None, config.get("self_layers") or None
+    if cross is None or self_ is None:
+        cross, self_ = default_layers(unet)
+    return Backbone(
+        name=model,
+        unet=unet,
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        scheduler=scheduler,
+        image_size=config["image_size"],
+        cross_layers=cross,
+        self_layers=self_,
+        identity={"backbone": model},
+    )
+
+
+def resolve_device(device: str = "auto") -> torch.device:
+    """'auto' -> CUDA when present, else CPU."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def load_backbone(
+    name: str, backbone_config: dict[str, Any], seed: int, device: str = "auto", precision: str = "fp32"
+) -> Backbone:
+    """Backbone by name: 'embedded', 'sd21' (the hub id of SD 2.1 base), a hub id, or a local folder."""
+    target = resolve_device(device)
+    dtype = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[precision]
+    if target.type == "cpu":
+        dtype = torch.float32
+    if name == "embedded":
+        backbone = build_embedded(backbone_config["embedded"], seed)
+    else:
+        model = SD21_ID if name == "sd21" else name
+        backbone = load_pretrained(model, backbone_config["sd21"], dtype)
+    for module in (backbone.unet, backbone.vae, backbone.text_encoder):
+        module.to(target, dtype).eval().requires_grad_(False)
+    return backbone

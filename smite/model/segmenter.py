@@ -1,0 +1,96 @@
+"""The segmentation model: a frozen backbone, one learned token per part, and the captured maps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import torch
+from torch import nn
+
+from smite.model.attention import install_processors
+from smite.model.backbone import Backbone
+from smite.model.was import was_maps
+
+
+@dataclass
+class Maps:
+    """One UNet forward's outputs: noise prediction, cross logits, self-attention, WAS."""
+
+    noise_pred: torch.Tensor  # (B, C, h_lat, w_lat)
+    cross_logits: torch.Tensor  # (B, K, R, R)
+    self_probs: torch.Tensor  # (B, R*R, R*R)
+    was: torch.Tensor  # (B, K, R, R)
+
+
+class PartSegmenter(nn.Module):
+    """SLiMe/SMITE part tokens on a diffusion backbone.
+
+    The prompt is the part names; the learnable vectors are the text-encoder *outputs* at token
+    positions 1..K-1 of the padded encoding. Part 0 (background) reads position 0 (the start token)
+    and is not trained.
+    """
+
+    def __init__(self, backbone: Backbone, parts: list[str], init: str = "names", seed: int = 0) -> None:
+        super().__init__()
+        if len(parts) < 2:
+            raise ValueError("need background plus at least one part")
+        self.backbone = backbone
+        self.parts = list(parts)
+        self.store = install_processors(backbone.unet, backbone.cross_layers, backbone.self_layers)
+        base = backbone.encode_prompt(" ".join(parts[1:])).float()
+        self.register_buffer("base_encoding", base, persistent=False)
+        start = base[0, 1 : len(parts)].clone()
+        if init == "random":
+            generator = torch.Generator().manual_seed(seed)
+            start = torch.randn(start.shape, generator=generator).to(start) * base.std()
+        self.part_embeddings = nn.Parameter(start)
+
+    @property
+    def num_parts(self) -> int:
+        return len(self.parts)
+
+    def encoding(self, batch: int) -> torch.Tensor:
+        """Prompt encoding with the learned part vectors in positions 1..K-1: (B, L, D)."""
+        encoding = torch.cat(
+            [self.base_encoding[:, :1], self.part_embeddings[None], self.base_encoding[:, self.num_parts :]],
+            dim=1,
+        )
+        return encoding.expand(batch, -1, -1).to(self.backbone.dtype)
+
+    def cross_attention_parameters(self) -> list[nn.Parameter]:
+        """to_k / to_v weights of every cross-attention layer (SMITE's phase-2 parameters)."""
+        return [
+            p
+            for name, p in self.backbone.unet.named_parameters()
+            if ".attn2.to_k." in name or ".attn2.to_v." in name
+        ]
+
+    def forward(self, noisy_latents: torch.Tensor, timesteps: torch.Tensor) -> Maps:
+        """One UNet forward that records the maps of the configured layers."""
+        store = self.store
+        store.reset(self.num_parts)
+        store.active = True
+        try:
+            noise_pred = self.backbone.unet(
+                noisy_latents, timesteps, encoder_hidden_states=self.encoding(noisy_latents.shape[0])
+            ).sample
+        finally:
+            store.active = False
+        self_probs = store.self_probs().float()
+        resolution = int(round(self_probs.shape[-1] ** 0.5))
+        cross = store.cross_logits(resolution).float()
+        store.reset()
+        return Maps(noise_pred, cross, self_probs, was_maps(cross, self_probs))
+
+
+def to_model_input(images: list[np.ndarray] | np.ndarray, size: int) -> torch.Tensor:
+    """RGB uint8 images of any size -> (B, 3, size, size) float in [0, 1] (area resampling)."""
+    resized = [cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA) for image in images]
+    return torch.from_numpy(np.stack(resized)).permute(0, 3, 1, 2).float() / 255.0
+
+
+def resize_labels(labels: np.ndarray, size: int) -> np.ndarray:
+    """Integer label map -> size x size by nearest neighbour (keeps labels exact)."""
+    return cv2.resize(labels.astype(np.int32), (size, size), interpolation=cv2.INTER_NEAREST).astype(np.int64)
