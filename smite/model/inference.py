@@ -6,28 +6,34 @@ from collections.abc import Iterator
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 from smite.model.segmenter import PartSegmenter, to_model_input
 from smite.model.was import label_map, rescale_to_cross
 
 
+def item_noise(shape: tuple[int, ...], seeds: list[int]) -> torch.Tensor:
+    """One independent noise tensor per item, each from its own seed (batching-independent)."""
+    return torch.stack([torch.randn(shape, generator=torch.Generator().manual_seed(s)) for s in seeds])
+
+
 def noise_latents(
-    model: PartSegmenter, images: torch.Tensor, timestep: int, generator: torch.Generator
+    model: PartSegmenter, images: torch.Tensor, timestep: int, seeds: list[int]
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Encode images in [0, 1] and noise them to `timestep`; returns (noisy latents, timesteps)."""
     latents = model.backbone.encode_images(images)
-    noise = torch.randn(latents.shape, generator=generator, dtype=torch.float32).to(latents)
+    noise = item_noise(tuple(latents.shape[1:]), seeds).to(latents)
     steps = torch.full((latents.shape[0],), timestep, dtype=torch.long, device=latents.device)
     return model.backbone.scheduler.add_noise(latents, noise, steps), steps
 
 
 @torch.no_grad()
 def predict_scores(
-    model: PartSegmenter, images: list[np.ndarray] | np.ndarray, timestep: int, generator: torch.Generator
+    model: PartSegmenter, images: list[np.ndarray] | np.ndarray, timestep: int, seeds: list[int]
 ) -> torch.Tensor:
     """RGB uint8 images -> per-part scores (B, K, R, R): WAS rescaled to the cross-map range."""
     inputs = to_model_input(images, model.backbone.image_size)
-    noisy, steps = noise_latents(model, inputs, timestep, generator)
+    noisy, steps = noise_latents(model, inputs, timestep, seeds)
     maps = model(noisy, steps)
     return rescale_to_cross(maps.was, maps.cross_logits).cpu()
 
@@ -44,17 +50,18 @@ def predict_labels(
     timestep: int,
     seed: int,
     batch_size: int = 8,
+    progress: bool = False,
 ) -> list[np.ndarray]:
     """Label map per image at the image's own size (argmax of upsampled scores).
 
-    The noise comes from one generator seeded once, so results are deterministic for a given
-    batch size.
+    Image i is noised with seed (seed, i), so results do not depend on the batch size.
     """
-    generator = torch.Generator().manual_seed(seed)
     labels: list[np.ndarray] = []
-    for chunk in batches(len(images), batch_size):
+    chunks = list(batches(len(images), batch_size))
+    for chunk in tqdm(chunks, desc="segmenting", unit="batch", disable=not progress):
         group = images[chunk]
-        scores = predict_scores(model, group, timestep, generator)
+        seeds = [seed * 100_003 + i for i in range(chunk.start, chunk.stop)]
+        scores = predict_scores(model, group, timestep, seeds)
         for image, score in zip(group, scores, strict=True):
             labels.append(label_map(score[None], image.shape[:2])[0].numpy().astype(np.int64))
     return labels

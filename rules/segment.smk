@@ -1,0 +1,21 @@
+rule segment_video:
+    """Masks, overlay and parts legend of one video by one method."""
+    input:
+        manifest=f"{DATA_ROOT}/manifest.json",
+        checkpoint=checkpoint_for,
+    output:
+        directory(f"{RESULTS}/segment/{{method}}/{{category}}/{{video}}"),
+    params:
+        root=DATA_ROOT,
+        method=config["method"],
+    log:
+        f"{RESULTS}/logs/segment/{{method}}/{{category}}/{{video}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/segment/{{method}}/{{category}}/{{video}}.tsv"
+    threads: 1
+    resources:
+        mem_mb=8000,
+        runtime=120,
+        gpu=config["resources"]["gpu"],
+    script:
+        "../workflow_scripts/segment_video.py"

@@ -1,0 +1,145 @@
+"""The `smite` command: synth, train, segment, evaluate (DESIGN.md section 3).
+
+Bad input ends with one line `smite: error: <file>: <problem>` and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from smite.errors import SmiteInputError
+
+EXIT_BAD_INPUT = 2
+
+
+def _method(args: argparse.Namespace) -> dict[str, Any]:
+    """Packaged defaults, then --config's `method:` section, then --seed / --device."""
+    from smite.config import method_config, read_yaml
+
+    overrides: dict[str, Any] = {}
+    if args.config:
+        overrides = read_yaml(args.config).get("method", {})
+    method = method_config(overrides)
+    if getattr(args, "seed", None) is not None:
+        method["seed"] = args.seed
+    if args.device:
+        method["device"] = args.device
+    return method
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from smite.data.synth import SynthConfig, generate_benchmark
+
+    manifest = generate_benchmark(args.out_dir, SynthConfig(seed=args.seed))
+    videos = sum(len(v) for v in manifest["videos"].values())
+    print(f"wrote {len(manifest['categories'])} categories, {videos} videos to {args.out_dir}")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from smite.api import train_references
+
+    method = _method(args)
+    parts = [p.strip() for p in args.parts.split(",")] if args.parts else None
+    changes = {"mode": args.mode, "epochs": args.epochs, "seed": args.seed}
+    result = train_references(
+        args.refs_dir, args.out, method, changes, parts=parts, shots=args.shots, backbone_name=args.backbone,
+        progress=not args.quiet,
+    )
+    print(f"trained {len(result.curve)} epochs in {result.seconds:.1f} s; best epoch {result.best_epoch} "
+          f"(validation mIoU {result.best_val_miou:.2f}); checkpoint: {args.out}")
+    return 0
+
+
+def cmd_segment(args: argparse.Namespace) -> int:
+    from smite.api import segment_video
+
+    summary = segment_video(args.video, args.model, args.out, args.method, _method(args), progress=not args.quiet)
+    print(f"segmented {summary['frames']} frames in {summary['seconds']:.1f} s with {args.method}: "
+          f"{args.out}/masks, {args.out}/overlay.mp4, {args.out}/parts.json")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from smite.metrics import evaluate_dirs
+
+    parts = [p.strip() for p in args.parts.split(",")] if args.parts else None
+    scores = evaluate_dirs(args.pred_dir, args.gt_dir, part_names=parts)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temporary = out.with_name(f".{out.name}.tmp")
+    temporary.write_text(json.dumps(scores, indent=2))
+    os.replace(temporary, out)
+    print(f"mIoU {scores['mIoU']:.2f}  F {scores['F']}  J {scores['J']} over {scores['frames']} frames -> {out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="smite", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every step (default: warnings only)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--config", help="YAML file whose `method:` section overrides the packaged defaults")
+        sub.add_argument("--device", help="auto (default: CUDA if present), cpu, cuda, cuda:1 ...")
+        sub.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    synth = commands.add_parser("synth", help="write the embedded synthetic benchmark (SMITE-50 layout)")
+    synth.add_argument("out_dir", help="output folder")
+    synth.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
+    synth.set_defaults(run=cmd_synth)
+
+    train = commands.add_parser("train", help="learn part tokens from annotated reference images")
+    train.add_argument("refs_dir", help="folder of images with same-stem .npy label maps (+ parts.txt)")
+    train.add_argument("--out", required=True, help="checkpoint to write (.safetensors)")
+    train.add_argument("--parts", help="comma-separated part names, background first (default: parts.txt)")
+    train.add_argument("--backbone", help="embedded | sd21 | hub id | local folder (default: config, sd21)")
+    train.add_argument("--mode", choices=["embeddings", "two-phase", "joint"], help="default: two-phase")
+    train.add_argument("--epochs", type=int, help="default: 300 (paper)")
+    train.add_argument("--shots", type=int, help="use the first K references (default: 10)")
+    train.add_argument("--seed", type=int, help="default: 0")
+    common(train)
+    train.set_defaults(run=cmd_train)
+
+    segment = commands.add_parser("segment", help="segment a video file or frame folder")
+    segment.add_argument("video", help="video file (mp4, avi, mov, mkv, ...) or folder of frames")
+    segment.add_argument("--model", required=True, help="checkpoint from `smite train`")
+    segment.add_argument("--out", required=True, help="output folder: masks/, overlay.mp4, parts.json")
+    segment.add_argument("--method", default="baseline1", choices=["baseline1"],
+                         help="baseline1 = SLiMe per frame (default)")
+    segment.add_argument("--seed", type=int, help="noise seed (default 0)")
+    common(segment)
+    segment.set_defaults(run=cmd_segment)
+
+    evaluate = commands.add_parser("evaluate", help="mIoU, J and F of predicted masks against ground truth")
+    evaluate.add_argument("pred_dir", help="folder of predicted label PNGs NNNNN.png")
+    evaluate.add_argument("gt_dir", help="folder of ground-truth label PNGs named by frame index")
+    evaluate.add_argument("--out", required=True, help="metrics JSON to write")
+    evaluate.add_argument("--parts", help="comma-separated part names, background first")
+    evaluate.set_defaults(run=cmd_evaluate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        return args.run(args)
+    except SmiteInputError as error:
+        print(f"smite: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("smite: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,21 @@
+"""Plumbing shared by the workflow scripts: logging to the rule's log, threads, method config."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import torch
+
+from smite.config import method_config
+
+
+def start(snakemake: Any) -> dict[str, Any]:
+    """Log to the rule's log file, use the rule's threads; return the merged method config."""
+    handler = logging.FileHandler(snakemake.log[0], mode="w")
+    logging.basicConfig(level=logging.INFO, handlers=[handler],
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s", force=True)
+    sys.stderr = handler.stream  # progress bars and warnings go to the log too
+    torch.set_num_threads(max(1, int(snakemake.threads)))
+    return method_config(snakemake.params.get("method", {}) if hasattr(snakemake.params, "get") else {})
