@@ -118,7 +118,8 @@ def write_table(frame: pd.DataFrame, stem: str | Path, context: TableContext) ->
     csv_path, md_path, tex_path = (stem.with_suffix(s) for s in (".csv", ".md", ".tex"))
     rounded.to_csv(csv_path, index=False)
     header = header_lines(context)
-    markdown = rounded.to_markdown(index=False, floatfmt=".2f", missingval="–")
+    blanks = rounded.astype(object).where(rounded.notna(), None)  # tabulate marks None, not NaN, as missing
+    markdown = blanks.to_markdown(index=False, floatfmt=".2f", missingval="–")
     md_path.write_text("\n\n".join([f"**{header[0]}**", *header[1:], markdown]) + "\n")
     latex = rounded.to_latex(index=False, float_format="%.2f", na_rep="--")
     comments = "".join(f"% {line}\n" for line in header)

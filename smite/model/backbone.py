@@ -155,7 +155,11 @@ def build_embedded(config: dict[str, Any], seed: int) -> Backbone:
     torch.manual_seed(seed)
     try:
         tokenizer = build_tokenizer(config["text"]["max_position_embeddings"])
-        text_encoder = CLIPTextModel(CLIPTextConfig(vocab_size=len(tokenizer), **config["text"]))
+        text_config = CLIPTextConfig(
+            vocab_size=len(tokenizer), bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+            pad_token_id=tokenizer.pad_token_id, **config["text"],
+        )
+        text_encoder = CLIPTextModel(text_config)
         vae = AutoencoderKL(**{k: v for k, v in config["vae"].items() if k != "scaling_factor"})
         unet = UNet2DConditionModel(**config["unet"])
     finally:
@@ -235,5 +239,8 @@ def load_backbone(
         model = SD21_ID if name == "sd21" else name
         backbone = load_pretrained(model, backbone_config["sd21"], dtype)
     for module in (backbone.unet, backbone.vae, backbone.text_encoder):
-        module.to(target, dtype).eval().requires_grad_(False)
+        module.to(target)
+        if module.dtype != dtype:
+            module.to(dtype)
+        module.eval().requires_grad_(False)
     return backbone

@@ -1,0 +1,36 @@
+"""Shared fixtures: the embedded backbone (built once per session) and a tiny synthetic benchmark."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from smite.config import method_config
+from smite.data.synth import SynthConfig, generate_benchmark
+from smite.model.backbone import Backbone, load_backbone
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def method() -> dict:
+    """Packaged defaults on the embedded backbone, CPU."""
+    return method_config({"backbone": {"name": "embedded"}, "precision": "fp32", "device": "cpu"})
+
+
+@pytest.fixture()
+def backbone(method: dict) -> Backbone:
+    """A fresh embedded backbone (fresh because models install processors and may be trained)."""
+    torch.manual_seed(0)
+    return load_backbone("embedded", method["backbone"], method["seed"], "cpu", "fp32")
+
+
+@pytest.fixture(scope="session")
+def synth_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small synthetic benchmark: 3 categories, 4 references, 1 short video each."""
+    root = tmp_path_factory.mktemp("synth")
+    generate_benchmark(root, SynthConfig(references_per_category=4, videos_per_category=1, min_frames=12,
+                                         max_frames=12, annotate_every=4))
+    return root

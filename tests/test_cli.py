@@ -1,0 +1,102 @@
+"""The `smite` command end to end on a tiny synthetic set, and its one-line errors (exit 2)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from smite.cli import main
+from smite.data.masks import read_label_png
+from smite.data.smite50 import export_label_pngs, load_video_clip, video_path
+from smite.data.video import read_video
+
+
+@pytest.fixture(scope="module")
+def trained(synth_root, tmp_path_factory):
+    """A checkpoint trained by `smite train` (2 epochs: plumbing, not quality)."""
+    out = tmp_path_factory.mktemp("ckpt") / "fish.safetensors"
+    code = main(["train", str(synth_root / "fish"), "--out", str(out), "--backbone", "embedded",
+                 "--mode", "embeddings", "--epochs", "2", "--shots", "2", "--device", "cpu", "--quiet"])
+    assert code == 0
+    return out
+
+
+def test_train_segment_evaluate(synth_root, trained, tmp_path, capsys):
+    video = video_path(synth_root, "fish", "fish_00")
+    out = tmp_path / "seg"
+    assert main(["segment", str(video), "--model", str(trained), "--out", str(out), "--device", "cpu",
+                 "--quiet"]) == 0
+    frames, _ = read_video(video)
+    masks = sorted((out / "masks").glob("*.png"))
+    assert len(masks) == len(frames)
+    first = read_label_png(masks[0])
+    assert first.shape == frames.shape[1:3] and first.max() < 5
+    parts = json.loads((out / "parts.json").read_text())["parts"]
+    assert parts == {"0": "background", "1": "body", "2": "fin", "3": "tail", "4": "eye"}
+    assert len(read_video(out / "overlay.mp4")[0]) == len(frames)
+    assert not list(tmp_path.glob(".*partial"))
+
+    clip = load_video_clip(synth_root, "fish", "fish_00", ["background", "body", "fin", "tail", "eye"])
+    gt = tmp_path / "gt"
+    export_label_pngs(clip, gt)
+    metrics = tmp_path / "m.json"
+    assert main(["evaluate", str(out / "masks"), str(gt), "--out", str(metrics)]) == 0
+    scores = json.loads(metrics.read_text())
+    assert scores["frames"] == len(clip.labels)
+    assert 0 <= scores["mIoU"] <= 100 and 0 <= scores["F"] <= 1
+    assert "mIoU" in capsys.readouterr().out
+
+
+def test_segment_is_deterministic(synth_root, trained, tmp_path):
+    video = video_path(synth_root, "fish", "fish_00")
+    outs = []
+    for name in ("a", "b"):
+        assert main(["segment", str(video), "--model", str(trained), "--out", str(tmp_path / name),
+                     "--device", "cpu", "--quiet"]) == 0
+        outs.append([read_label_png(p) for p in sorted((tmp_path / name / "masks").glob("*.png"))])
+    for a, b in zip(*outs, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def _error(capsys, argv) -> str:
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("smite: error:") and "\n" not in err and "Traceback" not in err
+    return err
+
+
+def test_bad_inputs_give_one_line_and_exit_2(synth_root, trained, tmp_path, capsys):
+    corrupt = tmp_path / "broken.mp4"
+    corrupt.write_bytes(np.random.default_rng(0).bytes(2000))
+    assert "broken.mp4" in _error(capsys, ["segment", str(corrupt), "--model", str(trained), "--out",
+                                           str(tmp_path / "o1"), "--device", "cpu"])
+    assert not (tmp_path / "o1").exists()
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "empty" in _error(capsys, ["segment", str(empty), "--model", str(trained), "--out",
+                                      str(tmp_path / "o2"), "--device", "cpu"])
+
+    foreign = tmp_path / "foreign.safetensors"
+    foreign.write_text("hello")
+    video = video_path(synth_root, "fish", "fish_00")
+    assert "foreign.safetensors" in _error(capsys, ["segment", str(video), "--model", str(foreign), "--out",
+                                                    str(tmp_path / "o3"), "--device", "cpu"])
+    assert not (tmp_path / "o3").exists()
+
+    refs = tmp_path / "refs"
+    shutil.copytree(synth_root / "fish", refs)
+    first_label = sorted(refs.glob("*.npy"))[0]
+    labels = np.load(first_label)
+    labels[0, 0] = 9
+    np.save(first_label, labels)
+    assert first_label.name in _error(capsys, ["train", str(refs), "--out", str(tmp_path / "x.safetensors"),
+                                               "--backbone", "embedded", "--epochs", "1", "--device", "cpu"])
+    assert not (tmp_path / "x.safetensors").exists()
+
+    gt = tmp_path / "gt_bad"
+    gt.mkdir()
+    assert "gt_bad" in _error(capsys, ["evaluate", str(tmp_path), str(gt), "--out", str(tmp_path / "m.json")])
