@@ -1,3 +1,5 @@
+import os
+
 # Input functions and path helpers: the only Python logic of the workflow.
 RUN = config["run"]
 RESULTS = f"results/{RUN}"
@@ -15,6 +17,11 @@ wildcard_constraints:
     method="|".join(TRAINING_MODE),
     mode="embeddings|two-phase|joint",
     shots=r"\d+",
+
+
+def dataset_root(wildcards, input):
+    """The dataset folder: where its manifest lies."""
+    return os.path.dirname(input.manifest)
 
 
 def videos(category):

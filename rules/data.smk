@@ -8,6 +8,8 @@ rule synth_benchmark:
         f"{RESULTS}/logs/synth_benchmark.log",
     benchmark:
         f"{RESULTS}/benchmarks/synth_benchmark.tsv"
+    conda:
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -23,12 +25,14 @@ rule ground_truth:
     output:
         directory(f"{RESULTS}/ground_truth/{{category}}/{{video}}"),
     params:
-        root=DATA_ROOT,
+        root=dataset_root,
         parts=lambda wildcards: config["dataset"]["categories"][wildcards.category]["parts"],
     log:
         f"{RESULTS}/logs/ground_truth/{{category}}/{{video}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/ground_truth/{{category}}/{{video}}.tsv"
+    conda:
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=2000,

@@ -11,6 +11,8 @@ rule evaluate_video:
         f"{RESULTS}/logs/evaluate/{{method}}/{{category}}/{{video}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/evaluate/{{method}}/{{category}}/{{video}}.tsv"
+    conda:
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=2000,

@@ -6,12 +6,14 @@ rule segment_video:
     output:
         directory(f"{RESULTS}/segment/{{method}}/{{category}}/{{video}}"),
     params:
-        root=DATA_ROOT,
+        root=dataset_root,
         method=config["method"],
     log:
         f"{RESULTS}/logs/segment/{{method}}/{{category}}/{{video}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/segment/{{method}}/{{category}}/{{video}}.tsv"
+    conda:
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=8000,

@@ -15,6 +15,8 @@ rule make_table1:
         f"{RESULTS}/logs/tables/table1.log",
     benchmark:
         f"{RESULTS}/benchmarks/tables/table1.tsv"
+    conda:
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,

@@ -5,13 +5,15 @@ rule train_category:
     output:
         checkpoint=f"{RESULTS}/models/{{category}}/{{mode}}_{{shots}}shot.safetensors",
     params:
-        root=DATA_ROOT,
+        root=dataset_root,
         parts=lambda wildcards: config["dataset"]["categories"][wildcards.category]["parts"],
         method=config["method"],
     log:
         f"{RESULTS}/logs/train/{{category}}/{{mode}}_{{shots}}shot.log",
     benchmark:
         f"{RESULTS}/benchmarks/train/{{category}}/{{mode}}_{{shots}}shot.tsv"
+    conda:
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=8000,

@@ -49,7 +49,7 @@ def train_references(
     from smite.config import train_config
 
     config = train_config(method, **train_changes)
-    references = load_references(refs_dir, parts=parts, shots=shots if shots is not None else method["train"]["shots"])
+    references = load_references(refs_dir, parts=parts, shots=shots)
     seed_everything(config.seed)
     backbone = backbone_for(method, backbone_name)
     model = PartSegmenter(backbone, references.parts, init=method["parts_init"], seed=config.seed)

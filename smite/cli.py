@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--backbone", help="embedded | sd21 | hub id | local folder (default: config, sd21)")
     train.add_argument("--mode", choices=["embeddings", "two-phase", "joint"], help="default: two-phase")
     train.add_argument("--epochs", type=int, help="default: 300 (paper)")
-    train.add_argument("--shots", type=int, help="use the first K references (default: 10)")
+    train.add_argument("--shots", type=int, help="use the first K references (default: all; the paper uses 10)")
     train.add_argument("--seed", type=int, help="default: 0")
     common(train)
     train.set_defaults(run=cmd_train)

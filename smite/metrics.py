@@ -318,11 +318,10 @@ def evaluate_dirs(
     gt_paths = _gt_files(gt_dir)
     pred_paths = _pred_files(pred_dir)
     gts = {index: read_label_png(path) for index, path in gt_paths.items()}
-    if num_parts is None:
-        if part_names is not None:
-            num_parts = len(part_names)
-        else:
-            num_parts = max(int(g.max()) for g in gts.values()) + 1
+    if num_parts is None and part_names is not None:
+        num_parts = len(part_names)
+    elif num_parts is None:
+        num_parts = max(int(g.max()) for g in gts.values()) + 1
     preds: dict[int, np.ndarray] = {}
     for index, gt_path in gt_paths.items():
         _check_labels(gt_path, gts[index], num_parts)

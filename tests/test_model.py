@@ -115,11 +115,13 @@ def test_was_equals_naive_sum():
 
 
 def test_label_map_upsamples_then_argmax():
+    """2 -> 6 columns, half-pixel bilinear: the crossing point of the two ramps is the middle."""
     scores = torch.zeros(1, 2, 2, 2)
+    scores[0, 0, :, 0] = 1.0  # left column is part 0
     scores[0, 1, :, 1] = 1.0  # right column is part 1
     labels = label_map(scores, (4, 6))
     assert labels.shape == (1, 4, 6)
-    assert (labels[0, :, :2] == 0).all() and (labels[0, :, -2:] == 1).all()
+    assert (labels[0, :, :3] == 0).all() and (labels[0, :, 3:] == 1).all()
 
 
 def _entropy(probs: torch.Tensor) -> float:

@@ -21,7 +21,7 @@ from smite.data.references import ReferenceSet
 from smite.learn.augment import AugmentConfig, Augmenter
 from smite.learn.losses import cross_entropy_loss, ldm_loss, was_mse_loss
 from smite.metrics import score_video
-from smite.model.inference import noise_latents, predict_labels
+from smite.model.inference import predict_labels
 from smite.model.segmenter import PartSegmenter, resize_labels, to_model_input
 
 log = logging.getLogger(__name__)
@@ -160,7 +160,7 @@ def train(
             losses["loss"].backward()
             optimizer.step()
             for name, value in losses.items():
-                totals[name] = totals.get(name, 0.0) + float(value) / len(references.images)
+                totals[name] = totals.get(name, 0.0) + value.item() / len(references.images)
         row = {"epoch": epoch, **totals, "seconds": time.perf_counter() - start}
         if (epoch + 1) % config.val_every == 0 or epoch == config.epochs - 1:
             row["val_mIoU"] = validation_miou(model, validation, config)

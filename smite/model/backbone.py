@@ -187,13 +187,13 @@ def build_embedded(config: dict[str, Any], seed: int) -> Backbone:
 
 def load_pretrained(model: str, config: dict[str, Any], dtype: torch.dtype) -> Backbone:
     """Stable Diffusion (2.1 base by default) by hub id or local folder, honouring HF_HUB_OFFLINE."""
-    kwargs = {"torch_dtype": dtype, "local_files_only": os.environ.get("HF_HUB_OFFLINE") == "1"}
+    offline = {"local_files_only": os.environ.get("HF_HUB_OFFLINE") == "1"}
     try:
-        unet = UNet2DConditionModel.from_pretrained(model, subfolder="unet", **kwargs)
-        vae = AutoencoderKL.from_pretrained(model, subfolder="vae", **kwargs)
-        text_encoder = CLIPTextModel.from_pretrained(model, subfolder="text_encoder", **kwargs)
-        tokenizer = CLIPTokenizer.from_pretrained(model, subfolder="tokenizer", local_files_only=kwargs["local_files_only"])
-        scheduler = DDIMScheduler.from_pretrained(model, subfolder="scheduler", local_files_only=kwargs["local_files_only"])
+        unet = UNet2DConditionModel.from_pretrained(model, subfolder="unet", torch_dtype=dtype, **offline)
+        vae = AutoencoderKL.from_pretrained(model, subfolder="vae", torch_dtype=dtype, **offline)
+        text_encoder = CLIPTextModel.from_pretrained(model, subfolder="text_encoder", torch_dtype=dtype, **offline)
+        tokenizer = CLIPTokenizer.from_pretrained(model, subfolder="tokenizer", **offline)
+        scheduler = DDIMScheduler.from_pretrained(model, subfolder="scheduler", **offline)
     except OSError as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise SmiteInputError(
