@@ -165,3 +165,57 @@ def test_self_attention_entropy_against_uniform(method, scale, capsys):
     else:
         assert entropy < 0.75 * maximum
         assert within > 0.8 > float(same.mean())
+
+
+def _unet_out(model, noisy, steps, num_frames=None):
+    with torch.no_grad():
+        return model(noisy, steps, num_frames=num_frames)
+
+
+def test_inflated_unet_with_one_frame_equals_2d(backbone):
+    model = PartSegmenter(backbone, PARTS)
+    noisy, steps = _noisy(backbone, _two_region_image(backbone.image_size))
+    flat = _unet_out(model, noisy, steps)
+    inflated = _unet_out(model, noisy, steps, num_frames=1)
+    torch.testing.assert_close(inflated.noise_pred, flat.noise_pred, rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(inflated.was, flat.was, rtol=1e-4, atol=1e-6)
+
+
+def test_inflated_unet_on_identical_frames_equals_2d(backbone):
+    """Attending to F copies of the same keys is the same softmax as attending to one copy."""
+    model = PartSegmenter(backbone, PARTS)
+    noisy, steps = _noisy(backbone, _two_region_image(backbone.image_size))
+    flat = _unet_out(model, noisy, steps)
+    video = _unet_out(model, noisy.repeat(3, 1, 1, 1), steps.repeat(3), num_frames=3)
+    for frame in range(3):
+        torch.testing.assert_close(video.noise_pred[frame], flat.noise_pred[0], rtol=1e-4, atol=1e-5)
+
+
+def test_video_attention_matches_plain_softmax():
+    from smite.model.attention import _video_attention
+
+    generator = torch.Generator().manual_seed(0)
+    frames, heads, tokens, dim = 3, 2, 5, 4
+    q, k, v = (torch.randn(2 * frames, heads, tokens, dim, generator=generator) for _ in range(3))
+    out = _video_attention(q, k, v, 0.5, frames)
+    for video in range(2):
+        keys = torch.cat([k[video * frames + f] for f in range(frames)], dim=1)  # (heads, F*tokens, dim)
+        values = torch.cat([v[video * frames + f] for f in range(frames)], dim=1)
+        for f in range(frames):
+            expected = torch.softmax(q[video * frames + f] @ keys.transpose(-1, -2) * 0.5, -1) @ values
+            torch.testing.assert_close(out[video * frames + f], expected, rtol=1e-5, atol=1e-6)
+
+
+def test_inflated_frames_influence_each_other(backbone):
+    """Inflation is real: changing frame 1 changes frame 0's output (it does not in the 2D UNet)."""
+    model = PartSegmenter(backbone, PARTS)
+    noisy, steps = _noisy(backbone, _two_region_image(backbone.image_size))
+    pair = noisy.repeat(2, 1, 1, 1)
+    changed = pair.clone()
+    changed[1] = torch.flip(changed[1], dims=[-1])
+    a = _unet_out(model, pair, steps.repeat(2), num_frames=2).noise_pred[0]
+    b = _unet_out(model, changed, steps.repeat(2), num_frames=2).noise_pred[0]
+    assert (a - b).abs().max() > 1e-3
+    c = _unet_out(model, pair, steps.repeat(2)).noise_pred[0]
+    d = _unet_out(model, changed, steps.repeat(2)).noise_pred[0]
+    torch.testing.assert_close(c, d)

@@ -16,7 +16,7 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 def _copy_repo(target: Path) -> Path:
     """The workflow files only (no results, no caches) in a temporary folder."""
-    for name in ("Snakefile", "rules", "workflow_scripts", "config", "profiles"):
+    for name in ("Snakefile", "rules", "workflow_scripts", "config", "profiles", "environment.yml"):
         source = REPO / name
         if source.is_dir():
             shutil.copytree(source, target / name)

@@ -3,6 +3,11 @@
 Only the configured layers materialise anything: cross-attention logits of the part-token columns
 (cheap: tokens x parts) and self-attention probabilities within each frame (tokens x tokens). All
 other layers run the fused kernel and store nothing.
+
+Inflation (SMITE section 3, authors' code): with ``store.inflated`` the batch holds videos
+of F frames folded frame-major; self-attention then attends over every token of every frame of the
+video (no new parameters), while cross-attention stays per frame. The captured self-attention map
+is still taken within each frame (F = store.num_frames). With F = 1 this is exactly the 2D UNet.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ class AttentionStore:
     """Maps captured during one UNet forward, averaged over heads; kept with their autograd graph."""
 
     num_parts: int = 0
+    num_frames: int = 1
+    inflated: bool = False
     active: bool = False
     cross: list[torch.Tensor] = field(default_factory=list)  # each (B, K, h, w) logits
     self_: list[torch.Tensor] = field(default_factory=list)  # each (B, N, N) probabilities
@@ -39,6 +46,25 @@ class AttentionStore:
     def self_probs(self) -> torch.Tensor:
         """Self-attention probabilities (B, N, N), mean over layers (all at the same resolution)."""
         return torch.stack(self.self_).mean(0)
+
+
+def _video_attention(
+    query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, scale: float, frames: int
+) -> torch.Tensor:
+    """Spatio-temporal attention: each token attends to all tokens of all frames of its video.
+
+    Inputs (B*F, heads, N, d) with frames folded frame-major into the batch; fused SDPA over F*N keys.
+    """
+    folded, heads, tokens, dim = query.shape
+    if folded % frames:
+        raise ValueError(f"batch {folded} is not a multiple of {frames} frames")
+
+    def unfold(x: torch.Tensor) -> torch.Tensor:
+        return x.view(folded // frames, frames, heads, tokens, dim).transpose(1, 2).reshape(
+            folded // frames, heads, frames * tokens, dim)
+
+    out = F.scaled_dot_product_attention(unfold(query), unfold(key), unfold(value), scale=scale)
+    return out.view(folded // frames, heads, frames, tokens, dim).transpose(1, 2).reshape(folded, heads, tokens, dim)
 
 
 def _split_heads(x: torch.Tensor, heads: int) -> torch.Tensor:
@@ -79,10 +105,14 @@ class SmiteAttnProcessor:
         key = _split_heads(attn.to_k(context), attn.heads)
         value = _split_heads(attn.to_v(context), attn.heads)
         recording = self.store.active and self.capture is not None
+        inflated = self.store.inflated and not is_cross
+        frames = self.store.num_frames
         if recording and self.capture == "self":
             probs = torch.softmax(query @ key.transpose(-1, -2) * attn.scale, dim=-1)
             self.store.self_.append(probs.mean(1))
-            out = probs @ value
+            out = _video_attention(query, key, value, attn.scale, frames) if inflated else probs @ value
+        elif inflated:
+            out = _video_attention(query, key, value, attn.scale, frames)
         else:
             out = F.scaled_dot_product_attention(query, key, value, scale=attn.scale)
             if recording and self.capture == "cross":

@@ -67,10 +67,16 @@ class PartSegmenter(nn.Module):
             if ".attn2.to_k." in name or ".attn2.to_v." in name
         ]
 
-    def forward(self, noisy_latents: torch.Tensor, timesteps: torch.Tensor) -> Maps:
-        """One UNet forward that records the maps of the configured layers."""
+    def forward(self, noisy_latents: torch.Tensor, timesteps: torch.Tensor, num_frames: int | None = None) -> Maps:
+        """One UNet forward that records the maps of the configured layers.
+
+        With num_frames the inflated UNet runs: the batch is videos of num_frames frames each
+        (frame-major), and self-attention spans all their frames. Without it, frames are independent.
+        """
         store = self.store
         store.reset(self.num_parts)
+        store.inflated = num_frames is not None
+        store.num_frames = num_frames or 1
         store.active = True
         try:
             noise_pred = self.backbone.unet(
@@ -78,6 +84,7 @@ class PartSegmenter(nn.Module):
             ).sample
         finally:
             store.active = False
+            store.inflated, store.num_frames = False, 1
         self_probs = store.self_probs().float()
         resolution = int(round(self_probs.shape[-1] ** 0.5))
         cross = store.cross_logits(resolution).float()
