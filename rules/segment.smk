@@ -1,17 +1,18 @@
 rule segment_video:
-    """Masks, overlay and parts legend of one video by one method."""
+    """Masks, overlay and parts legend of one video by one method and checkpoint setting."""
     input:
         manifest=f"{DATA_ROOT}/manifest.json",
         checkpoint=checkpoint_for,
+        tracks=tracks_for,
     output:
-        directory(f"{RESULTS}/segment/{{method}}/{{category}}/{{video}}"),
+        directory(f"{RESULTS}/segment/{{method}}/{{mode}}_{{shots}}shot/{{category}}/{{video}}"),
     params:
         root=dataset_root,
-        method=config["method"],
+        method=category_method,
     log:
-        f"{RESULTS}/logs/segment/{{method}}/{{category}}/{{video}}.log",
+        f"{RESULTS}/logs/segment/{{method}}/{{mode}}_{{shots}}shot/{{category}}/{{video}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/segment/{{method}}/{{category}}/{{video}}.tsv"
+        f"{RESULTS}/benchmarks/segment/{{method}}/{{mode}}_{{shots}}shot/{{category}}/{{video}}.tsv"
     conda:
         "../environment.yml"
     threads: 1

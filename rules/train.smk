@@ -7,7 +7,7 @@ rule train_category:
     params:
         root=dataset_root,
         parts=lambda wildcards: config["dataset"]["categories"][wildcards.category]["parts"],
-        method=config["method"],
+        method=category_method,
     log:
         f"{RESULTS}/logs/train/{{category}}/{{mode}}_{{shots}}shot.log",
     benchmark:

@@ -14,9 +14,11 @@ from smite.data.references import load_references
 from smite.data.video import read_video
 from smite.learn.checkpoint import check_backbone, load_checkpoint, save_checkpoint
 from smite.learn.train import TrainResult, config_dict, load_state, train
-from smite.model.backbone import Backbone, load_backbone
+from smite.errors import SmiteInputError
+from smite.model.backbone import Backbone, attention_grid, load_backbone
 from smite.model.segmenter import PartSegmenter
-from smite.segment import segment_frames, write_outputs
+from smite.segment import VARIANTS, segment_frames, write_outputs
+from smite.track.cache import TrackCache, build_track_cache, load_track_cache, save_track_cache
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +83,59 @@ def load_model(checkpoint: str | Path, method: dict[str, Any]) -> tuple[PartSegm
     return model, metadata
 
 
+def make_tracker(name: str, method: dict[str, Any]):
+    """The point tracker by name: `flow` (OpenCV DIS, embedded default) or `cotracker3` (the paper's)."""
+    from smite.track.cotracker import CoTracker3Tracker
+    from smite.track.flow import FlowTracker
+
+    if name == "flow":
+        return FlowTracker()
+    if name == "cotracker3":
+        return CoTracker3Tracker(checkpoint=method["inference"].get("cotracker_checkpoint"))
+    raise SmiteInputError(None, f"unknown tracker {name!r}: use flow or cotracker3")
+
+
+def compute_tracks(
+    frames: np.ndarray, method: dict[str, Any], tracker: str | None = None, window: int | None = None,
+    progress: bool = True, grid: int | None = None,
+) -> TrackCache:
+    """Trajectories of the attention-grid centres over the voting window around every frame."""
+    grid = grid or attention_grid(method["backbone"]["name"], method["backbone"])
+    name = tracker or method["inference"]["tracker"]
+    return build_track_cache(frames, make_tracker(name, method), grid, window or method["inference"]["vote_window"],
+                             progress=progress)
+
+
+def track_video(
+    video: str | Path, out: str | Path, method: dict[str, Any], tracker: str | None = None,
+    window: int | None = None, progress: bool = True,
+) -> TrackCache:
+    """`smite track`: compute and cache (atomically) a video's trajectories."""
+    frames, _ = read_video(video)
+    cache = compute_tracks(frames, method, tracker, window, progress)
+    save_track_cache(out, cache)
+    return cache
+
+
+def _tracks_for(frames: np.ndarray, method: dict[str, Any], tracks: str | Path | None, grid: int,
+                progress: bool) -> TrackCache:
+    """Cached trajectories checked against the video and the model's grid, or computed now."""
+    if tracks is None:
+        return compute_tracks(frames, method, progress=progress, grid=grid)
+    cache = load_track_cache(tracks)
+    if cache.positions.shape[0] != len(frames) or cache.grid != grid:
+        raise SmiteInputError(tracks, f"trajectories are for {cache.positions.shape[0]} frames on a {cache.grid}-grid,"
+                                      f" not {len(frames)} frames on a {grid}-grid")
+    return cache
+
+
 def segment_video(
     video: str | Path,
     checkpoint: str | Path,
     out_dir: str | Path,
     method_name: str,
     method: dict[str, Any],
+    tracks: str | Path | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
     """Segment a video file or frame folder; write masks, overlay and parts.json; return a summary."""
@@ -94,8 +143,27 @@ def segment_video(
     frames, fps = read_video(video)
     seed_everything(method["seed"])
     model, metadata = load_model(checkpoint, method)
-    labels = segment_frames(model, frames, method_name, method["inference"], method["seed"], progress)
+    needs_tracks = VARIANTS[method_name].needs_tracks
+    cache = _tracks_for(frames, method, tracks, model.backbone.latent_size, progress) if needs_tracks else None
+    labels = segment_frames(model, frames, method_name, method["inference"], method["seed"], cache, progress)
     info = {"method": method_name, "video": str(video), "checkpoint": str(checkpoint),
             "backbone": metadata["backbone"], "frames": int(len(frames))}
     write_outputs(out_dir, frames, labels.astype(np.int64), metadata["parts"], fps, info)
     return {**info, "seconds": time.perf_counter() - start, "out_dir": str(out_dir)}
+
+
+def temporal_scores(masks_dir: str | Path, video: str | Path, tracks: str | Path) -> dict[str, float]:
+    """Flicker along the cached trajectories and flow-warped label agreement of a segmented video."""
+    from smite.data.masks import read_label_png
+    from smite.metrics import flicker_rate, warped_label_agreement
+    from smite.track.flow import backward_flows
+
+    frames, _ = read_video(video)
+    labels = np.stack([read_label_png(path) for path in sorted(Path(masks_dir).glob("*.png"))])
+    if labels.shape[:3] != frames.shape[:3]:
+        raise SmiteInputError(masks_dir, f"masks {labels.shape[:3]} do not match the video's frames {frames.shape[:3]}")
+    cache = load_track_cache(tracks)
+    return {
+        "flicker": flicker_rate(labels, cache.positions, cache.visible, cache.offsets, cache.grid),
+        "warped_agreement": warped_label_agreement(labels, backward_flows(frames)),
+    }

@@ -1,4 +1,4 @@
-"""The `smite` command: synth, train, segment, evaluate (DESIGN.md section 3).
+"""The `smite` command: synth, train, track, segment, evaluate (DESIGN.md section 3).
 
 Bad input ends with one line `smite: error: <file>: <problem>` and exit code 2, never a traceback.
 """
@@ -28,6 +28,8 @@ def _method(args: argparse.Namespace) -> dict[str, Any]:
     method = method_config(overrides)
     if getattr(args, "seed", None) is not None:
         method["seed"] = args.seed
+    if getattr(args, "backbone", None):
+        method["backbone"]["name"] = args.backbone
     if args.device:
         method["device"] = args.device
     return method
@@ -37,7 +39,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
     from smite.data.synth import SynthConfig, generate_benchmark
 
     manifest = generate_benchmark(args.out_dir, SynthConfig(seed=args.seed))
-    videos = sum(len(v) for v in manifest["videos"].values())
+    videos = sum(len(c["videos"]) for c in manifest["categories"].values())
     print(f"wrote {len(manifest['categories'])} categories, {videos} videos to {args.out_dir}")
     return 0
 
@@ -57,10 +59,21 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_track(args: argparse.Namespace) -> int:
+    from smite.api import track_video
+
+    cache = track_video(args.video, args.out, _method(args), args.tracker, args.window, progress=not args.quiet)
+    frames, window, points = cache.visible.shape
+    print(f"tracked {points} grid points over {window}-frame windows around each of {frames} frames "
+          f"({cache.tracker}); visible {cache.visible.mean():.1%} -> {args.out}")
+    return 0
+
+
 def cmd_segment(args: argparse.Namespace) -> int:
     from smite.api import segment_video
 
-    summary = segment_video(args.video, args.model, args.out, args.method, _method(args), progress=not args.quiet)
+    summary = segment_video(args.video, args.model, args.out, args.method, _method(args), tracks=args.tracks,
+                            progress=not args.quiet)
     print(f"segmented {summary['frames']} frames in {summary['seconds']:.1f} s with {args.method}: "
           f"{args.out}/masks, {args.out}/overlay.mp4, {args.out}/parts.json")
     return 0
@@ -107,12 +120,23 @@ def build_parser() -> argparse.ArgumentParser:
     common(train)
     train.set_defaults(run=cmd_train)
 
+    track = commands.add_parser("track", help="cache the trajectories of the attention-grid centres of a video")
+    track.add_argument("video", help="video file or folder of frames")
+    track.add_argument("--out", required=True, help="trajectory cache to write (.npz)")
+    track.add_argument("--tracker", choices=["flow", "cotracker3"], help="default: flow (cotracker3 in the paper)")
+    track.add_argument("--window", type=int, help="voting window in frames, odd (default 15; paper: 7 for horses)")
+    track.add_argument("--backbone", help="backbone whose attention grid is tracked (default: config, sd21)")
+    common(track)
+    track.set_defaults(run=cmd_track)
+
     segment = commands.add_parser("segment", help="segment a video file or frame folder")
     segment.add_argument("video", help="video file (mp4, avi, mov, mkv, ...) or folder of frames")
     segment.add_argument("--model", required=True, help="checkpoint from `smite train`")
     segment.add_argument("--out", required=True, help="output folder: masks/, overlay.mp4, parts.json")
-    segment.add_argument("--method", default="baseline1", choices=["baseline1"],
-                         help="baseline1 = SLiMe per frame (default)")
+    segment.add_argument("--method", default="smite", choices=["smite", "baseline1", "baseline2", "baseline3"],
+                         help="smite (default): inflated UNet + tracking + low-pass guidance; baseline1: SLiMe per "
+                              "frame; baseline2: baseline1 + voting afterwards; baseline3: SLiMe + inflated UNet")
+    segment.add_argument("--tracks", help="trajectory cache from `smite track` (default: computed when needed)")
     segment.add_argument("--seed", type=int, help="noise seed (default 0)")
     common(segment)
     segment.set_defaults(run=cmd_segment)

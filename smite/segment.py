@@ -1,6 +1,12 @@
-"""Video segmentation with a trained model, and the outputs a practitioner uses.
+"""Video segmentation: the SMITE method and its baselines, and the outputs a practitioner uses.
 
-Methods built so far: ``baseline1`` (SLiMe per frame: 2D UNet, single pass at t = 100).
+Variants (paper section 5, Table 2):
+* ``baseline1``: SLiMe per frame (2D UNet, single pass at t = 100);
+* ``baseline2``: Baseline-I plus temporal voting applied to its WAS maps afterwards;
+* ``baseline3``: SLiMe with the inflated UNet (windows of frames, single pass);
+* ``smite_ca``: + cross-attention tuning (two-phase checkpoint), no guidance (Table 2 step);
+* ``smite_track``: + spatio-temporal guidance with the tracking energy only (Table 2 step);
+* ``smite``: + the low-pass regulariser: the full method.
 """
 
 from __future__ import annotations
@@ -9,32 +15,208 @@ import json
 import logging
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
+from diffusers import DDIMScheduler
+from tqdm.auto import tqdm
 
 from smite.data.masks import overlay, save_label_png
 from smite.data.video import write_video
 from smite.errors import SmiteInputError
-from smite.model.inference import predict_labels
-from smite.model.segmenter import PartSegmenter
+from smite.guide import LatentAdam, guidance_lr, lowpass_mask, temporal_vote, total_energy
+from smite.model.inference import batches, item_noise
+from smite.model.segmenter import PartSegmenter, to_model_input
+from smite.model.was import label_map, rescale_to_cross
+from smite.track.cache import TrackCache
 
 log = logging.getLogger(__name__)
 
-METHODS = ("baseline1",)
+
+@dataclass(frozen=True)
+class Variant:
+    """What a method does at inference, and which checkpoint (training mode) it needs."""
+
+    inflated: bool
+    guidance: bool
+    regulariser: bool
+    posthoc_vote: bool
+    training_mode: str
+
+    @property
+    def needs_tracks(self) -> bool:
+        return self.guidance or self.posthoc_vote
+
+
+VARIANTS: dict[str, Variant] = {
+    "baseline1": Variant(False, False, False, False, "embeddings"),
+    "baseline2": Variant(False, False, False, True, "embeddings"),
+    "baseline3": Variant(True, False, False, False, "embeddings"),
+    "smite_ca": Variant(True, False, False, False, "two-phase"),
+    "smite_track": Variant(True, True, False, False, "two-phase"),
+    "smite": Variant(True, True, True, False, "two-phase"),
+}
+PUBLIC_METHODS = ("smite", "baseline1", "baseline2", "baseline3")
+
+
+@dataclass(frozen=True)
+class Window:
+    """Frames [start, stop) processed together; frames from `first_new` on are output by this window."""
+
+    start: int
+    stop: int
+    first_new: int
+
+
+def plan_windows(frames: int, size: int, overlap: int) -> list[Window]:
+    """Windows of `size` frames, each overlapping the previous by `overlap`; every frame output once."""
+    if size < 1 or not 0 <= overlap < size:
+        raise ValueError(f"need 0 <= overlap < window size, got {overlap} and {size}")
+    windows, start = [], 0
+    while True:
+        stop = min(start + size, frames)
+        windows.append(Window(start, stop, start + (overlap if windows else 0)))
+        if stop >= frames:
+            return windows
+        start += size - overlap
+
+
+def frame_seeds(seed: int, indices: range | list[int]) -> list[int]:
+    """Per-frame noise seeds: frame i of a video always gets the same noise, whatever the batching."""
+    return [seed * 100_003 + i for i in indices]
+
+
+class Segmenter:
+    """Runs one variant over a video with a trained PartSegmenter."""
+
+    def __init__(self, model: PartSegmenter, variant: Variant, inference: dict[str, Any], seed: int) -> None:
+        self.model = model
+        self.variant = variant
+        self.config = inference
+        self.seed = seed
+
+    # -- single passes -------------------------------------------------------------------------
+    def encode(self, frames: np.ndarray) -> torch.Tensor:
+        """Clean latents of RGB frames, in batches."""
+        size = self.model.backbone.image_size
+        chunks = [self.model.backbone.encode_images(to_model_input(frames[s], size))
+                  for s in batches(len(frames), self.config["batch_size"])]
+        return torch.cat(chunks)
+
+    def noised(self, latents: torch.Tensor, indices: range, timestep: int) -> torch.Tensor:
+        noise = item_noise(tuple(latents.shape[1:]), frame_seeds(self.seed, indices)).to(latents)
+        steps = torch.full((len(latents),), timestep, dtype=torch.long, device=latents.device)
+        return self.model.backbone.scheduler.add_noise(latents, noise, steps)
+
+    @torch.no_grad()
+    def single_pass(self, latents: torch.Tensor, indices: range) -> torch.Tensor:
+        """Scores (L, K, R, R) at t = timestep: one forward, 2D per frame or inflated over the window."""
+        timestep = self.config["timestep"]
+        noisy = self.noised(latents, indices, timestep)
+        steps = torch.full((len(latents),), timestep, dtype=torch.long, device=latents.device)
+        if self.variant.inflated:
+            maps = self.model(noisy, steps, num_frames=len(latents))
+            return rescale_to_cross(maps.was, maps.cross_logits)
+        out = []
+        for chunk in batches(len(latents), self.config["batch_size"]):
+            maps = self.model(noisy[chunk], steps[chunk])
+            out.append(rescale_to_cross(maps.was, maps.cross_logits))
+        return torch.cat(out)
+
+    # -- guidance ------------------------------------------------------------------------------
+    def guided_timesteps(self) -> tuple[DDIMScheduler, list[int]]:
+        """The DDIM timesteps just above the reference timestep (authors' code: four of a 50-step schedule)."""
+        scheduler = DDIMScheduler.from_config(self.model.backbone.scheduler.config)
+        scheduler.set_timesteps(self.config["num_inference_steps"])
+        above = [int(t) for t in scheduler.timesteps if int(t) > self.config["timestep"]]
+        return scheduler, above[-self.config["guided_timesteps"]:]
+
+    def guided_window(self, latents: torch.Tensor, reference: torch.Tensor, window: Window,
+                      tracks: TrackCache) -> torch.Tensor:
+        """Eq. 7-8: Adam-like updates of z_t on lambda_track E_track + lambda_reg E_reg, then DDIM steps."""
+        config, frames = self.config, len(latents)
+        scheduler, timesteps = self.guided_timesteps()
+        indices = range(window.start, window.stop)
+        z = self.noised(latents, indices, timesteps[0])
+        positions = tracks.positions[window.start:window.stop]
+        visible = tracks.visible[window.start:window.stop]
+        lambda_reg = config["lambda_reg"] if self.variant.regulariser else 0.0
+        resolution = reference.shape[-1]
+        for step, timestep in enumerate(timesteps):
+            steps = torch.full((frames,), timestep, dtype=torch.long, device=z.device)
+            if step < config["guided_updates"]:
+                temporal = config["lowpass_temporal"][min(step, len(config["lowpass_temporal"]) - 1)]
+                mask = lowpass_mask(frames, resolution, resolution, config["lowpass_spatial"], temporal).to(z.device)
+                lr = guidance_lr(float(scheduler.alphas_cumprod[timestep]), config["guidance_lr"])
+                optimizer = LatentAdam(config["adam_beta1"], config["adam_beta2"], config["adam_eps"])
+                for _ in range(config["updates_per_step"]):
+                    z = self._update(z, steps, reference, positions, visible, tracks, window, mask, lr,
+                                     lambda_reg, optimizer)
+            with torch.no_grad():
+                maps = self.model(z, steps, num_frames=frames)
+            if step == len(timesteps) - 1:
+                return rescale_to_cross(maps.was, maps.cross_logits)
+            z = scheduler.step(maps.noise_pred, timestep, z).prev_sample
+        raise AssertionError("unreachable")
+
+    def _update(self, z, steps, reference, positions, visible, tracks, window, mask, lr, lambda_reg, optimizer):
+        latent = z.detach().requires_grad_(True)
+        maps = self.model(latent, steps, num_frames=len(latent))
+        _, labels = temporal_vote(maps.was, positions, visible, tracks.offsets, start=0)
+        energy, terms = total_energy(maps.was, reference, labels, mask, self.config["lambda_track"], lambda_reg)
+        (grad,) = torch.autograd.grad(energy, latent)
+        log.debug("window %d-%d: E %.4f track %.4f reg %.4f", window.start, window.stop, float(energy),
+                  float(terms["track"]), float(terms["reg"]))
+        return optimizer.step(z.detach(), grad, lr)
+
+    # -- whole video ---------------------------------------------------------------------------
+    def scores(self, frames: np.ndarray, tracks: TrackCache | None, progress: bool = False) -> torch.Tensor:
+        """Per-frame part scores (T, K, R, R) for the whole video."""
+        variant = self.variant
+        if variant.needs_tracks and tracks is None:
+            raise ValueError("this method needs trajectories (a TrackCache)")
+        latents = self.encode(frames)
+        if not variant.inflated:
+            scores = self.single_pass(latents, range(len(frames)))
+            if variant.posthoc_vote:
+                scores, _ = temporal_vote(scores, tracks.positions, tracks.visible, tracks.offsets, start=0)
+            return scores
+        size, overlap = (self.config["window"], self.config["overlap"]) if variant.guidance else (
+            self.config["window_unguided"], 0)
+        output: list[torch.Tensor | None] = [None] * len(frames)
+        for window in tqdm(plan_windows(len(frames), size, overlap), desc="segmenting", unit="window",
+                           disable=not progress):
+            indices = range(window.start, window.stop)
+            reference = self.single_pass(latents[window.start:window.stop], indices)
+            if variant.guidance:
+                for frame in range(window.start, window.first_new):  # hand-over from the previous window
+                    reference[frame - window.start] = output[frame]
+                result = self.guided_window(latents[window.start:window.stop], reference, window, tracks)
+            else:
+                result = reference
+            for frame in range(window.first_new, window.stop):
+                output[frame] = result[frame - window.start].detach()
+        return torch.stack(output)
 
 
 def segment_frames(
-    model: PartSegmenter, frames: np.ndarray, method: str, inference: dict[str, Any], seed: int, progress: bool
+    model: PartSegmenter,
+    frames: np.ndarray,
+    method: str,
+    inference: dict[str, Any],
+    seed: int,
+    tracks: TrackCache | None = None,
+    progress: bool = False,
 ) -> np.ndarray:
     """Label maps (T, H, W) at the frames' own size."""
-    if method not in METHODS:
-        raise ValueError(f"method {method!r} is not available; choose one of {METHODS}")
-    labels = predict_labels(
-        model, frames, inference["timestep"], seed, inference["batch_size"], progress=progress
-    )
-    return np.stack(labels)
+    if method not in VARIANTS:
+        raise ValueError(f"unknown method {method!r}; choose one of {sorted(VARIANTS)}")
+    scores = Segmenter(model, VARIANTS[method], inference, seed).scores(frames, tracks, progress)
+    height, width = frames.shape[1:3]
+    return np.stack([label_map(s[None].float().cpu(), (height, width))[0].numpy() for s in scores]).astype(np.int64)
 
 
 def write_outputs(out_dir: str | Path, frames: np.ndarray, labels: np.ndarray, parts: list[str], fps: float,

@@ -18,6 +18,16 @@ METHOD_NAMES = {
     "gsam2": "GSAM2",
     "smite": "SMITE (ours)",
 }
+METRIC_KEYS = ("mIoU", "F", "J", "flicker", "warped_agreement")
+ABLATION_STEPS = {
+    "baseline1": "Baseline I (SLiMe)",
+    "baseline3": "+IUNet (Baseline III)",
+    "smite_ca": "+CA Tuning",
+    "smite_track": "+Tracking",
+    "smite": "+LP Reg (SMITE)",
+}
+LITERATURE_KEYS = {"baseline1": "baseline1", "baseline3": "baseline3", "smite_ca": "ca_tuning",
+                   "smite_track": "tracking", "smite": "smite"}
 PAPER = "paper"
 NOT_RUN = "not run"
 THIS_RUN = "this run"
@@ -42,16 +52,18 @@ def load_metrics(files: Mapping[str, Sequence[str | Path]]) -> pd.DataFrame:
         for path in paths:
             path = Path(path)
             scores = json.loads(path.read_text())
-            rows.append({"method": method, "category": path.parent.name, "video": path.stem,
-                         "mIoU": scores["mIoU"], "F": scores["F"], "J": scores["J"]})
-    frame = pd.DataFrame(rows, columns=["method", "category", "video", "mIoU", "F", "J"])
-    return frame.astype({"mIoU": float, "F": float, "J": float})
+            row = {"method": method, "category": path.parent.name, "video": path.stem}
+            row.update({key: scores.get(key) for key in METRIC_KEYS})
+            rows.append(row)
+    frame = pd.DataFrame(rows, columns=["method", "category", "video", *METRIC_KEYS])
+    return frame.astype({key: float for key in METRIC_KEYS})
 
 
-def category_means(metrics: pd.DataFrame, categories: Sequence[str]) -> pd.DataFrame:
+def category_means(metrics: pd.DataFrame, categories: Sequence[str],
+                   keys: Sequence[str] = ("F", "mIoU")) -> pd.DataFrame:
     """Per method: mean over videos per category, and 'Mean' = mean over categories (paper's rule)."""
-    per_category = metrics.groupby(["method", "category"])[["F", "mIoU"]].mean().reset_index()
-    mean = per_category.groupby("method")[["F", "mIoU"]].mean().reset_index().assign(category="Mean")
+    per_category = metrics.groupby(["method", "category"])[list(keys)].mean().reset_index()
+    mean = per_category.groupby("method")[list(keys)].mean().reset_index().assign(category="Mean")
     combined = pd.concat([per_category, mean], ignore_index=True)
     return combined[combined["category"].isin([*categories, "Mean"])]
 
@@ -125,3 +137,72 @@ def write_table(frame: pd.DataFrame, stem: str | Path, context: TableContext) ->
     comments = "".join(f"% {line}\n" for line in header)
     tex_path.write_text(comments + latex)
     return [csv_path, md_path, tex_path]
+
+
+def _mean_of(means: pd.DataFrame, method: str, metric: str) -> float:
+    value = means[(means["method"] == method) & (means["category"] == "Mean")][metric]
+    return float(value.iloc[0]) if len(value) else np.nan
+
+
+def table2(metrics: pd.DataFrame, literature: pd.DataFrame, categories: Sequence[str]) -> pd.DataFrame:
+    """Table 2: the ablation ladder SLiMe -> +IUNet -> +CA tuning -> +Tracking -> +LP reg (mean mIoU, F)."""
+    means = category_means(metrics, categories)
+    rows = []
+    for method, step in ABLATION_STEPS.items():
+        computed = method in set(metrics["method"])
+        ours = _mean_of(means, method, "mIoU") if computed else np.nan
+        paper = _paper_value(literature, LITERATURE_KEYS[method], "SMITE-50", "mIoU")
+        rows.append({"Step": step, "source": THIS_RUN if computed else NOT_RUN, "mIoU": ours,
+                     "F": _mean_of(means, method, "F") if computed else np.nan,
+                     f"mIoU ({PAPER})": paper, "mIoU (diff)": ours - paper})
+    return pd.DataFrame(rows)
+
+
+def table3(metrics_by_shots: Mapping[int, pd.DataFrame], literature: pd.DataFrame,
+           categories: Sequence[str]) -> pd.DataFrame:
+    """Table 3: SMITE's mean mIoU with 1, 5 and 10 reference images."""
+    rows = []
+    for shots, metrics in sorted(metrics_by_shots.items()):
+        means = category_means(metrics, categories)
+        ours = _mean_of(means, "smite", "mIoU")
+        paper = _paper_value(literature, "smite", f"{shots}-shot", "mIoU")
+        rows.append({"Training samples": f"{shots}-shot", "source": THIS_RUN, "mIoU": ours,
+                     "F": _mean_of(means, "smite", "F"), f"mIoU ({PAPER})": paper, "mIoU (diff)": ours - paper})
+    return pd.DataFrame(rows)
+
+
+def table4(metrics: pd.DataFrame, literature: pd.DataFrame, categories: Sequence[str],
+           methods_run: Sequence[str]) -> pd.DataFrame:
+    """Table 4: objective temporal consistency per method beside the paper's user-study ranks.
+
+    The paper ranks methods by a user study (1 best); this run measures flicker (fraction of tracked
+    points whose label changes between consecutive frames, lower is better) and warped-label
+    agreement (higher is better). The two are different measures of the same property.
+    """
+    means = category_means(metrics, categories, keys=("flicker", "warped_agreement", "mIoU"))
+    rows = []
+    for method, display in METHOD_NAMES.items():
+        computed = method in methods_run
+        rows.append({
+            "Method": display, "source": THIS_RUN if computed else NOT_RUN,
+            "flicker": _mean_of(means, method, "flicker") if computed else np.nan,
+            "warped agreement": _mean_of(means, method, "warped_agreement") if computed else np.nan,
+            f"user rank Horse/Car/Face ({PAPER})": _paper_value(literature, method, "Horse, Car, Face", "user rank"),
+            f"user rank Non-Text ({PAPER})": _paper_value(literature, method, "Non-Text", "user rank"),
+        })
+    return pd.DataFrame(rows)
+
+
+def table8(metrics_by_mode: Mapping[str, pd.DataFrame], train_seconds: Mapping[str, float],
+           literature: pd.DataFrame, categories: Sequence[str]) -> pd.DataFrame:
+    """Table 8: joint vs two-phase training: SMITE's mean mIoU and the training time per category."""
+    rows = []
+    for mode, metrics in metrics_by_mode.items():
+        means = category_means(metrics, categories)
+        ours = _mean_of(means, "smite", "mIoU")
+        paper = _paper_value(literature, mode, "SMITE-50", "mIoU")
+        rows.append({"Training strategy": mode, "source": THIS_RUN, "mIoU": ours,
+                     "training time per category (s)": train_seconds[mode], f"mIoU ({PAPER})": paper,
+                     "mIoU (diff)": ours - paper,
+                     f"training time (s) ({PAPER})": _paper_value(literature, mode, "SMITE-50", "training time")})
+    return pd.DataFrame(rows)

@@ -15,7 +15,7 @@ context = TableContext(
     title="Table 1: F-measure and mIoU per category (10 references), Alimohammadi et al. 2025",
     config=", ".join(params.config_files),
     backbone=params.backbone,
-    tracker="none (Baseline-I uses no tracking)",
+    tracker=params.tracker,
     dataset=params.dataset["name"],
     notes=(
         "mIoU (%) includes background; a part never present in a video's ground truth counts 0 "

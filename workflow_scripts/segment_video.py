@@ -12,4 +12,5 @@ segment_video(
     snakemake.output[0],  # noqa: F821
     wc.method,
     method,
+    tracks=snakemake.input.tracks,  # noqa: F821
 )

@@ -6,20 +6,10 @@ import torch
 import torch.nn.functional as F
 
 from smite.guide.lowpass import lowpass_energy
+from smite.learn.losses import class_weights as part_weights  # the same weights as training
 
 
-def part_weights(labels: torch.Tensor, num_parts: int) -> torch.Tensor:
-    """weight_k = foreground pixels / pixels of part k (0 if absent); background weight 1 (as in training)."""
-    counts = torch.bincount(labels.flatten(), minlength=num_parts).float()
-    foreground = counts[1:].sum()
-    weights = torch.where(counts > 0, foreground / counts.clamp_min(1), torch.zeros_like(counts))
-    weights[0] = 1.0
-    return weights
-
-
-def tracking_energy(
-    S: torch.Tensor, target_labels: torch.Tensor, weights: torch.Tensor | None = None
-) -> torch.Tensor:
+def tracking_energy(S: torch.Tensor, target_labels: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
     """E_track = class-weighted cross entropy of S (L, K, R, R) as logits against the voted labels (L, R, R).
 
     Weights default to part_weights of the target over the whole window; the reduction is the weighted

@@ -1,0 +1,200 @@
+"""Trajectory cache for SMITE's temporal voting (paper §4.3, Alg. 1).
+
+For every frame t, the centres of the ``grid x grid`` attention grid are tracked over the frames
+``t + offsets`` (``offsets = -w//2 .. w//2``) and stored in attention-grid coordinates, where cell
+``(i, j)`` (row i, column j) has its centre at ``(x, y) = (j, i)``:
+``x_grid = x_pixel * grid / W - 0.5`` and ``y_grid = y_pixel * grid / H - 0.5``.
+
+Query frames are processed in chunks: one tracker call per chunk, on that chunk's frames plus ``w//2``
+frames each side, so the work grows linearly with the video length (the authors' one call per frame over
+the whole video is quadratic).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from smite.data.video import atomic_output
+from smite.errors import SmiteInputError
+from smite.track.base import Tracker
+
+CACHE_FORMAT = "smite-track-cache"
+CACHE_VERSION = 1
+_KEYS = ("format", "version", "positions", "visible", "offsets", "grid", "frame_size", "tracker")
+
+
+@dataclass
+class TrackCache:
+    """Trajectories of the attention-grid centres around every frame.
+
+    positions: (T, window, N, 2) float32, attention-grid coordinates (x, y) in frame t + offsets[k] of grid
+    point n = i * grid + j queried in frame t; visible: (T, window, N) bool, False for frames outside the
+    video (whose positions hold the query cell). offsets: (window,) int. frame_size: (H, W) of the frames
+    tracked. tracker: name of the tracker that produced them.
+    """
+
+    positions: np.ndarray
+    visible: np.ndarray
+    offsets: np.ndarray
+    grid: int
+    frame_size: tuple[int, int]
+    tracker: str
+
+    @property
+    def window(self) -> int:
+        """Number of frames in the voting window (odd)."""
+        return len(self.offsets)
+
+
+def grid_queries(grid: int, height: int, width: int) -> np.ndarray:
+    """(grid*grid, 2) pixel (x, y) of the attention-cell centres ((j+0.5) W/grid, (i+0.5) H/grid), row-major."""
+    if grid < 1:
+        raise ValueError(f"grid must be at least 1, got {grid}")
+    rows, cols = np.mgrid[0:grid, 0:grid]
+    cells = np.stack([cols.ravel(), rows.ravel()], axis=1).astype(np.float64)
+    return grid_to_pixel(cells, grid, height, width)
+
+
+def pixel_to_grid(points: np.ndarray, grid: int, height: int, width: int) -> np.ndarray:
+    """Pixel (x, y) -> attention-grid (x, y), cell centres at integers; any leading shape."""
+    scale = np.array([grid / width, grid / height])
+    return np.asarray(points, dtype=np.float64) * scale - 0.5
+
+
+def grid_to_pixel(points: np.ndarray, grid: int, height: int, width: int) -> np.ndarray:
+    """Attention-grid (x, y) -> pixel (x, y); inverse of :func:`pixel_to_grid`."""
+    scale = np.array([width / grid, height / grid])
+    return (np.asarray(points, dtype=np.float64) + 0.5) * scale
+
+
+def window_offsets(window: int) -> np.ndarray:
+    """Frame offsets -window//2 .. window//2 of an odd voting window."""
+    if window < 1 or window % 2 == 0:
+        raise ValueError(f"the voting window must be a positive odd number of frames, got {window}")
+    return np.arange(window) - window // 2
+
+
+def build_track_cache(
+    frames: np.ndarray,
+    tracker: Tracker,
+    grid: int,
+    window: int,
+    progress: bool = False,
+    chunk: int = 32,
+) -> TrackCache:
+    """Track the grid centres of every frame over its voting window; see the module docstring.
+
+    frames: (T, H, W, 3) uint8 RGB. chunk: query frames per tracker call (bounds memory; the overhead is
+    ``window - 1`` extra frames per call).
+    """
+    offsets = window_offsets(window)
+    if chunk < 1:
+        raise ValueError(f"chunk must be at least 1, got {chunk}")
+    frames = np.asarray(frames)
+    if frames.ndim != 4:
+        raise ValueError(f"frames must be (T, H, W, 3), got shape {frames.shape}")
+    num_frames, height, width = frames.shape[:3]
+    cells = pixel_to_grid(grid_queries(grid, height, width), grid, height, width).round()  # exact integers
+    positions = np.broadcast_to(cells, (num_frames, window, grid * grid, 2)).astype(np.float32)
+    visible = np.zeros((num_frames, window, grid * grid), dtype=bool)
+    with tqdm(total=num_frames, desc=f"tracking ({tracker.name})", unit="frame", disable=not progress) as bar:
+        for first in range(0, num_frames, chunk):
+            last = min(num_frames, first + chunk)
+            _track_chunk(frames, tracker, grid, offsets, (first, last), positions, visible)
+            bar.update(last - first)
+    centre = window // 2  # offsets[centre] == 0: the query frame is its own cell, exactly
+    positions[:, centre] = cells
+    visible[:, centre] = True
+    return TrackCache(positions, visible, offsets, grid, (height, width), tracker.name)
+
+
+def _track_chunk(
+    frames: np.ndarray,
+    tracker: Tracker,
+    grid: int,
+    offsets: np.ndarray,
+    span: tuple[int, int],
+    positions: np.ndarray,
+    visible: np.ndarray,
+) -> None:
+    """One tracker call for query frames [first, last); writes their rows of positions/visible in place."""
+    first, last = span
+    num_frames, height, width = frames.shape[:3]
+    half = len(offsets) // 2
+    points = grid_queries(grid, height, width)
+    lo, hi = max(0, first - half), min(num_frames, last + half)
+    query_frames = np.arange(first, last)
+    queries = np.concatenate(
+        [np.column_stack([np.full(len(points), t - lo), points]) for t in query_frames]
+    )
+    tracked, seen = tracker.track(frames[lo:hi], queries, max_steps=half)
+    tracked = tracked.reshape(hi - lo, len(query_frames), len(points), 2)
+    seen = seen.reshape(hi - lo, len(query_frames), len(points))
+    target = query_frames[:, None] + offsets[None, :]  # (C, window) absolute frames
+    inside = (target >= 0) & (target < num_frames)
+    local = np.clip(target, lo, hi - 1) - lo
+    column = np.arange(len(query_frames))[:, None]
+    chunk_positions = pixel_to_grid(tracked[local, column], grid, height, width)  # (C, window, N, 2)
+    rows = slice(first, last)
+    positions[rows] = np.where(inside[..., None, None], chunk_positions, positions[rows])
+    visible[rows] = seen[local, column] & inside[..., None]
+
+
+def save_track_cache(path: str | Path, cache: TrackCache) -> None:
+    """Write `cache` to `path` as .npz, atomically (temporary file in the same folder, then renamed).
+
+    The file lands exactly at `path`: it is written through a file object, so numpy appends no ``.npz``.
+    """
+    with atomic_output(path) as tmp, open(tmp, "wb") as handle:
+        np.savez(
+            handle,
+            format=np.array(CACHE_FORMAT),
+            version=np.array(CACHE_VERSION),
+            positions=np.asarray(cache.positions, dtype=np.float32),
+            visible=np.asarray(cache.visible, dtype=bool),
+            offsets=np.asarray(cache.offsets, dtype=np.int64),
+            grid=np.array(cache.grid, dtype=np.int64),
+            frame_size=np.array(cache.frame_size, dtype=np.int64),
+            tracker=np.array(cache.tracker),
+        )
+
+
+def load_track_cache(path: str | Path) -> TrackCache:
+    """Read a cache written by :func:`save_track_cache`; SmiteInputError if missing, corrupt or foreign."""
+    path = Path(path)
+    if not path.is_file():
+        raise SmiteInputError(path, "track cache does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            missing = [key for key in _KEYS if key not in data.files]
+            if missing:
+                raise SmiteInputError(path, f"not a SMITE track cache (missing {', '.join(missing)})")
+            arrays = {key: data[key] for key in _KEYS}
+    except SmiteInputError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise SmiteInputError(path, f"not a readable .npz track cache ({exc})") from exc
+    return _cache_from_arrays(path, arrays)
+
+
+def _cache_from_arrays(path: Path, arrays: dict[str, np.ndarray]) -> TrackCache:
+    """Check a loaded cache's marker, version and shapes; build the dataclass."""
+    if str(arrays["format"]) != CACHE_FORMAT or int(arrays["version"]) != CACHE_VERSION:
+        raise SmiteInputError(path, f"not a version-{CACHE_VERSION} SMITE track cache")
+    positions, visible, offsets = arrays["positions"], arrays["visible"], arrays["offsets"]
+    grid = int(arrays["grid"])
+    if positions.ndim != 4 or positions.shape[1:] != (len(offsets), grid * grid, 2):
+        raise SmiteInputError(path, f"positions have shape {positions.shape}, not (T, {len(offsets)}, {grid**2}, 2)")
+    if visible.shape != positions.shape[:3] or visible.dtype != bool:
+        raise SmiteInputError(path, f"visible is {visible.shape} {visible.dtype}, not {positions.shape[:3]} bool")
+    if len(offsets) % 2 == 0 or not np.array_equal(offsets, np.arange(len(offsets)) - len(offsets) // 2):
+        raise SmiteInputError(path, f"offsets {offsets.tolist()} are not a centred odd window")
+    if arrays["frame_size"].shape != (2,):
+        raise SmiteInputError(path, f"frame_size has shape {arrays['frame_size'].shape}, not (2,)")
+    height, width = (int(v) for v in arrays["frame_size"])
+    return TrackCache(positions.astype(np.float32), visible, offsets, grid, (height, width), str(arrays["tracker"]))

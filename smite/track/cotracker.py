@@ -1,0 +1,140 @@
+"""CoTracker3 (offline) point tracker, the one the paper uses (§4.3; bidirectional via ``backward_tracking``).
+
+The model comes from the official ``cotracker`` package (facebookresearch/co-tracker), which is not on
+PyPI: ``pip install git+https://github.com/facebookresearch/co-tracker.git``. Its model code needs only
+torch. Weights: a local ``scaled_offline.pth`` checkpoint, or (no checkpoint given) the official file
+through torch.hub's download cache, as the repository's ``cotracker3_offline`` hub entry point does, but
+with the installed package's code rather than a fresh clone of the repository.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from smite.errors import SmiteInputError
+from smite.track.base import check_track_inputs, pin_queries
+
+INSTALL_HINT = "pip install git+https://github.com/facebookresearch/co-tracker.git"
+WEIGHTS_URL = "https://huggingface.co/facebook/cotracker3/resolve/main/scaled_offline.pth"
+WINDOW_LEN = 60  # the offline model's temporal window in the official hub entry point
+VISIBILITY_THRESHOLD = 0.5  # for models that return visibility probabilities (the predictor returns booleans)
+
+
+class CoTracker3Tracker:
+    """Tracker protocol on CoTracker3 offline; never falls back to another tracker.
+
+    checkpoint: local ``.pth`` file, or None for the official weights (download cache). model: an already
+    built predictor (any callable with the ``CoTrackerPredictor`` call signature), e.g. for tests.
+    max_queries: queries per model call, to bound memory (CoTracker tracks each batch jointly).
+    """
+
+    name = "cotracker3"
+
+    def __init__(
+        self,
+        checkpoint: str | Path | None = None,
+        device: str = "cpu",
+        model: Callable[..., Any] | None = None,
+        max_queries: int = 4096,
+    ) -> None:
+        if max_queries < 1:
+            raise ValueError(f"max_queries must be at least 1, got {max_queries}")
+        self.device = device
+        self.max_queries = max_queries
+        self.model = model if model is not None else load_cotracker3(checkpoint, device)
+
+    def track(
+        self, frames: np.ndarray, queries: np.ndarray, max_steps: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Tracker protocol. ``max_steps`` is ignored: CoTracker3 follows every point through all frames."""
+        frames, queries = check_track_inputs(frames, queries)
+        num_frames = len(frames)
+        positions = np.repeat(queries[None, :, 1:3], num_frames, axis=0).astype(np.float32)
+        visible = np.zeros((num_frames, len(queries)), dtype=bool)
+        if num_frames > 1 and len(queries):
+            video = video_tensor(frames, self.device)
+            for first in range(0, len(queries), self.max_queries):
+                batch = slice(first, first + self.max_queries)
+                positions[:, batch], visible[:, batch] = self._run(video, queries[batch])
+        pin_queries(positions, visible, queries)
+        return positions, visible
+
+    def _run(self, video: Any, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One model call: (1, T, 3, H, W) video and (N, 3) queries -> (T, N, 2) positions, (T, N) visible."""
+        import torch
+
+        query_tensor = torch.as_tensor(queries, dtype=torch.float32, device=video.device)[None]
+        with torch.no_grad():
+            tracks, visibility = self.model(video, queries=query_tensor, backward_tracking=True)
+        return tracks_to_numpy(tracks, visibility, video.shape[1], len(queries))
+
+
+def video_tensor(frames: np.ndarray, device: str) -> Any:
+    """(T, H, W, 3) uint8 RGB -> (1, T, 3, H, W) float32 in 0..255, CoTracker's video input."""
+    import torch
+
+    return torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2)[None].float().to(device)
+
+
+def tracks_to_numpy(tracks: Any, visibility: Any, num_frames: int, num_queries: int) -> tuple[np.ndarray, np.ndarray]:
+    """CoTracker outputs (1, T, N, 2) and (1, T, N[, 1]) -> float32 (T, N, 2) and bool (T, N), shapes checked."""
+    positions = tracks.detach().float().cpu().numpy()[0]
+    seen = visibility.detach().cpu().numpy()[0]
+    if seen.ndim == 3 and seen.shape[-1] == 1:
+        seen = seen[..., 0]
+    if positions.shape != (num_frames, num_queries, 2) or seen.shape != (num_frames, num_queries):
+        raise RuntimeError(f"CoTracker returned tracks {positions.shape} / visibility {seen.shape}, "
+                           f"expected ({num_frames}, {num_queries}, 2) / ({num_frames}, {num_queries})")
+    if seen.dtype != bool:
+        seen = seen > VISIBILITY_THRESHOLD
+    return positions.astype(np.float32), seen
+
+
+def load_cotracker3(checkpoint: str | Path | None, device: str = "cpu") -> Any:
+    """The offline CoTracker3 predictor on `device`, from a local checkpoint or the official weights."""
+    if checkpoint is not None and not Path(checkpoint).is_file():
+        raise SmiteInputError(checkpoint, "CoTracker3 checkpoint does not exist")
+    try:
+        from cotracker.predictor import CoTrackerPredictor
+    except ImportError as exc:
+        raise SmiteInputError(None, f"CoTracker3 is not installed: {INSTALL_HINT} (or use --tracker flow)") from exc
+    try:
+        predictor = CoTrackerPredictor(checkpoint=None, offline=True, v2=False, window_len=WINDOW_LEN)
+        predictor.model.load_state_dict(_state_dict(checkpoint))
+    except (RuntimeError, KeyError, ValueError) as exc:
+        raise SmiteInputError(checkpoint, f"not a CoTracker3 offline checkpoint ({exc})") from exc
+    return predictor.to(device).eval()
+
+
+def _state_dict(checkpoint: str | Path | None) -> dict[str, Any]:
+    """Model weights from a local file (optionally wrapped in {"model": ...}) or torch.hub's cache."""
+    import torch
+
+    if checkpoint is None:
+        return _official_weights()
+    try:
+        state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    except (OSError, RuntimeError, ValueError, EOFError) as exc:
+        raise SmiteInputError(checkpoint, f"cannot read the CoTracker3 checkpoint ({exc})") from exc
+    if not isinstance(state, dict):
+        raise SmiteInputError(checkpoint, "CoTracker3 checkpoint is not a state dict")
+    return state.get("model", state)
+
+
+def _official_weights() -> dict[str, Any]:
+    """The official scaled_offline.pth, from torch.hub's cache or downloaded into it (not with HF_HUB_OFFLINE)."""
+    import torch
+
+    cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(WEIGHTS_URL).name
+    offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}
+    if offline and not cached.is_file():
+        raise SmiteInputError(cached, "CoTracker3 weights are not cached and HF_HUB_OFFLINE is set: give a checkpoint")
+    try:
+        return torch.hub.load_state_dict_from_url(WEIGHTS_URL, map_location="cpu")
+    except (OSError, RuntimeError) as exc:
+        raise SmiteInputError(cached, f"cannot download the CoTracker3 weights ({exc}): give a checkpoint") from exc

@@ -1,0 +1,377 @@
+"""Tests for smite.track on synthetic videos whose true motion and occlusions are known by construction."""
+
+from __future__ import annotations
+
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from smite.errors import SmiteInputError
+from smite.track import (
+    FlowTracker,
+    TrackCache,
+    Tracker,
+    build_track_cache,
+    grid_queries,
+    grid_to_pixel,
+    load_track_cache,
+    pixel_to_grid,
+    save_track_cache,
+    window_offsets,
+)
+from smite.track.cotracker import CoTracker3Tracker, load_cotracker3
+
+SIZE = 96
+VELOCITY = np.array([2, 1])  # background motion, pixels per frame (x, y)
+
+
+def _texture(size: int, seed: int, sigma: float = 2.0) -> np.ndarray:
+    """Gaussian-blurred noise stretched to 0..255: smooth, trackable texture."""
+    noise = np.random.default_rng(seed).random((size, size)).astype(np.float32)
+    texture = cv2.GaussianBlur(noise, (0, 0), sigma)
+    return ((texture - texture.min()) / (texture.max() - texture.min()) * 255).astype(np.uint8)
+
+
+def _translating(frames: int, size: int = SIZE, occluder: bool = False) -> np.ndarray:
+    """Frames (T, size, size, 3) of a texture moving by VELOCITY per frame (crops of a larger texture).
+
+    With `occluder`, an opaque textured square (_OCCLUDER_SIDE px, its own texture) moves by _OCCLUDER_VELOCITY.
+    """
+    margin = 2 * frames + 4
+    big = _texture(size + 2 * margin, seed=0)
+    patch = _texture(_OCCLUDER_SIDE, seed=1, sigma=1.5)
+    video = []
+    for t in range(frames):
+        x0, y0 = margin - VELOCITY * t
+        image = big[y0 : y0 + size, x0 : x0 + size].copy()
+        if occluder:
+            ox, oy = _occluder_corner(t)
+            image[oy : oy + _OCCLUDER_SIDE, ox : ox + _OCCLUDER_SIDE] = patch
+        video.append(np.repeat(image[..., None], 3, axis=2))
+    return np.stack(video)
+
+
+_OCCLUDER_SIDE = 24
+_OCCLUDER_VELOCITY = np.array([-3, 0])
+
+
+def _occluder_corner(t: int) -> np.ndarray:
+    return np.array([66, 30]) + _OCCLUDER_VELOCITY * t
+
+
+def _under_occluder(points: np.ndarray, t: int) -> np.ndarray:
+    """Whether (N, 2) points lie on the occluder's pixels in frame t."""
+    x0, y0 = _occluder_corner(t)
+    x, y = points[:, 0], points[:, 1]
+    side = _OCCLUDER_SIDE
+    return (x >= x0 - 0.5) & (x <= x0 + side - 0.5) & (y >= y0 - 0.5) & (y <= y0 + side - 0.5)
+
+
+def _queries(points: np.ndarray, frame: int) -> np.ndarray:
+    return np.column_stack([np.full(len(points), frame), points]).astype(np.float64)
+
+
+def _truth(points: np.ndarray, frame: int, frames: int) -> np.ndarray:
+    """True (T, N, 2) positions of background points given at `frame`."""
+    return points[None] + VELOCITY[None, None] * (np.arange(frames) - frame)[:, None, None]
+
+
+# ---------------------------------------------------------------- FlowTracker
+
+
+def test_flow_tracker_follows_translation_both_ways() -> None:
+    frames, query_frame = 10, 5
+    ys, xs = np.mgrid[16:81:4, 16:81:4]  # stay >= 6 px inside the frame over +-5 frames
+    points = np.column_stack([xs.ravel(), ys.ravel()]).astype(np.float64)
+    tracker = FlowTracker()
+    assert isinstance(tracker, Tracker)
+    positions, visible = tracker.track(_translating(frames), _queries(points, query_frame))
+    assert positions.shape == (frames, len(points), 2) and positions.dtype == np.float32
+    assert visible.shape == (frames, len(points)) and visible.dtype == bool
+    error = np.linalg.norm(positions - _truth(points, query_frame, frames), axis=-1)
+    assert error[query_frame + 1 :].mean() < 0.5  # measured 0.03 px
+    assert error[:query_frame].mean() < 0.5  # measured 0.04 px
+    np.testing.assert_array_equal(positions[query_frame], points.astype(np.float32))
+    assert visible.mean() > 0.95
+    assert tracker.flows_computed == 2 * (frames - 1)
+
+
+def test_flow_tracker_downscaled_flow_is_rescaled() -> None:
+    ys, xs = np.mgrid[20:77:8, 20:77:8]
+    points = np.column_stack([xs.ravel(), ys.ravel()]).astype(np.float64)
+    positions, _ = FlowTracker(max_side=64).track(_translating(6), _queries(points, 2))
+    error = np.linalg.norm(positions - _truth(points, 2, 6), axis=-1)
+    assert error.mean() < 0.5  # measured 0.22 px at 2/3 scale
+
+
+def test_flow_tracker_marks_occluded_points_invisible() -> None:
+    frames, query_frame = 10, 4
+    ys, xs = np.mgrid[10:86:3, 10:86:3]
+    points = np.column_stack([xs.ravel(), ys.ravel()]).astype(np.float64)
+    truth = _truth(points, query_frame, frames)
+    in_frame = ((truth >= 0) & (truth <= SIZE - 1)).all(axis=(0, 2))
+    keep = in_frame & ~_under_occluder(points, query_frame)  # background points, visible when queried
+    points, truth = points[keep], truth[:, keep]
+    covered = np.stack([_under_occluder(truth[t], t) for t in range(frames)])
+    assert covered.sum() > 100 and (~covered.any(axis=0)).sum() > 100
+    _, visible = FlowTracker().track(_translating(frames, occluder=True), _queries(points, query_frame))
+    assert (~visible[covered]).mean() > 0.9  # measured 0.997
+    assert visible[:, ~covered.any(axis=0)].mean() > 0.95  # measured 0.968
+
+
+def test_flow_tracker_max_steps_limits_work_and_visibility() -> None:
+    points = np.array([[40.0, 40.0], [50.0, 30.0]])
+    tracker = FlowTracker()
+    positions, visible = tracker.track(_translating(10), _queries(points, 5), max_steps=2)
+    assert tracker.flows_computed == 2 * 4  # pairs (3,4) (4,5) (5,6) (6,7) only
+    assert tracker.points_advanced == 2 * 4
+    assert visible[3:8].all() and not visible[:3].any() and not visible[8:].any()
+    np.testing.assert_array_equal(positions[8], positions[7])  # held at the last estimate
+    np.testing.assert_array_equal(positions[0], positions[3])
+
+
+def test_flow_tracker_edge_cases_and_bad_input() -> None:
+    tracker = FlowTracker()
+    one = _translating(1)
+    positions, visible = tracker.track(one, _queries(np.array([[3.0, 4.0]]), 0))
+    np.testing.assert_array_equal(positions, [[[3.0, 4.0]]])
+    assert visible.all()
+    with pytest.raises(ValueError, match="uint8"):
+        tracker.track(one.astype(np.float32), _queries(np.array([[3.0, 4.0]]), 0))
+    with pytest.raises(ValueError, match="frame indices"):
+        tracker.track(one, _queries(np.array([[3.0, 4.0]]), 1))
+    with pytest.raises(ValueError, match=r"\(N, 3\)"):
+        tracker.track(one, np.zeros((2, 2)))
+
+
+def test_flow_tracker_handles_frames_smaller_than_dis_patches() -> None:
+    still = np.repeat(_translating(1, size=40)[:, 10:18, 10:19], 3, axis=0)  # 8x9 px, static
+    points = np.array([[2.0, 3.0], [6.0, 5.0]])
+    positions, visible = FlowTracker().track(still, _queries(points, 1))
+    np.testing.assert_allclose(positions, np.broadcast_to(points, (3, 2, 2)), atol=0.1)
+    assert visible.all()
+    with pytest.raises(ValueError, match="max_side"):
+        FlowTracker(max_side=8)
+
+
+def test_points_leaving_the_frame_become_invisible() -> None:
+    points = np.array([[SIZE - 3.0, 50.0]])  # moves right by 2 px per frame: off the frame after 2 frames
+    positions, visible = FlowTracker().track(_translating(6), _queries(points, 0))
+    assert visible[0] and not visible[2:].any()
+
+
+# ---------------------------------------------------------------- grid coordinates
+
+
+def test_grid_queries_are_cell_centres() -> None:
+    points = grid_queries(2, height=8, width=16)
+    np.testing.assert_array_equal(points, [[4, 2], [12, 2], [4, 6], [12, 6]])
+    cells = pixel_to_grid(grid_queries(7, 45, 61), 7, 45, 61)
+    rows, cols = np.mgrid[0:7, 0:7]
+    np.testing.assert_allclose(cells, np.column_stack([cols.ravel(), rows.ravel()]), atol=1e-12)
+
+
+def test_grid_pixel_round_trip() -> None:
+    points = np.random.default_rng(0).uniform(-1, 60, size=(3, 5, 2))
+    back = grid_to_pixel(pixel_to_grid(points, 64, 48, 60), 64, 48, 60)
+    np.testing.assert_allclose(back, points, atol=1e-9)
+    assert pixel_to_grid(np.array([60.0, 48.0]), 64, 48, 60).tolist() == [63.5, 63.5]  # far frame edge
+
+
+def test_window_offsets() -> None:
+    np.testing.assert_array_equal(window_offsets(5), [-2, -1, 0, 1, 2])
+    for bad in (4, 0, -3):
+        with pytest.raises(ValueError, match="odd"):
+            window_offsets(bad)
+
+
+# ---------------------------------------------------------------- trajectory cache
+
+
+def test_cache_shapes_offsets_and_motion() -> None:
+    frames, grid, window = 7, 6, 5
+    video = _translating(frames)
+    cache = build_track_cache(video, FlowTracker(), grid, window, chunk=3)
+    assert cache.positions.shape == (frames, window, grid * grid, 2) and cache.positions.dtype == np.float32
+    assert cache.visible.shape == (frames, window, grid * grid)
+    np.testing.assert_array_equal(cache.offsets, [-2, -1, 0, 1, 2])
+    assert (cache.grid, cache.frame_size, cache.tracker, cache.window) == (grid, (SIZE, SIZE), "flow", window)
+    target = np.arange(frames)[:, None] + cache.offsets[None, :]
+    outside = (target < 0) | (target >= frames)
+    assert not cache.visible[outside].any()
+    rows, cols = np.mgrid[0:grid, 0:grid]
+    cells = np.column_stack([cols.ravel(), rows.ravel()]).astype(np.float32)
+    for t in range(frames):
+        np.testing.assert_array_equal(cache.positions[t, 2], cells)  # the query frame: exact integer cells
+    assert cache.visible[:, 2].all()
+    # the texture moves VELOCITY px per frame = VELOCITY * grid / SIZE cells per frame
+    expected = cells[None, None] + (cache.offsets[None, :, None, None] * VELOCITY * grid / SIZE)
+    seen = cache.visible & ~outside[..., None]
+    error = np.abs(cache.positions - expected)[seen]
+    assert error.mean() < 0.5 * grid / SIZE  # under half a pixel
+    assert seen[~outside].mean() > 0.9
+
+
+class _RecordingTracker:
+    """Fake tracker: follows the known translation exactly and records each call."""
+
+    name = "recording"
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, int, int | None]] = []
+
+    def track(self, frames: np.ndarray, queries: np.ndarray, max_steps: int | None = None):
+        self.calls.append((len(frames), len(queries), max_steps))
+        offsets = np.arange(len(frames))[:, None] - queries[None, :, 0]
+        positions = queries[None, :, 1:] + offsets[..., None] * VELOCITY
+        return positions.astype(np.float32), np.ones(positions.shape[:2], dtype=bool)
+
+
+def test_cache_chunks_call_the_tracker_once_per_chunk() -> None:
+    tracker = _RecordingTracker()
+    cache = build_track_cache(np.zeros((10, 16, 32, 3), np.uint8), tracker, grid=4, window=3, chunk=4)
+    # query frames [0,4) with frames [0,5); [4,8) with [3,9); [8,10) with [7,10)
+    assert tracker.calls == [(5, 64, 1), (6, 64, 1), (3, 32, 1)]
+    expected_step = VELOCITY * np.array([4 / 32, 4 / 16])  # one frame forward, in cells
+    inside = cache.visible[:, 2]
+    step = cache.positions[:, 2][inside] - cache.positions[:, 1][inside]
+    np.testing.assert_allclose(step, np.broadcast_to(expected_step, step.shape))
+    assert not cache.visible[-1, 2].any() and not cache.visible[0, 0].any()
+
+
+def test_cache_cost_is_linear_in_video_length() -> None:
+    counts = []
+    for frames in (32, 64):
+        tracker = FlowTracker()
+        build_track_cache(_translating(frames, size=32), tracker, grid=4, window=5, chunk=8)
+        counts.append((tracker.flows_computed, tracker.points_advanced))
+    flow_ratio = counts[1][0] / counts[0][0]
+    step_ratio = counts[1][1] / counts[0][1]
+    assert 1.8 <= flow_ratio <= 2.2, counts  # 2 + boundary effects (chunk overlap, video ends)
+    assert 1.8 <= step_ratio <= 2.2, counts
+
+
+def test_cache_rejects_even_window() -> None:
+    with pytest.raises(ValueError, match="odd"):
+        build_track_cache(np.zeros((3, 8, 8, 3), np.uint8), _RecordingTracker(), grid=2, window=4)
+
+
+# ---------------------------------------------------------------- cache files
+
+
+def _small_cache() -> TrackCache:
+    return build_track_cache(np.zeros((5, 16, 16, 3), np.uint8), _RecordingTracker(), grid=2, window=3)
+
+
+@pytest.mark.parametrize("name", ["tracks.npz", "tracks"])
+def test_save_load_round_trip(tmp_path, name: str) -> None:
+    cache = _small_cache()
+    path = tmp_path / name
+    save_track_cache(path, cache)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # exactly there, no temporary left
+    loaded = load_track_cache(path)
+    np.testing.assert_array_equal(loaded.positions, cache.positions)
+    np.testing.assert_array_equal(loaded.visible, cache.visible)
+    np.testing.assert_array_equal(loaded.offsets, cache.offsets)
+    assert (loaded.grid, loaded.frame_size, loaded.tracker) == (2, (16, 16), "recording")
+
+
+def test_load_rejects_missing_corrupt_and_foreign_files(tmp_path) -> None:
+    missing = tmp_path / "missing.npz"
+    with pytest.raises(SmiteInputError, match="missing.npz"):
+        load_track_cache(missing)
+    corrupt = tmp_path / "corrupt.npz"
+    save_track_cache(corrupt, _small_cache())
+    corrupt.write_bytes(corrupt.read_bytes()[:200])
+    with pytest.raises(SmiteInputError, match="corrupt.npz") as info:
+        load_track_cache(corrupt)
+    assert "\n" not in str(info.value)
+    garbage = tmp_path / "garbage.npz"
+    garbage.write_bytes(b"not a zip file at all")
+    with pytest.raises(SmiteInputError, match="garbage.npz"):
+        load_track_cache(garbage)
+    foreign = tmp_path / "foreign.npz"
+    np.savez(foreign, positions=np.zeros((1, 1, 1, 2)))
+    with pytest.raises(SmiteInputError, match="not a SMITE track cache"):
+        load_track_cache(foreign)
+
+
+# ---------------------------------------------------------------- CoTracker3
+
+
+def test_cotracker_not_installed_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "cotracker", None)  # import of cotracker now fails, installed or not
+    monkeypatch.setitem(sys.modules, "cotracker.predictor", None)
+    with pytest.raises(SmiteInputError) as info:
+        CoTracker3Tracker()
+    message = str(info.value)
+    assert "CoTracker3 is not installed: pip install" in message and "--tracker flow" in message
+    assert "\n" not in message
+
+
+def test_cotracker_missing_checkpoint_names_the_file(tmp_path) -> None:
+    with pytest.raises(SmiteInputError, match="nowhere.pth"):
+        load_cotracker3(tmp_path / "nowhere.pth")
+
+
+class _FakeCoTracker:
+    """Stands in for CoTrackerPredictor: checks its inputs, moves points by +1 px in x per frame."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[tuple[int, ...], int]] = []
+
+    def __call__(self, video, queries, backward_tracking):
+        import torch
+
+        assert backward_tracking is True
+        assert video.dtype == torch.float32 and video.ndim == 5 and video.shape[2] == 3
+        assert queries.dtype == torch.float32 and queries.shape[0] == 1 and queries.shape[2] == 3
+        self.calls.append((tuple(video.shape), queries.shape[1]))
+        frames = video.shape[1]
+        steps = torch.arange(frames, dtype=torch.float32)[:, None] - queries[0, :, 0][None, :]
+        tracks = queries[0, None, :, 1:].repeat(frames, 1, 1)
+        tracks[..., 0] += steps
+        tracks[0] = -99.0  # garbage in frame 0: the query frame must be restored from the query
+        visibility = torch.rand(1, frames, queries.shape[1]) < 2.0  # all True, bool like the predictor's
+        visibility[0, -1] = False
+        return tracks[None], visibility
+
+
+def test_cotracker_converts_inputs_and_outputs() -> None:
+    frames = np.random.default_rng(0).integers(0, 256, size=(4, 12, 20, 3), dtype=np.uint8)
+    queries = np.array([[0, 3.0, 4.0], [2, 5.0, 6.0], [1, 7.0, 1.0], [3, 2.0, 2.0], [0, 1.0, 1.0]])
+    model = _FakeCoTracker()
+    tracker = CoTracker3Tracker(model=model, max_queries=2)
+    assert isinstance(tracker, Tracker) and tracker.name == "cotracker3"
+    positions, visible = tracker.track(frames, queries)
+    assert model.calls == [((1, 4, 3, 12, 20), 2), ((1, 4, 3, 12, 20), 2), ((1, 4, 3, 12, 20), 1)]
+    assert positions.shape == (4, 5, 2) and positions.dtype == np.float32
+    assert visible.shape == (4, 5) and visible.dtype == bool
+    np.testing.assert_array_equal(positions[2, 1], [5.0, 6.0])
+    np.testing.assert_array_equal(positions[3, 1], [6.0, 6.0])  # one frame after its query: +1 px
+    np.testing.assert_array_equal(positions[0, 0], [3.0, 4.0])  # restored query point
+    np.testing.assert_array_equal(positions[0, 1], [-99.0, -99.0])  # not its query frame: as the model said
+    assert visible[:3].all() and visible[3, 3] and not visible[3, [0, 1, 2, 4]].any()
+
+
+def test_cotracker_video_tensor_layout() -> None:
+    from smite.track.cotracker import video_tensor
+
+    frames = np.random.default_rng(1).integers(0, 256, size=(2, 3, 4, 3), dtype=np.uint8)
+    video = video_tensor(frames, "cpu")
+    assert tuple(video.shape) == (1, 2, 3, 3, 4)
+    np.testing.assert_array_equal(video[0].permute(0, 2, 3, 1).numpy(), frames.astype(np.float32))
+
+
+def test_cotracker3_with_random_weights() -> None:
+    """Runs only where the cotracker package is installed: the real model, no weights, tiny video."""
+    predictor_module = pytest.importorskip("cotracker.predictor")
+    predictor = predictor_module.CoTrackerPredictor(checkpoint=None, offline=True, v2=False, window_len=60)
+    tracker = CoTracker3Tracker(model=predictor.eval())
+    frames = np.random.default_rng(0).integers(0, 256, size=(4, 32, 32, 3), dtype=np.uint8)
+    queries = np.array([[0, 8.0, 8.0], [3, 20.0, 12.0]])
+    positions, visible = tracker.track(frames, queries)
+    assert positions.shape == (4, 2, 2) and visible.shape == (4, 2)
+    np.testing.assert_allclose(positions[3, 1], [20.0, 12.0], atol=1e-4)

@@ -1,0 +1,13 @@
+"""Rule figure_qualitative: overlay strip of one video, a row per method."""
+
+from pathlib import Path
+
+from smite.data.smite50 import video_path
+from smite.figures import qualitative_strip
+from smite.workflow import start
+
+start(snakemake)  # noqa: F821
+params = snakemake.params  # noqa: F821
+video = video_path(params.root, snakemake.wildcards.category, params.video)  # noqa: F821
+masks = {method: Path(snakemake.input[method]) / "masks" for method in params.methods}  # noqa: F821
+qualitative_strip(video, masks, Path(snakemake.output[0]).with_suffix(""))  # noqa: F821
