@@ -17,13 +17,7 @@ TRAINING_MODE = {
     "smite_track": "two-phase",
     "smite": "two-phase",
 }
-TABLES = {
-    "table1": "results/{run}/tables/table1",
-    "table2": "results/{run}/tables/table2",
-    "table3": "results/{run}/tables/table3",
-    "table4": "results/{run}/tables/table4",
-    "table8": "results/{run}/tables/table8",
-}
+TABLES = ["table1", "table2", "table3", "table4", "table8"]
 
 
 wildcard_constraints:
@@ -105,3 +99,28 @@ def table_files(name):
 
 def all_table_files():
     return [path for name in TABLES for path in table_files(name)]
+
+
+# Figures
+FIGURES = f"{RESULTS}/figures"
+FIGURE_FORMATS = ["png", "pdf"]
+
+
+def all_figure_files():
+    names = ["training_curves", "shots_curve"] + [f"qualitative_{c}" for c in CATEGORIES]
+    return expand(f"{FIGURES}/{{name}}.{{ext}}", name=names, ext=FIGURE_FORMATS)
+
+
+def qualitative_inputs(wildcards):
+    video = videos(wildcards.category)[0]
+    return {
+        method: f"{RESULTS}/segment/{run_key(method)}/{wildcards.category}/{video}"
+        for method in config["methods"]
+    }
+
+
+def training_curve_inputs(wildcards):
+    return {
+        mode: [f"{RESULTS}/models/{c}/{mode}_{SHOTS}shot.safetensors" for c in CATEGORIES]
+        for mode in config["training_modes"]
+    }

@@ -1,29 +1,7 @@
-FIGURES = f"{RESULTS}/figures"
-FIGURE_FORMATS = ["png", "pdf"]
-
-
-def all_figure_files():
-    names = ["training_curves", "shots_curve"] + [f"qualitative_{c}" for c in CATEGORIES]
-    return expand(f"{FIGURES}/{{name}}.{{ext}}", name=names, ext=FIGURE_FORMATS)
-
-
-def qualitative_inputs(wildcards):
-    video = videos(wildcards.category)[0]
-    return {
-        method: f"{RESULTS}/segment/{run_key(method)}/{wildcards.category}/{video}"
-        for method in config["methods"]
-    }
-
-
 rule figure_training_curves:
     """Figure 9: training loss per epoch, two-phase vs joint."""
     input:
-        unpack(
-            lambda wildcards: {
-                mode: [f"{RESULTS}/models/{c}/{mode}_{SHOTS}shot.safetensors" for c in CATEGORIES]
-                for mode in config["training_modes"]
-            }
-        ),
+        unpack(training_curve_inputs),
     output:
         expand(f"{FIGURES}/training_curves.{{ext}}", ext=FIGURE_FORMATS),
     params:

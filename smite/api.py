@@ -12,13 +12,13 @@ import torch
 
 from smite.data.references import load_references
 from smite.data.video import read_video
+from smite.errors import SmiteInputError
 from smite.learn.checkpoint import check_backbone, load_checkpoint, save_checkpoint
 from smite.learn.train import TrainResult, config_dict, load_state, train
-from smite.errors import SmiteInputError
 from smite.model.backbone import Backbone, attention_grid, load_backbone
 from smite.model.segmenter import PartSegmenter
 from smite.segment import VARIANTS, segment_frames, write_outputs
-from smite.track.cache import TrackCache, build_track_cache, load_track_cache, save_track_cache
+from smite.track.cache import TrackCache, build_track_cache, frames_digest, load_track_cache, save_track_cache
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +102,10 @@ def compute_tracks(
     """Trajectories of the attention-grid centres over the voting window around every frame."""
     grid = grid or attention_grid(method["backbone"]["name"], method["backbone"])
     name = tracker or method["inference"]["tracker"]
-    return build_track_cache(frames, make_tracker(name, method), grid, window or method["inference"]["vote_window"],
-                             progress=progress)
+    cache = build_track_cache(frames, make_tracker(name, method), grid, window or method["inference"]["vote_window"],
+                              progress=progress)
+    cache.video_sha256 = frames_digest(frames)
+    return cache
 
 
 def track_video(
@@ -123,6 +125,8 @@ def _tracks_for(frames: np.ndarray, method: dict[str, Any], tracks: str | Path |
     if tracks is None:
         return compute_tracks(frames, method, progress=progress, grid=grid)
     cache = load_track_cache(tracks)
+    if cache.video_sha256 and cache.video_sha256 != frames_digest(frames):
+        raise SmiteInputError(tracks, "trajectories were computed for another video")
     if cache.positions.shape[0] != len(frames) or cache.grid != grid:
         raise SmiteInputError(tracks, f"trajectories are for {cache.positions.shape[0]} frames on a {cache.grid}-grid,"
                                       f" not {len(frames)} frames on a {grid}-grid")
@@ -151,19 +155,3 @@ def segment_video(
     write_outputs(out_dir, frames, labels.astype(np.int64), metadata["parts"], fps, info)
     return {**info, "seconds": time.perf_counter() - start, "out_dir": str(out_dir)}
 
-
-def temporal_scores(masks_dir: str | Path, video: str | Path, tracks: str | Path) -> dict[str, float]:
-    """Flicker along the cached trajectories and flow-warped label agreement of a segmented video."""
-    from smite.data.masks import read_label_png
-    from smite.metrics import flicker_rate, warped_label_agreement
-    from smite.track.flow import backward_flows
-
-    frames, _ = read_video(video)
-    labels = np.stack([read_label_png(path) for path in sorted(Path(masks_dir).glob("*.png"))])
-    if labels.shape[:3] != frames.shape[:3]:
-        raise SmiteInputError(masks_dir, f"masks {labels.shape[:3]} do not match the video's frames {frames.shape[:3]}")
-    cache = load_track_cache(tracks)
-    return {
-        "flicker": flicker_rate(labels, cache.positions, cache.visible, cache.offsets, cache.grid),
-        "warped_agreement": warped_label_agreement(labels, backward_flows(frames)),
-    }

@@ -5,13 +5,14 @@ from __future__ import annotations
 import copy
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from smite.errors import SmiteInputError
-from smite.learn.augment import AugmentConfig
-from smite.learn.train import TrainConfig
+
+if TYPE_CHECKING:
+    from smite.learn.train import TrainConfig
 
 
 def load_defaults() -> dict[str, Any]:
@@ -49,6 +50,9 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
 
 def train_config(method: dict[str, Any], **changes: Any) -> TrainConfig:
     """TrainConfig from the merged method config (`changes` win, e.g. from command-line flags)."""
+    from smite.learn.augment import AugmentConfig
+    from smite.learn.train import TrainConfig
+
     section = {k: v for k, v in method["train"].items() if k not in ("augment", "shots")}
     section.update({k: v for k, v in changes.items() if v is not None})
     section.setdefault("seed", method["seed"])

@@ -168,7 +168,7 @@ class Segmenter:
         _, labels = temporal_vote(maps.was, positions, visible, tracks.offsets, start=0)
         energy, terms = total_energy(maps.was, reference, labels, mask, self.config["lambda_track"], lambda_reg)
         (grad,) = torch.autograd.grad(energy, latent)
-        log.debug("window %d-%d: E %.4f track %.4f reg %.4f", window.start, window.stop, float(energy),
+        log.debug("window %d-%d: E %.4f track %.4f reg %.4f", window.start, window.stop, float(energy.detach()),
                   float(terms["track"]), float(terms["reg"]))
         return optimizer.step(z.detach(), grad, lr)
 

@@ -6,8 +6,6 @@ import logging
 import sys
 from typing import Any
 
-import torch
-
 from smite.config import method_config
 
 
@@ -17,5 +15,6 @@ def start(snakemake: Any) -> dict[str, Any]:
     logging.basicConfig(level=logging.INFO, handlers=[handler],
                         format="%(asctime)s %(name)s %(levelname)s %(message)s", force=True)
     sys.stderr = handler.stream  # progress bars and warnings go to the log too
-    torch.set_num_threads(max(1, int(snakemake.threads)))
+    if "torch" in sys.modules:  # only scripts that compute with torch pay for importing it
+        sys.modules["torch"].set_num_threads(max(1, int(snakemake.threads)))
     return method_config(snakemake.params.get("method", {}) if hasattr(snakemake.params, "get") else {})

@@ -7,11 +7,21 @@ import shutil
 
 import numpy as np
 import pytest
+import yaml
 
 from smite.cli import main
 from smite.data.masks import read_label_png
 from smite.data.smite50 import export_label_pngs, load_video_clip, video_path
 from smite.data.video import read_video
+
+
+@pytest.fixture(scope="module")
+def fast_config(tmp_path_factory):
+    """Method overrides that make the full SMITE method run in seconds (plumbing, not quality)."""
+    path = tmp_path_factory.mktemp("config") / "fast.yaml"
+    path.write_text(yaml.safe_dump({"method": {"backbone": {"name": "embedded"}, "precision": "fp32", "inference": {
+        "window": 6, "overlap": 2, "guided_updates": 1, "updates_per_step": 1, "vote_window": 5}}}))
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -24,11 +34,14 @@ def trained(synth_root, tmp_path_factory):
     return out
 
 
-def test_train_segment_evaluate(synth_root, trained, tmp_path, capsys):
+def test_train_track_segment_evaluate(synth_root, trained, fast_config, tmp_path, capsys):
     video = video_path(synth_root, "fish", "fish_00")
+    tracks = tmp_path / "tracks.npz"
+    assert main(["track", str(video), "--out", str(tracks), "--window", "5", "--backbone", "embedded",
+                 "--quiet"]) == 0
     out = tmp_path / "seg"
     assert main(["segment", str(video), "--model", str(trained), "--out", str(out), "--device", "cpu",
-                 "--quiet"]) == 0
+                 "--method", "smite", "--tracks", str(tracks), "--config", str(fast_config), "--quiet"]) == 0
     frames, _ = read_video(video)
     masks = sorted((out / "masks").glob("*.png"))
     assert len(masks) == len(frames)
@@ -55,7 +68,7 @@ def test_segment_is_deterministic(synth_root, trained, tmp_path):
     outs = []
     for name in ("a", "b"):
         assert main(["segment", str(video), "--model", str(trained), "--out", str(tmp_path / name),
-                     "--device", "cpu", "--quiet"]) == 0
+                     "--device", "cpu", "--method", "baseline2", "--quiet"]) == 0
         outs.append([read_label_png(p) for p in sorted((tmp_path / name / "masks").glob("*.png"))])
     for a, b in zip(*outs, strict=True):
         np.testing.assert_array_equal(a, b)
@@ -100,3 +113,10 @@ def test_bad_inputs_give_one_line_and_exit_2(synth_root, trained, tmp_path, caps
     gt = tmp_path / "gt_bad"
     gt.mkdir()
     assert "gt_bad" in _error(capsys, ["evaluate", str(tmp_path), str(gt), "--out", str(tmp_path / "m.json")])
+
+    wrong = tmp_path / "wrong_tracks.npz"
+    other = video_path(synth_root, "robot", "robot_00")
+    assert main(["track", str(other), "--out", str(wrong), "--window", "3", "--backbone", "embedded", "--quiet"]) == 0
+    assert "wrong_tracks.npz" in _error(capsys, ["segment", str(video), "--model", str(trained), "--out",
+                                                 str(tmp_path / "o4"), "--tracks", str(wrong), "--method",
+                                                 "baseline2", "--device", "cpu"])

@@ -133,3 +133,35 @@ def test_sd21_offline_fails_with_one_clear_line(method, monkeypatch, tmp_path):
         load_backbone("sd21", method["backbone"], 0, "cpu", "fp32")
     assert "\n" not in str(error.value)
     assert "stable-diffusion-2-1-base" in str(error.value)
+
+
+
+
+def test_two_phase_trains_embeddings_then_cross_attention(backbone, method, synth_root):
+    """Phase 1 moves only the part embeddings; phase 2 only to_k/to_v (embeddings frozen by default)."""
+    references = load_references(synth_root / "fish", shots=1)
+    model = PartSegmenter(backbone, references.parts)
+    start = model_state(model)
+    config = train_config(method, mode="two-phase", epochs=1, phase1_epochs=1, val_every=1)
+    train(model, references, config, progress=False)
+    after_phase1 = model_state(model)
+    assert not torch.equal(after_phase1["part_embeddings"], start["part_embeddings"])
+    cross = [k for k in start if k.startswith("unet.")]
+    assert cross and all(torch.equal(after_phase1[k], start[k]) for k in cross)
+
+    model2 = PartSegmenter(backbone, references.parts)
+    config2 = train_config(method, mode="two-phase", epochs=1, phase1_epochs=0, val_every=1,
+                           cross_attention_lr=1e-3)
+    result = train(model2, references, config2, progress=False)
+    assert torch.equal(result.best_state["part_embeddings"], start["part_embeddings"])
+    assert any(not torch.equal(result.best_state[k], start[k]) for k in cross)
+
+
+def test_joint_trains_both(backbone, method, synth_root):
+    references = load_references(synth_root / "fish", shots=1)
+    model = PartSegmenter(backbone, references.parts)
+    start = model_state(model)
+    config = train_config(method, mode="joint", epochs=1, val_every=1, cross_attention_lr=1e-3)
+    result = train(model, references, config, progress=False)
+    assert not torch.equal(result.best_state["part_embeddings"], start["part_embeddings"])
+    assert any(not torch.equal(result.best_state[k], start[k]) for k in start if k.startswith("unet."))

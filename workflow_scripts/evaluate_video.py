@@ -3,8 +3,8 @@
 import json
 from pathlib import Path
 
-from smite.api import temporal_scores
 from smite.data.smite50 import video_path
+from smite.evaluate import temporal_scores
 from smite.metrics import evaluate_dirs
 from smite.workflow import start
 

@@ -12,6 +12,7 @@ the whole video is quadratic).
 
 from __future__ import annotations
 
+import hashlib
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,8 @@ class TrackCache:
     positions: (T, window, N, 2) float32, attention-grid coordinates (x, y) in frame t + offsets[k] of grid
     point n = i * grid + j queried in frame t; visible: (T, window, N) bool, False for frames outside the
     video (whose positions hold the query cell). offsets: (window,) int. frame_size: (H, W) of the frames
-    tracked. tracker: name of the tracker that produced them.
+    tracked. tracker: name of the tracker that produced them. video_sha256: digest of the decoded frames, so
+    a cache is never applied to another video ("" when unknown).
     """
 
     positions: np.ndarray
@@ -44,6 +46,7 @@ class TrackCache:
     grid: int
     frame_size: tuple[int, int]
     tracker: str
+    video_sha256: str = ""
 
     @property
     def window(self) -> int:
@@ -161,6 +164,7 @@ def save_track_cache(path: str | Path, cache: TrackCache) -> None:
             grid=np.array(cache.grid, dtype=np.int64),
             frame_size=np.array(cache.frame_size, dtype=np.int64),
             tracker=np.array(cache.tracker),
+            video_sha256=np.array(cache.video_sha256),
         )
 
 
@@ -175,6 +179,7 @@ def load_track_cache(path: str | Path) -> TrackCache:
             if missing:
                 raise SmiteInputError(path, f"not a SMITE track cache (missing {', '.join(missing)})")
             arrays = {key: data[key] for key in _KEYS}
+            arrays["video_sha256"] = data["video_sha256"] if "video_sha256" in data.files else np.array("")
     except SmiteInputError:
         raise
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
@@ -197,4 +202,10 @@ def _cache_from_arrays(path: Path, arrays: dict[str, np.ndarray]) -> TrackCache:
     if arrays["frame_size"].shape != (2,):
         raise SmiteInputError(path, f"frame_size has shape {arrays['frame_size'].shape}, not (2,)")
     height, width = (int(v) for v in arrays["frame_size"])
-    return TrackCache(positions.astype(np.float32), visible, offsets, grid, (height, width), str(arrays["tracker"]))
+    return TrackCache(positions.astype(np.float32), visible, offsets, grid, (height, width), str(arrays["tracker"]),
+                      str(arrays["video_sha256"]))
+
+
+def frames_digest(frames: np.ndarray) -> str:
+    """sha256 of decoded frames: identifies the video a cache belongs to."""
+    return hashlib.sha256(np.ascontiguousarray(frames).tobytes()).hexdigest()

@@ -243,3 +243,12 @@ def _pad_small(image: np.ndarray) -> np.ndarray:
 def _channels_first(flow: np.ndarray) -> np.ndarray:
     """(H, W, 2) -> contiguous (2, H, W), so sampling one component needs no copy."""
     return np.ascontiguousarray(flow.transpose(2, 0, 1))
+
+
+def backward_flows(frames: np.ndarray, preset: int = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM) -> np.ndarray:
+    """Dense DIS flow from each frame t+1 back to frame t: (T-1, H, W, 2), the input of label warping."""
+    dis = cv2.DISOpticalFlow_create(preset)
+    gray = [_pad_small(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)) for frame in frames]
+    height, width = frames.shape[1:3]
+    flows = [dis.calc(gray[t + 1], gray[t], None)[:height, :width] for t in range(len(frames) - 1)]
+    return np.stack(flows) if flows else np.zeros((0, height, width, 2), np.float32)
