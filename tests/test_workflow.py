@@ -35,18 +35,29 @@ def test_lint_is_clean(tmp_path):
     assert "Congratulations, your workflow is in a good condition!" in result.stdout + result.stderr
 
 
-def test_dry_run_plans_table1(tmp_path):
+def test_dry_run_plans_every_table(tmp_path):
+    """3 categories x 2 videos; 6 methods on every video, 3 more settings (1/5-shot, joint) on the first."""
     result = _run(["-n", "--cores", "2", "all_tables"], _copy_repo(tmp_path), 300)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    for rule, count in [("synth_benchmark", 1), ("train_category", 3), ("segment_video", 9),
-                        ("evaluate_video", 9), ("make_table1", 1)]:
+    expected = [("synth_benchmark", 1), ("track_video", 6), ("train_category", 15), ("segment_video", 45),
+                ("evaluate_video", 45), ("make_table1", 1), ("make_table2", 1), ("make_table3", 1),
+                ("make_table4", 1), ("make_table8", 1), ("figure_qualitative", 3), ("figure_training_curves", 1),
+                ("figure_shots_curve", 1)]
+    for rule, count in expected:
         assert any(line.split()[:2] == [rule, str(count)] for line in output.splitlines()), (rule, output)
+
+
+def test_one_table_by_target(tmp_path):
+    result = _run(["-n", "--cores", "2", "table1"], _copy_repo(tmp_path), 300)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "make_table1" in output and "make_table2" not in output
 
 
 def test_config_schema_rejects_unknown_method(tmp_path):
     repo = _copy_repo(tmp_path)
-    config = (repo / "config" / "config.yaml").read_text().replace("methods: [baseline1]", "methods: [magic]")
+    config = (repo / "config" / "config.yaml").read_text().replace("methods: [baseline1,", "methods: [magic,")
     (repo / "config" / "config.yaml").write_text(config)
     result = _run(["-n", "--cores", "1", "all_tables"], repo, 300)
     assert result.returncode != 0 and "magic" in result.stdout + result.stderr
@@ -54,22 +65,32 @@ def test_config_schema_rejects_unknown_method(tmp_path):
 
 @pytest.mark.e2e
 def test_embedded_dag_end_to_end(tmp_path):
-    """`snakemake --cores 2 all_tables` on the embedded default: Table 1 with computed Baseline-I rows."""
+    """`snakemake --cores 2 all_tables` on the embedded default: tables 1-4 and 8 with computed rows."""
     repo = _copy_repo(tmp_path)
     result = _run(["--cores", "2", "all_tables"], repo, 1800)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     tables = repo / "results" / "embedded" / "tables"
     table = pd.read_csv(tables / "table1.csv")
-    row = table[table["Method"] == "Baseline-I"].iloc[0]
-    assert row["source"] == "this run"
-    for column in ("robot mIoU", "fish mIoU", "glyph mIoU", "Mean mIoU", "Mean F"):
-        assert pd.notna(row[column]), column
-    assert 0 < row["Mean mIoU"] <= 100 and 0 < row["Mean F"] <= 1
-    assert row["Mean mIoU (paper)"] == pytest.approx(66.62)
-    not_run = table[table["source"] == "not run"]
-    assert set(not_run["Method"]) == {"Baseline-II", "Baseline-III", "GSAM2", "SMITE (ours)"}
-    assert not_run["Mean mIoU"].isna().all()
+    for method in ("Baseline-I", "Baseline-II", "Baseline-III", "SMITE (ours)"):
+        row = table[table["Method"] == method].iloc[0]
+        assert row["source"] == "this run"
+        for column in ("robot mIoU", "fish mIoU", "glyph mIoU", "Mean mIoU", "Mean F"):
+            assert pd.notna(row[column]), (method, column)
+        assert 0 < row["Mean mIoU"] <= 100 and 0 < row["Mean F"] <= 1
+    assert table[table["Method"] == "Baseline-I"].iloc[0]["Mean mIoU (paper)"] == pytest.approx(66.62)
+    gsam2 = table[table["Method"] == "GSAM2"].iloc[0]
+    assert gsam2["source"] == "not run" and pd.isna(gsam2["Mean mIoU"])
+    for name, rows in [("table2", 5), ("table3", 3), ("table4", 5), ("table8", 2)]:
+        frame = pd.read_csv(tables / f"{name}.csv")
+        assert len(frame) == rows, name
+    ablation = pd.read_csv(tables / "table2.csv")
+    assert (ablation["source"] == "this run").all() and ablation["mIoU"].notna().all()
+    consistency = pd.read_csv(tables / "table4.csv")
+    assert consistency[consistency["source"] == "this run"]["flicker"].between(0, 1).all()
+    figures = repo / "results" / "embedded" / "figures"
+    for name in ("training_curves", "shots_curve", "qualitative_robot"):
+        assert (figures / f"{name}.png").stat().st_size > 0 and (figures / f"{name}.pdf").stat().st_size > 0
     markdown = (tables / "table1.md").read_text()
     assert "backbone: embedded" in markdown and "synthetic" in markdown
-    for rule_dir in ("train", "segment", "evaluate"):
+    for rule_dir in ("train", "track", "segment", "evaluate"):
         assert list((repo / "results" / "embedded" / "benchmarks" / rule_dir).rglob("*.tsv"))
