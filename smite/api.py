@@ -17,7 +17,7 @@ from smite.learn.checkpoint import check_backbone, load_checkpoint, save_checkpo
 from smite.learn.train import TrainResult, config_dict, load_state, train
 from smite.model.backbone import Backbone, attention_grid, load_backbone
 from smite.model.segmenter import PartSegmenter
-from smite.segment import VARIANTS, segment_frames, write_outputs
+from smite.segment import VARIANTS, refine_small_objects, segment_frames, write_outputs
 from smite.track.cache import TrackCache, build_track_cache, frames_digest, load_track_cache, save_track_cache
 
 log = logging.getLogger(__name__)
@@ -148,8 +148,15 @@ def segment_video(
     seed_everything(method["seed"])
     model, metadata = load_model(checkpoint, method)
     needs_tracks = VARIANTS[method_name].needs_tracks
-    cache = _tracks_for(frames, method, tracks, model.backbone.latent_size, progress) if needs_tracks else None
-    labels = segment_frames(model, frames, method_name, method["inference"], method["seed"], cache, progress)
+    grid = model.backbone.latent_size
+    if method["inference"]["crop_refinement"]:
+        def track(clip: np.ndarray) -> TrackCache | None:
+            return compute_tracks(clip, method, progress=progress, grid=grid) if needs_tracks else None
+
+        labels = refine_small_objects(model, frames, method_name, method["inference"], method["seed"], track, progress)
+    else:
+        cache = _tracks_for(frames, method, tracks, grid, progress) if needs_tracks else None
+        labels = segment_frames(model, frames, method_name, method["inference"], method["seed"], cache, progress)
     info = {"method": method_name, "video": str(video), "checkpoint": str(checkpoint),
             "backbone": metadata["backbone"], "frames": int(len(frames))}
     write_outputs(out_dir, frames, labels.astype(np.int64), metadata["parts"], fps, info)

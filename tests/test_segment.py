@@ -117,3 +117,40 @@ def test_segmentation_is_deterministic(small_setup, method):
     first = segment_frames(model, frames, "smite", inference, seed=0, tracks=tracks)
     second = segment_frames(model, frames, "smite", inference, seed=0, tracks=tracks)
     np.testing.assert_array_equal(first, second)
+
+
+def test_foreground_box_and_paste_closed_form():
+    from smite.segment import foreground_box, paste
+
+    labels = np.zeros((2, 100, 50), np.int64)
+    labels[0, 10:20, 5:15] = 1
+    labels[1, 30:40, 20:25] = 2
+    # union rows 10..39, cols 5..24; margin 4 % = 4 rows, 2 columns
+    assert foreground_box(labels, 0.04) == (6, 44, 3, 27)
+    assert foreground_box(np.zeros((1, 8, 8), np.int64), 0.04) is None
+    crop = np.ones((2, 38, 24), np.int64)
+    full = paste(crop, (6, 44, 3, 27), (100, 50))
+    assert full.shape == (2, 100, 50) and full.sum() == 2 * 38 * 24 and full[:, 6:44, 3:27].all()
+
+
+def test_crop_refinement_runs_on_the_crop_for_small_objects(small_setup, method, monkeypatch):
+    import smite.segment as segment
+
+    model, frames, _ = small_setup
+    seen = []
+    original = segment.segment_frames
+
+    def spy(model_, clip, name, *args, **kwargs):
+        seen.append((name, clip.shape))
+        if name == "baseline3":  # pretend the first pass found a small object in the top-left corner
+            labels = np.zeros(clip.shape[:3], np.int64)
+            labels[:, 10:30, 12:40] = 1
+            return labels
+        return original(model_, clip, name, *args, **kwargs)
+
+    monkeypatch.setattr(segment, "segment_frames", spy)
+    inference = {**_inference(method), "crop_margin": 0.04, "crop_max_area": 0.25}
+    labels = segment.refine_small_objects(model, frames, "baseline1", inference, 0, lambda clip: None)
+    assert labels.shape == frames.shape[:3]
+    assert seen[1][0] == "baseline1" and seen[1][1][1:3] == (20 + 2 * 5, 28 + 2 * 5)  # box + 4 % of 128 px
+    assert (labels[:, 40:, :] == 0).all() and (labels[:, :, 50:] == 0).all()
