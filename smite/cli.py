@@ -84,12 +84,21 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     parts = [p.strip() for p in args.parts.split(",")] if args.parts else None
     scores = evaluate_dirs(args.pred_dir, args.gt_dir, part_names=parts)
+    if args.tracks or args.video:
+        if not (args.tracks and args.video):
+            raise SmiteInputError(None, "temporal consistency needs both --tracks and --video")
+        from smite.evaluate import temporal_scores
+
+        scores.update(temporal_scores(args.pred_dir, args.video, args.tracks))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(f".{out.name}.tmp")
     temporary.write_text(json.dumps(scores, indent=2))
     os.replace(temporary, out)
-    print(f"mIoU {scores['mIoU']:.2f}  F {scores['F']}  J {scores['J']} over {scores['frames']} frames -> {out}")
+    temporal = f"  flicker {scores['flicker']:.3f}  warped agreement {scores['warped_agreement']:.3f}" if (
+        "flicker" in scores) else ""
+    print(f"mIoU {scores['mIoU']:.2f}  F {scores['F']}  J {scores['J']}{temporal} over {scores['frames']} "
+          f"annotated frames -> {out}")
     return 0
 
 
@@ -146,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("gt_dir", help="folder of ground-truth label PNGs named by frame index")
     evaluate.add_argument("--out", required=True, help="metrics JSON to write")
     evaluate.add_argument("--parts", help="comma-separated part names, background first")
+    evaluate.add_argument("--tracks", help="trajectory cache of the video: adds flicker and warped agreement")
+    evaluate.add_argument("--video", help="the segmented video (needed with --tracks for the flow warping)")
     evaluate.set_defaults(run=cmd_evaluate)
     return parser
 

@@ -56,8 +56,10 @@ def test_train_track_segment_evaluate(synth_root, trained, fast_config, tmp_path
     gt = tmp_path / "gt"
     export_label_pngs(clip, gt)
     metrics = tmp_path / "m.json"
-    assert main(["evaluate", str(out / "masks"), str(gt), "--out", str(metrics)]) == 0
+    assert main(["evaluate", str(out / "masks"), str(gt), "--out", str(metrics), "--tracks", str(tracks),
+                 "--video", str(video)]) == 0
     scores = json.loads(metrics.read_text())
+    assert 0 <= scores["flicker"] <= 1 and 0 <= scores["warped_agreement"] <= 1
     assert scores["frames"] == len(clip.labels)
     assert 0 <= scores["mIoU"] <= 100 and 0 <= scores["F"] <= 1
     assert "mIoU" in capsys.readouterr().out
