@@ -25,7 +25,7 @@ import torch
 from diffusers import DDIMScheduler
 from tqdm.auto import tqdm
 
-from smite.data.masks import overlay, save_label_png
+from smite.data.masks import draw_legend, overlay, save_label_png
 from smite.data.video import write_video
 from smite.errors import SmiteInputError
 from smite.guide import LatentAdam, guidance_lr, lowpass_mask, temporal_vote, total_energy
@@ -278,7 +278,8 @@ def write_outputs(out_dir: str | Path, frames: np.ndarray, labels: np.ndarray, p
     (staging / "masks").mkdir(parents=True)
     for index, label in enumerate(labels):
         save_label_png(staging / "masks" / f"{index:05d}.png", label.astype(np.uint8))
-    write_video(staging / "overlay.mp4", np.stack([overlay(f, m) for f, m in zip(frames, labels, strict=True)]), fps)
+    overlays = [draw_legend(overlay(f, m), parts) for f, m in zip(frames, labels, strict=True)]
+    write_video(staging / "overlay.mp4", np.stack(overlays), fps)
     parts_info = {"parts": {str(k): name for k, name in enumerate(parts)}, **info}
     (staging / "parts.json").write_text(json.dumps(parts_info, indent=2))
     if out_dir.exists():

@@ -388,3 +388,14 @@ def test_export_label_pngs(tmp_path: Path) -> None:
     paths = export_label_pngs(clip, tmp_path)
     assert [p.name for p in paths] == ["00008.png"]
     assert np.array_equal(read_label_png(paths[0]), np.eye(2))
+
+
+def test_legend_draws_every_part_colour_top_left():
+    from smite.data.masks import VOC_PALETTE, draw_legend
+
+    frame = np.full((240, 320, 3), 128, np.uint8)
+    out = draw_legend(frame, ["background", "head", "torso"])
+    assert out.shape == frame.shape and frame[0, 0, 0] == 128  # input untouched
+    for index in (1, 2):
+        assert (out[:120, :60] == VOC_PALETTE[index]).all(axis=-1).any()
+    assert (out[:, 200:] == 128).all()  # nothing drawn far from the legend
