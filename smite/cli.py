@@ -171,6 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     except SmiteInputError as error:
         print(f"smite: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as error:  # unwritable or vanished paths: still one line naming the file
+        where = error.filename if error.filename is not None else "I/O"
+        print(f"smite: error: {where}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("smite: interrupted", file=sys.stderr)
         return 130

@@ -122,3 +122,22 @@ def test_bad_inputs_give_one_line_and_exit_2(synth_root, trained, tmp_path, caps
     assert "wrong_tracks.npz" in _error(capsys, ["segment", str(video), "--model", str(trained), "--out",
                                                  str(tmp_path / "o4"), "--tracks", str(wrong), "--method",
                                                  "baseline2", "--device", "cpu"])
+
+
+def test_unwritable_output_and_foreign_backbone(synth_root, trained, tmp_path, capsys):
+    video = video_path(synth_root, "fish", "fish_00")
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    err = _error(capsys, ["segment", str(video), "--model", str(trained), "--out", str(blocker / "out"),
+                          "--method", "baseline1", "--device", "cpu", "--quiet"])
+    assert "a_file" in err
+
+    from smite.learn.checkpoint import load_checkpoint, save_checkpoint
+
+    state, metadata = load_checkpoint(trained)
+    other = tmp_path / "other_backbone.safetensors"
+    save_checkpoint(other, state, {**metadata, "backbone": {"backbone": "embedded", "config_sha256": "0" * 16}})
+    err = _error(capsys, ["segment", str(video), "--model", str(other), "--out", str(tmp_path / "o5"),
+                          "--method", "baseline1", "--device", "cpu", "--quiet"])
+    assert "other_backbone.safetensors" in err and "trained on backbone" in err
+    assert not (tmp_path / "o5").exists()
