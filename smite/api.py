@@ -141,6 +141,7 @@ def segment_video(
     method: dict[str, Any],
     tracks: str | Path | None = None,
     progress: bool = True,
+    per_part_masks: bool = False,
 ) -> dict[str, Any]:
     """Segment a video file or frame folder; write masks, overlay and parts.json; return a summary."""
     start = time.perf_counter()
@@ -159,6 +160,6 @@ def segment_video(
         labels = segment_frames(model, frames, method_name, method["inference"], method["seed"], cache, progress)
     info = {"method": method_name, "video": str(video), "checkpoint": str(checkpoint),
             "backbone": metadata["backbone"], "frames": int(len(frames))}
-    write_outputs(out_dir, frames, labels.astype(np.int64), metadata["parts"], fps, info)
+    write_outputs(out_dir, frames, labels.astype(np.int64), metadata["parts"], fps, info, per_part_masks)
     return {**info, "seconds": time.perf_counter() - start, "out_dir": str(out_dir)}
 

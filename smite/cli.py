@@ -73,7 +73,7 @@ def cmd_segment(args: argparse.Namespace) -> int:
     from smite.api import segment_video
 
     summary = segment_video(args.video, args.model, args.out, args.method, _method(args), tracks=args.tracks,
-                            progress=not args.quiet)
+                            progress=not args.quiet, per_part_masks=args.per_part_masks)
     print(f"segmented {summary['frames']} frames in {summary['seconds']:.1f} s with {args.method}: "
           f"{args.out}/masks, {args.out}/overlay.mp4, {args.out}/parts.json")
     return 0
@@ -146,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="smite (default): inflated UNet + tracking + low-pass guidance; baseline1: SLiMe per "
                               "frame; baseline2: baseline1 + voting afterwards; baseline3: SLiMe + inflated UNet")
     segment.add_argument("--tracks", help="trajectory cache from `smite track` (default: computed when needed)")
+    segment.add_argument("--per-part-masks", action="store_true",
+                         help="also write part_masks/<k>_<name>.mp4, one black/white matte video per part")
     segment.add_argument("--seed", type=int, help="noise seed (default 0)")
     common(segment)
     segment.set_defaults(run=cmd_segment)

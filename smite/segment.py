@@ -263,11 +263,17 @@ def refine_small_objects(
     return paste(segment_frames(model, crop, method, inference, seed, track(crop), progress), box, (height, width))
 
 
+def _safe_name(name: str) -> str:
+    """A part name usable as a file name."""
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+
+
 def write_outputs(out_dir: str | Path, frames: np.ndarray, labels: np.ndarray, parts: list[str], fps: float,
-                  info: dict[str, Any]) -> Path:
+                  info: dict[str, Any], per_part_masks: bool = False) -> Path:
     """masks/NNNNN.png (palette), overlay.mp4 and parts.json, written to a temporary folder then renamed.
 
-    An interrupted run therefore never leaves an output folder that looks complete.
+    With per_part_masks, also part_masks/<k>_<name>.mp4: one white-on-black matte video per part, the
+    form compositing tools import. An interrupted run never leaves an output folder that looks complete.
     """
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -280,6 +286,11 @@ def write_outputs(out_dir: str | Path, frames: np.ndarray, labels: np.ndarray, p
         save_label_png(staging / "masks" / f"{index:05d}.png", label.astype(np.uint8))
     overlays = [draw_legend(overlay(f, m), parts) for f, m in zip(frames, labels, strict=True)]
     write_video(staging / "overlay.mp4", np.stack(overlays), fps)
+    if per_part_masks:
+        (staging / "part_masks").mkdir()
+        for index, name in enumerate(parts[1:], start=1):
+            matte = np.repeat(((labels == index) * 255).astype(np.uint8)[..., None], 3, axis=-1)
+            write_video(staging / "part_masks" / f"{index:02d}_{_safe_name(name)}.mp4", matte, fps)
     parts_info = {"parts": {str(k): name for k, name in enumerate(parts)}, **info}
     (staging / "parts.json").write_text(json.dumps(parts_info, indent=2))
     if out_dir.exists():

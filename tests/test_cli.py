@@ -70,10 +70,16 @@ def test_segment_is_deterministic(synth_root, trained, tmp_path):
     outs = []
     for name in ("a", "b"):
         assert main(["segment", str(video), "--model", str(trained), "--out", str(tmp_path / name),
-                     "--device", "cpu", "--method", "baseline2", "--quiet"]) == 0
+                     "--device", "cpu", "--method", "baseline2", "--per-part-masks", "--quiet"]) == 0
         outs.append([read_label_png(p) for p in sorted((tmp_path / name / "masks").glob("*.png"))])
     for a, b in zip(*outs, strict=True):
         np.testing.assert_array_equal(a, b)
+    mattes = sorted((tmp_path / "a" / "part_masks").glob("*.mp4"))
+    assert [m.name for m in mattes] == ["01_body.mp4", "02_fin.mp4", "03_tail.mp4", "04_eye.mp4"]
+    body, _ = read_video(mattes[0])
+    assert body.shape[:3] == (len(outs[0]), *outs[0][0].shape)
+    expected = (outs[0][3] == 1) * 255.0
+    assert np.abs(body[3, ..., 0].astype(float) - expected).mean() < 20  # lossy codec, same matte
 
 
 def _error(capsys, argv) -> str:

@@ -399,3 +399,23 @@ def test_legend_draws_every_part_colour_top_left():
     for index in (1, 2):
         assert (out[:120, :60] == VOC_PALETTE[index]).all(axis=-1).any()
     assert (out[:, 200:] == 128).all()  # nothing drawn far from the legend
+
+
+def test_reference_label_maps_as_palette_png(tmp_path):
+    """A label map may be an index/palette PNG named <stem>_label.png instead of <stem>.npy."""
+    from smite.data.masks import save_label_png
+    from smite.data.references import load_references, save_references
+
+    image = np.full((12, 16, 3), 90, np.uint8)
+    labels = np.zeros((12, 16), np.int64)
+    labels[2:6, 3:9] = 2
+    save_references(tmp_path, [image], [labels], ["background", "a", "b"], ["ref"])
+    (tmp_path / "ref.npy").unlink()
+    save_label_png(tmp_path / "ref_label.png", labels)
+    loaded = load_references(tmp_path)
+    assert loaded.names == ["ref"]  # the label PNG is not taken for an image
+    np.testing.assert_array_equal(loaded.labels[0], labels)
+    labels[0, 0] = 5
+    save_label_png(tmp_path / "ref_label.png", labels)
+    with pytest.raises(SmiteInputError, match="ref_label.png"):
+        load_references(tmp_path)

@@ -4,6 +4,7 @@ folder/
   parts.txt        one part name per line, background first
   cat_1.png        reference image (.png, .jpg or .jpeg)
   cat_1.npy        (H, W) integer label map: 0 = background, k = k-th part
+  (or cat_1_label.png: the same label map as an index/palette PNG, for tools that export masks as images)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from smite.data.video import atomic_output, list_images, read_image, write_image
 from smite.errors import SmiteInputError
 
 REFERENCE_SUFFIXES = (".png", ".jpg", ".jpeg")
+LABEL_PNG_SUFFIX = "_label"  # <stem>_label.png: a label map stored as an index/palette PNG
 PARTS_FILE = "parts.txt"
 
 
@@ -66,7 +68,7 @@ def load_references(folder: str | Path, parts: list[str] | None = None, shots: i
     folder = Path(folder)
     if not folder.is_dir():
         raise SmiteInputError(folder, "reference folder not found")
-    files = list_images(folder, REFERENCE_SUFFIXES)
+    files = [f for f in list_images(folder, REFERENCE_SUFFIXES) if not f.stem.endswith(LABEL_PNG_SUFFIX)]
     if not files:
         raise SmiteInputError(folder, f"no reference images ({', '.join(REFERENCE_SUFFIXES)}) in folder")
     if parts is None:
@@ -98,8 +100,14 @@ def _check_shots(folder: Path, shots: int | None, available: int) -> int:
 def _load_pair(image_path: Path, num_parts: int, source: str) -> tuple[np.ndarray, np.ndarray]:
     """Read one reference image and its checked label map."""
     image = read_image(image_path)
-    labels = read_label_npy(image_path.with_suffix(".npy"))
     label_path = image_path.with_suffix(".npy")
+    png_path = image_path.with_name(f"{image_path.stem}{LABEL_PNG_SUFFIX}.png")
+    if not label_path.exists() and png_path.exists():
+        from smite.data.masks import read_label_png
+
+        label_path, labels = png_path, read_label_png(png_path)
+    else:
+        labels = read_label_npy(label_path)
     if labels.shape != image.shape[:2]:
         raise SmiteInputError(
             label_path,
