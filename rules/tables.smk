@@ -3,6 +3,8 @@ TABLE_PARAMS = {
     "dataset": config["dataset"],
     "backbone": config["method"]["backbone"]["name"],
     "tracker": config["method"].get("inference", {}).get("tracker", "flow"),
+    "config_files": [os.path.relpath(path) for path in workflow.configfiles],
+    "shots": SHOTS,
 }
 
 
@@ -15,7 +17,6 @@ rule make_table1:
         table_files("table1"),
     params:
         **TABLE_PARAMS,
-        config_files=workflow.configfiles,
         methods=config["methods"],
     log:
         f"{RESULTS}/logs/tables/table1.log",
@@ -40,7 +41,6 @@ rule make_table2:
         table_files("table2"),
     params:
         **TABLE_PARAMS,
-        config_files=workflow.configfiles,
         methods=config["ablation"],
     log:
         f"{RESULTS}/logs/tables/table2.log",
@@ -65,8 +65,7 @@ rule make_table3:
         table_files("table3"),
     params:
         **TABLE_PARAMS,
-        config_files=workflow.configfiles,
-        shots=config["shots_ablation"],
+        shots_ablation=config["shots_ablation"],
     log:
         f"{RESULTS}/logs/tables/table3.log",
     benchmark:
@@ -90,7 +89,6 @@ rule make_table4:
         table_files("table4"),
     params:
         **TABLE_PARAMS,
-        config_files=workflow.configfiles,
         methods=config["methods"],
     log:
         f"{RESULTS}/logs/tables/table4.log",
@@ -115,7 +113,6 @@ rule make_table8:
         table_files("table8"),
     params:
         **TABLE_PARAMS,
-        config_files=workflow.configfiles,
         modes=config["training_modes"],
     log:
         f"{RESULTS}/logs/tables/table8.log",

@@ -7,7 +7,7 @@ from smite.workflow import start
 
 start(snakemake)  # noqa: F821
 params = snakemake.params  # noqa: F821
-by_shots = {k: load_metrics({"smite": snakemake.input[f"shots_{k}"]}) for k in params.shots}  # noqa: F821
+by_shots = {k: load_metrics({"smite": snakemake.input[f"shots_{k}"]}) for k in params.shots_ablation}  # noqa: F821
 frame = table3(by_shots, read_literature(snakemake.input.literature, "table3"), list(params.dataset["categories"]))  # noqa: F821
 context = TableContext(
     title="Table 3: few-shot ablation, SMITE mean mIoU, Alimohammadi et al. 2025",
