@@ -281,6 +281,21 @@ def write_outputs(out_dir: str | Path, frames: np.ndarray, labels: np.ndarray, p
         raise SmiteInputError(out_dir.parent, "output folder is not writable")
     staging = out_dir.with_name(f".{out_dir.name}.partial")
     shutil.rmtree(staging, ignore_errors=True)
+    try:
+        _write_staging(staging, frames, labels, parts, fps, info, per_part_masks)
+    except BaseException:  # interrupted or failed: leave nothing behind, not even the staging folder
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    os.replace(staging, out_dir)
+    log.info("wrote %d masks, overlay and parts to %s", len(labels), out_dir)
+    return out_dir
+
+
+def _write_staging(staging: Path, frames: np.ndarray, labels: np.ndarray, parts: list[str], fps: float,
+                   info: dict[str, Any], per_part_masks: bool) -> None:
+    """Every output file of write_outputs, into the staging folder."""
     (staging / "masks").mkdir(parents=True)
     for index, label in enumerate(labels):
         save_label_png(staging / "masks" / f"{index:05d}.png", label.astype(np.uint8))
@@ -293,8 +308,3 @@ def write_outputs(out_dir: str | Path, frames: np.ndarray, labels: np.ndarray, p
             write_video(staging / "part_masks" / f"{index:02d}_{_safe_name(name)}.mp4", matte, fps)
     parts_info = {"parts": {str(k): name for k, name in enumerate(parts)}, **info}
     (staging / "parts.json").write_text(json.dumps(parts_info, indent=2))
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    os.replace(staging, out_dir)
-    log.info("wrote %d masks, overlay and parts to %s", len(labels), out_dir)
-    return out_dir

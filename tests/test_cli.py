@@ -147,3 +147,53 @@ def test_unwritable_output_and_foreign_backbone(synth_root, trained, tmp_path, c
                           "--method", "baseline1", "--device", "cpu", "--quiet"])
     assert "other_backbone.safetensors" in err and "trained on backbone" in err
     assert not (tmp_path / "o5").exists()
+
+
+@pytest.mark.parametrize("suffix", [".avi", ".mkv"])
+def test_other_size_and_container(synth_root, trained, tmp_path, suffix):
+    """A non-square video in another container: masks come back at the input size."""
+    import cv2
+
+    from smite.data.video import write_video
+
+    frames, _ = read_video(video_path(synth_root, "fish", "fish_00"))
+    wide = np.stack([cv2.resize(f, (160, 100), interpolation=cv2.INTER_AREA) for f in frames[:6]])
+    video = tmp_path / f"shot{suffix}"
+    write_video(video, wide, 25)
+    out = tmp_path / "out"
+    assert main(["segment", str(video), "--model", str(trained), "--out", str(out), "--method", "baseline1",
+                 "--device", "cpu", "--quiet"]) == 0
+    masks = sorted((out / "masks").glob("*.png"))
+    assert len(masks) == 6 and read_label_png(masks[0]).shape == (100, 160)
+    assert read_video(out / "overlay.mp4")[0].shape[1:3] == (100, 160)
+
+
+def test_interrupted_segment_leaves_nothing(synth_root, trained, tmp_path, monkeypatch, capsys):
+    import smite.segment
+
+    calls = {"n": 0}
+    original = smite.segment.save_label_png
+
+    def interrupt_midway(path, labels):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        original(path, labels)
+
+    monkeypatch.setattr(smite.segment, "save_label_png", interrupt_midway)
+    out = tmp_path / "out"
+    code = main(["segment", str(video_path(synth_root, "fish", "fish_00")), "--model", str(trained), "--out",
+                 str(out), "--method", "baseline1", "--device", "cpu", "--quiet"])
+    assert code == 130 and calls["n"] == 3
+    assert not out.exists() and not list(tmp_path.glob(".*"))
+
+
+def test_every_option_is_explained(capsys):
+    from smite.cli import build_parser
+
+    parser = build_parser()
+    subcommands = parser._subparsers._group_actions[0].choices
+    for name, sub in subcommands.items():
+        for action in sub._actions:
+            if action.dest != "help":
+                assert action.help, (name, action.dest)

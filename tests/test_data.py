@@ -419,3 +419,15 @@ def test_reference_label_maps_as_palette_png(tmp_path):
     save_label_png(tmp_path / "ref_label.png", labels)
     with pytest.raises(SmiteInputError, match="ref_label.png"):
         load_references(tmp_path)
+
+
+def test_truncated_video_is_an_error(tmp_path):
+    from smite.data.video import read_video, write_video
+
+    frames = np.random.default_rng(0).integers(0, 255, (30, 48, 64, 3)).astype(np.uint8)
+    write_video(tmp_path / "full.avi", frames, 24)
+    data = (tmp_path / "full.avi").read_bytes()
+    (tmp_path / "cut.avi").write_bytes(data[: len(data) // 2])
+    assert len(read_video(tmp_path / "full.avi")[0]) == 30
+    with pytest.raises(SmiteInputError, match=r"cut.avi: truncated video: decoded \d+ of the 30 frames"):
+        read_video(tmp_path / "cut.avi")

@@ -81,6 +81,9 @@ def write_image(path: str | Path, image: np.ndarray) -> None:
             raise SmiteInputError(path, "OpenCV could not write this image format")
 
 
+TRUNCATION_RATIO = 0.9  # header frame counts are estimates for some containers: only a clear shortfall is an error
+
+
 def read_video(path: str | Path) -> tuple[np.ndarray, float]:
     """Read a video file or a folder of frames as ((T, H, W, 3) uint8 RGB, fps).
 
@@ -115,11 +118,15 @@ def _read_video_file(path: Path) -> tuple[np.ndarray, float]:
         if not capture.isOpened():
             raise SmiteInputError(path, "unreadable video (corrupt file or codec OpenCV cannot decode)")
         fps = capture.get(cv2.CAP_PROP_FPS)
+        declared = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
         frames = list(_decoded_frames(capture, path))
     finally:
         capture.release()
     if not frames:
         raise SmiteInputError(path, "video has no decodable frames")
+    if declared > 0 and len(frames) < TRUNCATION_RATIO * declared - 1:
+        problem = f"truncated video: decoded {len(frames)} of the {declared} frames its header declares"
+        raise SmiteInputError(path, problem)
     return np.stack(frames), (float(fps) if math.isfinite(fps) and fps > 0 else FOLDER_FPS)
 
 
