@@ -160,11 +160,12 @@ def build_embedded(config: dict[str, Any], seed: int) -> Backbone:
             pad_token_id=tokenizer.pad_token_id, **config["text"],
         )
         text_encoder = CLIPTextModel(text_config)
-        vae = AutoencoderKL(**{k: v for k, v in config["vae"].items() if k != "scaling_factor"})
+        vae = AutoencoderKL(**{k: v for k, v in config["vae"].items() if (k, v) != ("scaling_factor", "auto")})
         unet = UNet2DConditionModel(**config["unet"])
     finally:
         torch.random.set_rng_state(generator_state)
-    _identity_qk(unet, config["self_attention_qk_scale"])
+    if config["self_attention_qk_scale"]:
+        _identity_qk(unet, config["self_attention_qk_scale"])
     if config["vae"].get("scaling_factor") == "auto":
         vae.register_to_config(scaling_factor=_unit_variance_scale(vae, config["image_size"], seed))
     cross, self_ = config.get("cross_layers") or None, config.get("self_layers") or None
@@ -220,8 +221,8 @@ def load_pretrained(model: str, config: dict[str, Any], dtype: torch.dtype) -> B
 
 def attention_grid(name: str, backbone_config: dict[str, Any]) -> int:
     """Side of the attention-map grid (the highest-resolution latent) without loading any weights."""
-    if name == "embedded":
-        config = backbone_config["embedded"]
+    if name in ("embedded", "sd21_random"):
+        config = backbone_config[name]
         return config["image_size"] // 2 ** (len(config["vae"]["block_out_channels"]) - 1)
     return backbone_config["sd21"]["image_size"] // 8  # Stable Diffusion's VAE downsamples by 8
 
@@ -241,8 +242,10 @@ def load_backbone(
     dtype = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[precision]
     if target.type == "cpu":
         dtype = torch.float32
-    if name == "embedded":
-        backbone = build_embedded(backbone_config["embedded"], seed)
+    if name in ("embedded", "sd21_random"):
+        backbone = build_embedded(backbone_config[name], seed)
+        backbone.name = name
+        backbone.identity["backbone"] = name
     else:
         model = SD21_ID if name == "sd21" else name
         backbone = load_pretrained(model, backbone_config["sd21"], dtype)
