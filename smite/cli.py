@@ -69,10 +69,23 @@ def cmd_track(args: argparse.Namespace) -> int:
     return 0
 
 
+def _warn_if_slow(method: dict[str, Any], name: str) -> None:
+    """The paper's guidance settings on a CPU take minutes per frame: say so before starting."""
+    from smite.model.backbone import resolve_device
+
+    inference = method["inference"]
+    if name == "smite" and resolve_device(method["device"]).type == "cpu" and inference["updates_per_step"] >= 10:
+        print(f"smite: note: {inference['guided_updates']}x{inference['updates_per_step']} guided updates on a CPU "
+              "take minutes per frame; a --config with fewer (see config/config.yaml) or a GPU is faster",
+              file=sys.stderr)
+
+
 def cmd_segment(args: argparse.Namespace) -> int:
     from smite.api import segment_video
 
-    summary = segment_video(args.video, args.model, args.out, args.method, _method(args), tracks=args.tracks,
+    method = _method(args)
+    _warn_if_slow(method, args.method)
+    summary = segment_video(args.video, args.model, args.out, args.method, method, tracks=args.tracks,
                             progress=not args.quiet, per_part_masks=args.per_part_masks)
     print(f"segmented {summary['frames']} frames in {summary['seconds']:.1f} s with {args.method}: "
           f"{args.out}/masks, {args.out}/overlay.mp4, {args.out}/parts.json")

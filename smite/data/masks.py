@@ -101,13 +101,13 @@ def draw_legend(frame: np.ndarray, parts: list[str]) -> np.ndarray:
     Text and swatches scale with the frame height so the legend stays readable on small and large videos.
     """
     out = frame.copy()
-    scale = max(0.3, frame.shape[0] / 720)
-    row = int(22 * scale) + 4
+    font = max(0.35, frame.shape[0] / 800)  # OpenCV font scale: readable from 120 px to 4K frames
+    row = int(30 * font) + 6
     for index, name in enumerate(parts[1:], start=1):
         top = 4 + (index - 1) * row
         colour = tuple(int(c) for c in VOC_PALETTE[index])
         cv2.rectangle(out, (4, top), (4 + row - 6, top + row - 6), colour, thickness=-1)
         origin = (4 + row, top + row - 8)
-        cv2.putText(out, name, origin, cv2.FONT_HERSHEY_SIMPLEX, 0.6 * scale, (0, 0, 0), 3, cv2.LINE_AA)
-        cv2.putText(out, name, origin, cv2.FONT_HERSHEY_SIMPLEX, 0.6 * scale, (255, 255, 255), 1, cv2.LINE_AA)
+        cv2.putText(out, name, origin, cv2.FONT_HERSHEY_SIMPLEX, font, (0, 0, 0), 3, cv2.LINE_AA)
+        cv2.putText(out, name, origin, cv2.FONT_HERSHEY_SIMPLEX, font, (255, 255, 255), 1, cv2.LINE_AA)
     return out
