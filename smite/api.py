@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -142,8 +143,12 @@ def segment_video(
     tracks: str | Path | None = None,
     progress: bool = True,
     per_part_masks: bool = False,
+    on_start: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
-    """Segment a video file or frame folder; write masks, overlay and parts.json; return a summary."""
+    """Segment a video file or frame folder; write masks, overlay and parts.json; return a summary.
+
+    on_start runs once the inputs have been read and checked, before the long work.
+    """
     start = time.perf_counter()
     frames, fps = read_video(video)
     seed_everything(method["seed"])
@@ -151,12 +156,17 @@ def segment_video(
     needs_tracks = VARIANTS[method_name].needs_tracks
     grid = model.backbone.latent_size
     if method["inference"]["crop_refinement"]:
+        if on_start is not None:
+            on_start()
+
         def track(clip: np.ndarray) -> TrackCache | None:
             return compute_tracks(clip, method, progress=progress, grid=grid) if needs_tracks else None
 
         labels = refine_small_objects(model, frames, method_name, method["inference"], method["seed"], track, progress)
     else:
         cache = _tracks_for(frames, method, tracks, grid, progress) if needs_tracks else None
+        if on_start is not None:
+            on_start()
         labels = segment_frames(model, frames, method_name, method["inference"], method["seed"], cache, progress)
     info = {"method": method_name, "video": str(video), "checkpoint": str(checkpoint),
             "backbone": metadata["backbone"], "frames": int(len(frames))}

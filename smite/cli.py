@@ -84,9 +84,9 @@ def cmd_segment(args: argparse.Namespace) -> int:
     from smite.api import segment_video
 
     method = _method(args)
-    _warn_if_slow(method, args.method)
     summary = segment_video(args.video, args.model, args.out, args.method, method, tracks=args.tracks,
-                            progress=not args.quiet, per_part_masks=args.per_part_masks)
+                            progress=not args.quiet, per_part_masks=args.per_part_masks,
+                            on_start=lambda: _warn_if_slow(method, args.method))
     print(f"segmented {summary['frames']} frames in {summary['seconds']:.1f} s with {args.method}: "
           f"{args.out}/masks, {args.out}/overlay.mp4, {args.out}/parts.json")
     return 0

@@ -197,3 +197,14 @@ def test_every_option_is_explained(capsys):
         for action in sub._actions:
             if action.dest != "help":
                 assert action.help, (name, action.dest)
+
+
+def test_cpu_note_for_paper_guidance_settings(capsys):
+    from smite.cli import _warn_if_slow
+    from smite.config import method_config
+
+    _warn_if_slow(method_config({"device": "cpu"}), "smite")
+    assert "3x15 guided updates on a CPU" in capsys.readouterr().err
+    _warn_if_slow(method_config({"device": "cpu", "inference": {"updates_per_step": 2}}), "smite")
+    _warn_if_slow(method_config({"device": "cpu"}), "baseline1")
+    assert capsys.readouterr().err == ""
