@@ -45,7 +45,6 @@ def train_references(
     train_changes: dict[str, Any],
     parts: list[str] | None = None,
     shots: int | None = None,
-    backbone_name: str | None = None,
     progress: bool = True,
 ) -> TrainResult:
     """Train part tokens on a reference folder and write the checkpoint (atomically)."""
@@ -54,7 +53,7 @@ def train_references(
     config = train_config(method, **train_changes)
     references = load_references(refs_dir, parts=parts, shots=shots)
     seed_everything(config.seed)
-    backbone = backbone_for(method, backbone_name)
+    backbone = backbone_for(method)
     model = PartSegmenter(backbone, references.parts, init=method["parts_init"], seed=config.seed)
     result = train(model, references, config, progress=progress)
     metadata = {

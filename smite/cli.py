@@ -51,7 +51,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     parts = [p.strip() for p in args.parts.split(",")] if args.parts else None
     changes = {"mode": args.mode, "epochs": args.epochs, "seed": args.seed}
     result = train_references(
-        args.refs_dir, args.out, method, changes, parts=parts, shots=args.shots, backbone_name=args.backbone,
+        args.refs_dir, args.out, method, changes, parts=parts, shots=args.shots,
         progress=not args.quiet,
     )
     print(f"trained {len(result.curve)} epochs in {result.seconds:.1f} s; best epoch {result.best_epoch} "

@@ -2,7 +2,8 @@
 
 Variants (paper section 5, Table 2):
 * ``baseline1``: SLiMe per frame (2D UNet, single pass at t = 100);
-* ``baseline2``: Baseline-I plus temporal voting applied to its WAS maps afterwards;
+* ``baseline2``: Baseline-I plus temporal voting applied to its WAS maps afterwards (DESIGN says "in pixel
+  space"; the paper's Fig. 12 applies the tracker to S_WAS in post-processing, which is what runs here);
 * ``baseline3``: SLiMe with the inflated UNet (windows of frames, single pass);
 * ``smite_ca``: + cross-attention tuning (two-phase checkpoint), no guidance (Table 2 step);
 * ``smite_track``: + spatio-temporal guidance with the tracking energy only (Table 2 step);
@@ -29,7 +30,7 @@ from smite.data.masks import draw_legend, overlay, save_label_png
 from smite.data.video import write_video
 from smite.errors import SmiteInputError
 from smite.guide import LatentAdam, guidance_lr, lowpass_mask, temporal_vote, total_energy
-from smite.model.inference import batches, item_noise
+from smite.model.inference import batches, frame_seeds, item_noise
 from smite.model.segmenter import PartSegmenter, to_model_input
 from smite.model.was import label_map, rescale_to_cross
 from smite.track.cache import TrackCache
@@ -85,11 +86,6 @@ def plan_windows(frames: int, size: int, overlap: int) -> list[Window]:
         start += size - overlap
 
 
-def frame_seeds(seed: int, indices: range | list[int]) -> list[int]:
-    """Per-frame noise seeds: frame i of a video always gets the same noise, whatever the batching."""
-    return [seed * 100_003 + i for i in indices]
-
-
 class Segmenter:
     """Runs one variant over a video with a trained PartSegmenter."""
 
@@ -142,8 +138,8 @@ class Segmenter:
         scheduler, timesteps = self.guided_timesteps()
         indices = range(window.start, window.stop)
         z = self.noised(latents, indices, timesteps[0])
-        positions = tracks.positions[window.start:window.stop]
-        visible = tracks.visible[window.start:window.stop]
+        positions = torch.as_tensor(tracks.positions[window.start:window.stop])  # converted once per window
+        visible = torch.as_tensor(tracks.visible[window.start:window.stop])
         lambda_reg = config["lambda_reg"] if self.variant.regulariser else 0.0
         resolution = reference.shape[-1]
         for step, timestep in enumerate(timesteps):

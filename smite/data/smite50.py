@@ -26,7 +26,7 @@ from natsort import natsorted
 from smite.data.clip import Clip
 from smite.data.masks import read_binary_png, save_label_png
 from smite.data.references import PARTS_FILE, read_parts
-from smite.data.video import VIDEO_SUFFIXES, atomic_output, read_video
+from smite.data.video import VIDEO_SUFFIXES, atomic_output, read_same_size, read_video
 from smite.errors import SmiteInputError
 
 VIDEOS_DIR = "videos"
@@ -124,13 +124,7 @@ def read_ground_truth(folder: str | Path, num_parts: int) -> np.ndarray:
         raise SmiteInputError(folder, "no part mask PNGs in ground-truth frame folder")
     if len(files) > num_parts - 1:
         raise SmiteInputError(folder, f"{len(files)} part masks but only {num_parts - 1} parts besides background")
-    masks = [read_binary_png(files[0])]
-    for file in files[1:]:
-        mask = read_binary_png(file)
-        if mask.shape != masks[0].shape:
-            raise SmiteInputError(file, f"mask size {mask.shape[1]}x{mask.shape[0]} differs from {files[0].name}")
-        masks.append(mask)
-    return _resolve_overlaps(np.stack(masks))
+    return _resolve_overlaps(np.stack(read_same_size(files, read_binary_png, "mask")))
 
 
 def _resolve_overlaps(masks: np.ndarray) -> np.ndarray:

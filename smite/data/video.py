@@ -11,7 +11,7 @@ import contextlib
 import math
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import cv2
@@ -102,13 +102,18 @@ def read_frame_folder(folder: str | Path) -> np.ndarray:
     files = list_images(folder)
     if not files:
         raise SmiteInputError(folder, f"no frames ({', '.join(IMAGE_SUFFIXES)}) in folder")
-    frames = [read_image(files[0])]
+    return np.stack(read_same_size(files, read_image, "frame"))
+
+
+def read_same_size(files: list[Path], read: Callable[[Path], np.ndarray], what: str) -> list[np.ndarray]:
+    """Read every file with `read`; the first whose size differs from the first file's is an input error."""
+    images = [read(files[0])]
     for file in files[1:]:
-        frame = read_image(file)
-        if frame.shape != frames[0].shape:
-            raise SmiteInputError(file, f"frame size {_wxh(frame)} differs from {_wxh(frames[0])} of {files[0].name}")
-        frames.append(frame)
-    return np.stack(frames)
+        image = read(file)
+        if image.shape[:2] != images[0].shape[:2]:
+            raise SmiteInputError(file, f"{what} size {_wxh(image)} differs from {_wxh(images[0])} of {files[0].name}")
+        images.append(image)
+    return images
 
 
 def _read_video_file(path: Path) -> tuple[np.ndarray, float]:

@@ -149,8 +149,8 @@ def _unit_variance_scale(vae: AutoencoderKL, size: int, seed: int) -> float:
     return float(1.0 / latents.std())
 
 
-def build_embedded(config: dict[str, Any], seed: int) -> Backbone:
-    """The embedded SD-architecture backbone, built deterministically from config and seed."""
+def build_embedded(config: dict[str, Any], seed: int, name: str = "embedded") -> Backbone:
+    """An SD-architecture backbone built in-process, deterministically from config and seed (no download)."""
     generator_state = torch.random.get_rng_state()
     torch.manual_seed(seed)
     try:
@@ -173,7 +173,7 @@ def build_embedded(config: dict[str, Any], seed: int) -> Backbone:
         cross, self_ = default_layers(unet)
     digest = hashlib.sha256(json.dumps([config, seed], sort_keys=True).encode()).hexdigest()[:16]
     return Backbone(
-        name="embedded",
+        name=name,
         unet=unet,
         vae=vae,
         text_encoder=text_encoder,
@@ -182,7 +182,7 @@ def build_embedded(config: dict[str, Any], seed: int) -> Backbone:
         image_size=config["image_size"],
         cross_layers=cross,
         self_layers=self_,
-        identity={"backbone": "embedded", "config_sha256": digest},
+        identity={"backbone": name, "config_sha256": digest},
     )
 
 
@@ -243,9 +243,7 @@ def load_backbone(
     if target.type == "cpu":
         dtype = torch.float32
     if name in ("embedded", "sd21_random"):
-        backbone = build_embedded(backbone_config[name], seed)
-        backbone.name = name
-        backbone.identity["backbone"] = name
+        backbone = build_embedded(backbone_config[name], seed, name)
     else:
         model = SD21_ID if name == "sd21" else name
         backbone = load_pretrained(model, backbone_config["sd21"], dtype)

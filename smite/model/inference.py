@@ -17,6 +17,11 @@ def item_noise(shape: tuple[int, ...], seeds: list[int]) -> torch.Tensor:
     return torch.stack([torch.randn(shape, generator=torch.Generator().manual_seed(s)) for s in seeds])
 
 
+def frame_seeds(seed: int, indices: range | list[int]) -> list[int]:
+    """Per-frame noise seeds: frame i of a video always gets the same noise, whatever the batching."""
+    return [seed * 100_003 + i for i in indices]
+
+
 def noise_latents(
     model: PartSegmenter, images: torch.Tensor, timestep: int, seeds: list[int]
 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -60,7 +65,7 @@ def predict_labels(
     chunks = list(batches(len(images), batch_size))
     for chunk in tqdm(chunks, desc="segmenting", unit="batch", disable=not progress):
         group = images[chunk]
-        seeds = [seed * 100_003 + i for i in range(chunk.start, chunk.stop)]
+        seeds = frame_seeds(seed, range(chunk.start, chunk.stop))
         scores = predict_scores(model, group, timestep, seeds)
         for image, score in zip(group, scores, strict=True):
             labels.append(label_map(score[None], image.shape[:2])[0].numpy().astype(np.int64))
