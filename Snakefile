@@ -1,6 +1,8 @@
 # SMITE reproduction pipeline: every table of the paper from one DAG.
 #   snakemake --cores 2 all_tables                      embedded default (synthetic data, CPU)
-#   snakemake --cores 2 table2                          one table by name
+#   snakemake --cores 2 table2                          one table by name (table1 ... table12)
+#   snakemake --report report.html                      tables and figures with captions, once built
+#   snakemake --profile profiles/slurm all_tables --configfile config/paper.yaml     the paper, on a cluster
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
@@ -17,6 +19,9 @@ if not workflow.overwrite_configfiles:
 validate(config, "config/schema.yaml")
 
 
+report: "report/workflow.rst"
+
+
 include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/train.smk"
@@ -25,6 +30,41 @@ include: "rules/segment.smk"
 include: "rules/evaluate.smk"
 include: "rules/tables.smk"
 include: "rules/figures.smk"
+
+
+# On a cluster these run on the submitting host: downloads need its network, the rest takes seconds.
+localrules:
+    all_tables,
+    all_figures,
+    prepare_dataset,
+    dataset_statistics,
+    make_table1,
+    make_table2,
+    make_table3,
+    make_table4,
+    make_table5,
+    make_table6,
+    make_table7,
+    make_table8,
+    make_table9,
+    make_table10,
+    make_table11,
+    make_table12,
+    figure_training_curves,
+    figure_shots_curve,
+    figure_stage_costs,
+    table1,
+    table2,
+    table3,
+    table4,
+    table5,
+    table6,
+    table7,
+    table8,
+    table9,
+    table10,
+    table11,
+    table12,
 
 
 rule all_tables:
@@ -59,6 +99,41 @@ rule table4:
         table_files("table4"),
 
 
+rule table5:
+    input:
+        table_files("table5"),
+
+
+rule table6:
+    input:
+        table_files("table6"),
+
+
+rule table7:
+    input:
+        table_files("table7"),
+
+
 rule table8:
     input:
         table_files("table8"),
+
+
+rule table9:
+    input:
+        table_files("table9"),
+
+
+rule table10:
+    input:
+        table_files("table10"),
+
+
+rule table11:
+    input:
+        table_files("table11"),
+
+
+rule table12:
+    input:
+        table_files("table12"),

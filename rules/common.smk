@@ -1,10 +1,15 @@
-# Input functions and path helpers: the only Python logic of the workflow.
+# Input functions and path helpers: the only Python logic of the workflow (the plan itself is smite.plan).
 import os
+import re
+
+from smite.plan import COLLECTION_DATASET, DERIVED_REFERENCES, ZERO_SHOT_GROUP, collections, video_folder, zero_shot_shots
 
 RUN = config["run"]
 RESULTS = f"results/{RUN}"
-DATA_ROOT = config["dataset"]["root"]
-CATEGORIES = list(config["dataset"]["categories"])
+DATASETS = config["datasets"]
+SMITE50 = DATASETS["smite50"]
+CATEGORIES = list(SMITE50["categories"])
+COLLECTIONS = collections(config)
 TABLE_FORMATS = ["csv", "md", "tex"]
 SHOTS = config["shots"]
 
@@ -16,85 +21,209 @@ TRAINING_MODE = {
     "smite_ca": "two-phase",
     "smite_track": "two-phase",
     "smite": "two-phase",
+    "gsam2": "text",  # no training: Grounding DINO prompted with the part names
 }
-TABLES = ["table1", "table2", "table3", "table4", "table8"]
+TABLES = [f"table{k}" for k in range(1, 13)]
 
 
 wildcard_constraints:
+    collection="|".join(COLLECTION_DATASET),
+    dataset="|".join(DATASETS),
     category="|".join(CATEGORIES),
+    group="[^/]+",
+    folder="[^/]+",
     video="[^/]+",
-    method="|".join(TRAINING_MODE),
+    method="|".join(m for m in TRAINING_MODE if m != "gsam2"),
     mode="embeddings|two-phase|joint",
     shots=r"\d+",
+    cls="[^/]+",
+    root="|".join(re.escape(spec["root"]) for spec in DATASETS.values()),
 
 
-def category_config(category):
-    return config["dataset"]["categories"][category]
+def manifest(dataset):
+    """The file that marks a dataset as complete (written last by rule prepare_dataset)."""
+    return f"{DATASETS[dataset]['root']}/manifest.json"
 
 
-def videos(category):
-    return category_config(category)["videos"]
+def dataset_spec(wildcards):
+    """The datasets entry whose root the wildcard names, with its key."""
+    name = next(name for name, spec in DATASETS.items() if spec["root"] == wildcards.root)
+    return {"key": name, **DATASETS[name]}
 
 
-def dataset_root(wildcards, input):
-    """The dataset folder: where its manifest lies."""
-    return os.path.dirname(input.manifest)
+def group_of(wildcards):
+    return COLLECTIONS[wildcards.collection][wildcards.group]
 
 
-def category_method(wildcards):
-    """The run's method overrides plus this category's lambda_track / vote window (paper 7.5)."""
-    spec = category_config(wildcards.category)
-    inference = dict(config["method"].get("inference", {}))
-    for key in ("lambda_track", "vote_window"):
-        if key in spec:
-            inference[key] = spec[key]
+def collection_root(wildcards):
+    return DATASETS[COLLECTION_DATASET[wildcards.collection]]["root"]
+
+
+def collection_manifest(wildcards):
+    return manifest(COLLECTION_DATASET[wildcards.collection])
+
+
+def group_parts(wildcards):
+    return group_of(wildcards).parts
+
+
+def group_method(wildcards):
+    """The run's method overrides plus this group's lambda_track / vote window (paper 7.5)."""
+    inference = {**config["method"].get("inference", {}), **group_of(wildcards).settings}
     return {**config["method"], "inference": inference}
 
 
+def dataset_method(wildcards):
+    """Tracking settings are the run's (a video's trajectories are shared by every group and method)."""
+    return config["method"]
+
+
+def references_for(wildcards):
+    """Reference folder of a model: derived by rule references, or the dataset's own images."""
+    if wildcards.collection in DERIVED_REFERENCES:
+        return f"{RESULTS}/references/{wildcards.collection}/{wildcards.group}/{wildcards.shots}shot"
+    if wildcards.collection == "pascal_part":
+        return f"{collection_root(wildcards)}/{wildcards.group}/train_{wildcards.shots}"
+    return f"{collection_root(wildcards)}/{wildcards.group}"
+
+
+def derived_references(wildcards):
+    return [references_for(wildcards)] if wildcards.collection in DERIVED_REFERENCES else []
+
+
+def tracks_path(collection, group, video):
+    return f"{RESULTS}/tracks/{COLLECTION_DATASET[collection]}/{video_folder(collection, group)}/{video}.npz"
+
+
 def tracks_for(wildcards):
-    return f"{RESULTS}/tracks/{wildcards.category}/{wildcards.video}.npz"
+    return tracks_path(wildcards.collection, wildcards.group, wildcards.video)
 
 
 def checkpoint_for(wildcards):
-    return f"{RESULTS}/models/{wildcards.category}/{wildcards.mode}_{wildcards.shots}shot.safetensors"
+    return f"{RESULTS}/models/{wildcards.collection}/{wildcards.group}/{wildcards.mode}_{wildcards.shots}shot.safetensors"
 
 
 def run_key(method, mode=None, shots=None):
     """Folder of one (method, training mode, shots) setting under segment/ and metrics/."""
+    if method == "gsam2":
+        return "gsam2/text_0shot"
     return f"{method}/{mode or TRAINING_MODE[method]}_{shots or SHOTS}shot"
 
 
-def metrics_files(method, mode=None, shots=None, limit=None):
+def metrics_files(collection, method, mode=None, shots=None, limit=None, groups=None):
+    """Metric JSON of every video of a collection (the first `limit` of each group) for one setting."""
     key = run_key(method, mode, shots)
-    return [f"{RESULTS}/metrics/{key}/{c}/{v}.json" for c in CATEGORIES for v in videos(c)[:limit]]
+    return [
+        f"{RESULTS}/metrics/{collection}/{key}/{g}/{v}.json"
+        for g, group in COLLECTIONS.get(collection, {}).items()
+        if groups is None or g in groups
+        for v in group.videos[:limit]
+    ]
+
+
+def text_groups(collection):
+    """Groups GSAM2 can run on: parts that words name (the paper leaves it out on Non-Text)."""
+    return [g for g, group in COLLECTIONS.get(collection, {}).items() if group.text_parts]
+
+
+def smite50_metrics(method, mode=None, shots=None, limit=None):
+    groups = text_groups("smite50") if method == "gsam2" else None
+    return metrics_files("smite50", method, mode, shots, limit, groups)
 
 
 def table1_inputs(wildcards):
-    return {method: metrics_files(method) for method in config["methods"]}
+    return {method: smite50_metrics(method) for method in config["methods"]}
 
 
 def table2_inputs(wildcards):
-    return {method: metrics_files(method) for method in config["ablation"]}
+    return {method: smite50_metrics(method) for method in config["ablation"]}
 
 
 def table3_inputs(wildcards):
     limit = config["ablation_videos"]
-    return {f"shots_{k}": metrics_files("smite", shots=k, limit=limit) for k in config["shots_ablation"]}
+    return {f"shots_{k}": smite50_metrics("smite", shots=k, limit=limit) for k in config["shots_ablation"]}
+
+
+def training_benchmarks(collection, mode, shots, groups):
+    return [f"{RESULTS}/benchmarks/train/{collection}/{g}/{mode}_{shots}shot.tsv" for g in groups]
+
+
+def checkpoints(collection, mode, shots, groups):
+    return [f"{RESULTS}/models/{collection}/{g}/{mode}_{shots}shot.safetensors" for g in groups]
 
 
 def table8_inputs(wildcards):
     inputs = {}
     for mode in config["training_modes"]:
-        inputs[f"metrics_{mode}"] = metrics_files("smite", mode=mode, limit=config["ablation_videos"])
-        inputs[f"train_{mode}"] = [
-            f"{RESULTS}/benchmarks/train/{c}/{mode}_{SHOTS}shot.tsv" for c in CATEGORIES
-        ]
-        inputs[f"models_{mode}"] = [f"{RESULTS}/models/{c}/{mode}_{SHOTS}shot.safetensors" for c in CATEGORIES]
+        inputs[f"metrics_{mode}"] = smite50_metrics("smite", mode=mode, limit=config["ablation_videos"])
+        inputs[f"train_{mode}"] = training_benchmarks("smite50", mode, SHOTS, CATEGORIES)
+        inputs[f"models_{mode}"] = checkpoints("smite50", mode, SHOTS, CATEGORIES)
     return inputs
+
+
+def dataset_manifests(wildcards):
+    return {name: manifest(name) for name in DATASETS}
+
+
+def pumavos_spec():
+    return DATASETS.get("pumavos", {})
+
+
+def table6_inputs(wildcards):
+    spec = pumavos_spec()
+    inputs = {}
+    for method in spec.get("methods", []):
+        groups = text_groups("pumavos") if method == "gsam2" else None
+        inputs[method] = metrics_files("pumavos", method, shots=1, groups=groups)
+    return inputs
+
+
+def table7_inputs(wildcards):
+    return {f"shots_{k}": metrics_files("pumavos", "smite", shots=k) for k in pumavos_spec().get("shots", [])}
+
+
+def table9_inputs(wildcards):
+    if "davis2016" not in DATASETS:
+        return {}
+    return {"smite": metrics_files("davis_zeroshot", "smite", shots=zero_shot_shots(config))}
+
+
+def table10_inputs(wildcards):
+    return {"smite": metrics_files("davis_semi", "smite", shots=1)} if "davis2016" in DATASETS else {}
+
+
+def pascal_classes(table):
+    spec = DATASETS.get("pascal_part", {})
+    return [name for name, c in spec.get("classes", {}).items() if c.get("paper_table") == table]
+
+
+def pascal_inputs(table):
+    """Image-segmentation scores of each class this table reports: SLiMe (embeddings) and SMITE (two-phase)."""
+    spec = DATASETS.get("pascal_part", {})
+    shots = spec.get("shots", 10)
+    return {
+        method: [f"{RESULTS}/metrics/pascal_part/{run_key(method, shots=shots)}/{c}.json"
+                 for c in pascal_classes(table)]
+        for method in ("baseline1", "smite")
+        if pascal_classes(table)
+    }
 
 
 def table_files(name):
     return expand(f"{RESULTS}/tables/{name}.{{ext}}", ext=TABLE_FORMATS)
+
+
+def table_outputs(name):
+    """A table rule's outputs; the CSV goes into `snakemake --report` with the caption report/<name>.rst."""
+    csv, *others = table_files(name)
+    return [report(csv, caption=f"../report/{name}.rst", category="Tables", labels={"table": name}), *others]
+
+
+def figure_outputs(name):
+    """A figure rule's PNG (into the report, captioned by report/<name>.rst) and PDF."""
+    png, pdf = [f"{FIGURES}/{name}.{ext}" for ext in FIGURE_FORMATS]
+    caption = "qualitative" if name.startswith("qualitative_") else name
+    return [report(png, caption=f"../report/{caption}.rst", category="Figures", labels={"figure": name}), pdf]
 
 
 def all_table_files():
@@ -107,20 +236,31 @@ FIGURE_FORMATS = ["png", "pdf"]
 
 
 def all_figure_files():
-    names = ["training_curves", "shots_curve"] + [f"qualitative_{c}" for c in CATEGORIES]
+    names = ["training_curves", "shots_curve", "stage_costs"] + [f"qualitative_{c}" for c in CATEGORIES]
     return expand(f"{FIGURES}/{{name}}.{{ext}}", name=names, ext=FIGURE_FORMATS)
 
 
 def qualitative_inputs(wildcards):
-    video = videos(wildcards.category)[0]
+    video = COLLECTIONS["smite50"][wildcards.category].videos[0]
     return {
-        method: f"{RESULTS}/segment/{run_key(method)}/{wildcards.category}/{video}"
+        method: f"{RESULTS}/segment/smite50/{run_key(method)}/{wildcards.category}/{video}"
         for method in config["methods"]
+        if method != "gsam2" or wildcards.category in text_groups("smite50")
     }
 
 
 def training_curve_inputs(wildcards):
+    return {mode: checkpoints("smite50", mode, SHOTS, CATEGORIES) for mode in config["training_modes"]}
+
+
+def stage_benchmarks(wildcards):
+    """Benchmark files of every job behind Table 1 (SMITE-50, the default setting of each method)."""
+    runs = [(g, v, m) for g, group in COLLECTIONS["smite50"].items() for v in group.videos
+            for m in config["methods"] if m != "gsam2"]
+    bench = f"{RESULTS}/benchmarks"
     return {
-        mode: [f"{RESULTS}/models/{c}/{mode}_{SHOTS}shot.safetensors" for c in CATEGORIES]
-        for mode in config["training_modes"]
+        "train": sorted({f"{bench}/train/smite50/{g}/{TRAINING_MODE[m]}_{SHOTS}shot.tsv" for g, _, m in runs}),
+        "track": sorted({f"{bench}/track/smite50/{g}/{v}.tsv" for g, v, _ in runs}),
+        "segment": [f"{bench}/segment/smite50/{run_key(m)}/{g}/{v}.tsv" for g, v, m in runs],
+        "evaluate": [f"{bench}/evaluate/smite50/{run_key(m)}/{g}/{v}.tsv" for g, v, m in runs],
     }

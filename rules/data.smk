@@ -1,13 +1,37 @@
-rule synth_benchmark:
-    """The embedded synthetic benchmark in the SMITE-50 layout (DESIGN.md section 5)."""
+rule prepare_dataset:
+    """A dataset folder, complete once its manifest exists: generated (synthetic) or downloaded and verified."""
     output:
-        manifest=f"{DATA_ROOT}/manifest.json",
+        manifest="{root}/manifest.json",
     params:
-        synth=config["dataset"].get("synth", {}),
+        spec=dataset_spec,
     log:
-        f"{RESULTS}/logs/synth_benchmark.log",
+        f"{RESULTS}/logs/datasets/{{root}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/synth_benchmark.tsv"
+        f"{RESULTS}/benchmarks/datasets/{{root}}.tsv"
+    conda:
+        "../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=240,
+    script:
+        "../workflow_scripts/prepare_dataset.py"
+
+
+rule references:
+    """A model's reference folder taken from videos: PUMaVOS frames, DAVIS train frames or first frames."""
+    input:
+        manifest=collection_manifest,
+    output:
+        directory(f"{RESULTS}/references/{{collection}}/{{group}}/{{shots}}shot"),
+    params:
+        root=collection_root,
+        parts=group_parts,
+        spec=lambda wildcards: DATASETS[COLLECTION_DATASET[wildcards.collection]],
+    log:
+        f"{RESULTS}/logs/references/{{collection}}/{{group}}/{{shots}}shot.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/references/{{collection}}/{{group}}/{{shots}}shot.tsv"
     conda:
         "../environment.yml"
     threads: 1
@@ -15,22 +39,23 @@ rule synth_benchmark:
         mem_mb=2000,
         runtime=10,
     script:
-        "../workflow_scripts/synth_benchmark.py"
+        "../workflow_scripts/references.py"
 
 
 rule ground_truth:
-    """One video's annotated frames as label PNGs named by frame index (the GT_DIR format)."""
+    """One video's scored frames as label PNGs named by frame index (the GT_DIR format)."""
     input:
-        manifest=f"{DATA_ROOT}/manifest.json",
+        manifest=collection_manifest,
     output:
-        directory(f"{RESULTS}/ground_truth/{{category}}/{{video}}"),
+        directory(f"{RESULTS}/ground_truth/{{collection}}/{{group}}/{{video}}"),
     params:
-        root=dataset_root,
-        parts=lambda wildcards: config["dataset"]["categories"][wildcards.category]["parts"],
+        root=collection_root,
+        parts=group_parts,
+        shots=lambda wildcards: DATASETS["pumavos"]["shots"] if wildcards.collection == "pumavos" else [1],
     log:
-        f"{RESULTS}/logs/ground_truth/{{category}}/{{video}}.log",
+        f"{RESULTS}/logs/ground_truth/{{collection}}/{{group}}/{{video}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/ground_truth/{{category}}/{{video}}.tsv"
+        f"{RESULTS}/benchmarks/ground_truth/{{collection}}/{{group}}/{{video}}.tsv"
     conda:
         "../environment.yml"
     threads: 1
@@ -39,3 +64,25 @@ rule ground_truth:
         runtime=10,
     script:
         "../workflow_scripts/ground_truth.py"
+
+
+rule dataset_statistics:
+    """Table 5's statistics of one dataset present: videos, parts per video, multi-part videos."""
+    input:
+        manifest=lambda wildcards: manifest(wildcards.dataset),
+    output:
+        f"{RESULTS}/statistics/{{dataset}}.json",
+    params:
+        spec=lambda wildcards: DATASETS[wildcards.dataset],
+    log:
+        f"{RESULTS}/logs/statistics/{{dataset}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/statistics/{{dataset}}.tsv"
+    conda:
+        "../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    script:
+        "../workflow_scripts/dataset_statistics.py"

@@ -3,7 +3,7 @@ rule figure_training_curves:
     input:
         unpack(training_curve_inputs),
     output:
-        expand(f"{FIGURES}/training_curves.{{ext}}", ext=FIGURE_FORMATS),
+        figure_outputs("training_curves"),
     params:
         modes=config["training_modes"],
     log:
@@ -25,7 +25,7 @@ rule figure_shots_curve:
     input:
         table=f"{RESULTS}/tables/table3.csv",
     output:
-        expand(f"{FIGURES}/shots_curve.{{ext}}", ext=FIGURE_FORMATS),
+        figure_outputs("shots_curve"),
     log:
         f"{RESULTS}/logs/figures/shots_curve.log",
     benchmark:
@@ -44,13 +44,12 @@ rule figure_qualitative:
     """Overlay strip of a category's first video, one row per method (Figures 6-7)."""
     input:
         unpack(qualitative_inputs),
-        manifest=f"{DATA_ROOT}/manifest.json",
+        manifest=manifest("smite50"),
     output:
-        expand(f"{FIGURES}/qualitative_{{{{category}}}}.{{ext}}", ext=FIGURE_FORMATS),
+        figure_outputs("qualitative_{category}"),
     params:
-        root=dataset_root,
-        methods=config["methods"],
-        video=lambda wildcards: videos(wildcards.category)[0],
+        root=lambda wildcards, input: os.path.dirname(input.manifest),
+        video=lambda wildcards: COLLECTIONS["smite50"][wildcards.category].videos[0],
     log:
         f"{RESULTS}/logs/figures/qualitative_{{category}}.log",
     benchmark:
@@ -63,3 +62,23 @@ rule figure_qualitative:
         runtime=5,
     script:
         "../workflow_scripts/figure_qualitative.py"
+
+
+rule figure_stage_costs:
+    """Cost per stage (train, track, segment, evaluate) of the Table 1 runs."""
+    input:
+        unpack(stage_benchmarks),
+    output:
+        figure_outputs("stage_costs"),
+    log:
+        f"{RESULTS}/logs/figures/stage_costs.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/figures/stage_costs.tsv"
+    conda:
+        "../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../workflow_scripts/figure_stage_costs.py"

@@ -1,18 +1,18 @@
 rule segment_video:
     """Masks, overlay and parts legend of one video by one method and checkpoint setting."""
     input:
-        manifest=f"{DATA_ROOT}/manifest.json",
+        manifest=collection_manifest,
         checkpoint=checkpoint_for,
         tracks=tracks_for,
     output:
-        directory(f"{RESULTS}/segment/{{method}}/{{mode}}_{{shots}}shot/{{category}}/{{video}}"),
+        directory(f"{RESULTS}/segment/{{collection}}/{{method}}/{{mode}}_{{shots}}shot/{{group}}/{{video}}"),
     params:
-        root=dataset_root,
-        method=category_method,
+        root=collection_root,
+        method=group_method,
     log:
-        f"{RESULTS}/logs/segment/{{method}}/{{mode}}_{{shots}}shot/{{category}}/{{video}}.log",
+        f"{RESULTS}/logs/segment/{{collection}}/{{method}}/{{mode}}_{{shots}}shot/{{group}}/{{video}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/segment/{{method}}/{{mode}}_{{shots}}shot/{{category}}/{{video}}.tsv"
+        f"{RESULTS}/benchmarks/segment/{{collection}}/{{method}}/{{mode}}_{{shots}}shot/{{group}}/{{video}}.tsv"
     conda:
         "../environment.yml"
     threads: 1
@@ -22,3 +22,55 @@ rule segment_video:
         gpu=config["resources"]["gpu"],
     script:
         "../workflow_scripts/segment_video.py"
+
+
+rule segment_gsam2:
+    """GSAM2 baseline: Grounding DINO boxes from the part names on one frame, SAM2 propagation (paper 5)."""
+    input:
+        manifest=collection_manifest,
+    output:
+        directory(f"{RESULTS}/segment/{{collection}}/gsam2/text_0shot/{{group}}/{{video}}"),
+    params:
+        root=collection_root,
+        parts=group_parts,
+        method=group_method,
+    log:
+        f"{RESULTS}/logs/segment/{{collection}}/gsam2/text_0shot/{{group}}/{{video}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/segment/{{collection}}/gsam2/text_0shot/{{group}}/{{video}}.tsv"
+    conda:
+        "../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=16000,
+        runtime=120,
+        gpu=config["resources"]["gpu"],
+    script:
+        "../workflow_scripts/segment_gsam2.py"
+
+
+rule segment_images:
+    """PASCAL-Part image segmentation of one class's test split by one trained model (Tables 11-12)."""
+    input:
+        manifest=lambda wildcards: manifest("pascal_part"),
+        checkpoint=f"{RESULTS}/models/pascal_part/{{cls}}/{{mode}}_{{shots}}shot.safetensors",
+    output:
+        directory(f"{RESULTS}/segment/pascal_part/{{method}}/{{mode}}_{{shots}}shot/{{cls}}"),
+    params:
+        root=lambda wildcards: DATASETS["pascal_part"]["root"],
+        split=lambda wildcards: DATASETS["pascal_part"]["test_split"],
+        parts=lambda wildcards: DATASETS["pascal_part"]["classes"][wildcards.cls]["parts"],
+        method=lambda wildcards: config["method"],
+    log:
+        f"{RESULTS}/logs/segment/pascal_part/{{method}}/{{mode}}_{{shots}}shot/{{cls}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/segment/pascal_part/{{method}}/{{mode}}_{{shots}}shot/{{cls}}.tsv"
+    conda:
+        "../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=8000,
+        runtime=60,
+        gpu=config["resources"]["gpu"],
+    script:
+        "../workflow_scripts/segment_images.py"

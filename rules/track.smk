@@ -1,16 +1,16 @@
 rule track_video:
-    """Trajectories of the attention-grid centres over the voting window around every frame, cached once."""
+    """Trajectories of the attention-grid centres over the voting window around every frame, cached once per video."""
     input:
-        manifest=f"{DATA_ROOT}/manifest.json",
+        manifest=lambda wildcards: manifest(wildcards.dataset),
     output:
-        tracks=f"{RESULTS}/tracks/{{category}}/{{video}}.npz",
+        tracks=f"{RESULTS}/tracks/{{dataset}}/{{folder}}/{{video}}.npz",
     params:
-        root=dataset_root,
-        method=category_method,
+        root=lambda wildcards: DATASETS[wildcards.dataset]["root"],
+        method=dataset_method,
     log:
-        f"{RESULTS}/logs/track/{{category}}/{{video}}.log",
+        f"{RESULTS}/logs/track/{{dataset}}/{{folder}}/{{video}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/track/{{category}}/{{video}}.tsv"
+        f"{RESULTS}/benchmarks/track/{{dataset}}/{{folder}}/{{video}}.tsv"
     conda:
         "../environment.yml"
     threads: 1

@@ -1,17 +1,18 @@
-rule train_category:
-    """Part tokens (and, by mode, cross-attention keys/values) from a category's reference images."""
+rule train:
+    """Part tokens (and, by mode, cross-attention keys/values) of one group's model from its reference images."""
     input:
-        manifest=f"{DATA_ROOT}/manifest.json",
+        derived_references,
+        manifest=collection_manifest,
     output:
-        checkpoint=f"{RESULTS}/models/{{category}}/{{mode}}_{{shots}}shot.safetensors",
+        checkpoint=f"{RESULTS}/models/{{collection}}/{{group}}/{{mode}}_{{shots}}shot.safetensors",
     params:
-        root=dataset_root,
-        parts=lambda wildcards: config["dataset"]["categories"][wildcards.category]["parts"],
-        method=category_method,
+        references=references_for,
+        parts=group_parts,
+        method=group_method,
     log:
-        f"{RESULTS}/logs/train/{{category}}/{{mode}}_{{shots}}shot.log",
+        f"{RESULTS}/logs/train/{{collection}}/{{group}}/{{mode}}_{{shots}}shot.log",
     benchmark:
-        f"{RESULTS}/benchmarks/train/{{category}}/{{mode}}_{{shots}}shot.tsv"
+        f"{RESULTS}/benchmarks/train/{{collection}}/{{group}}/{{mode}}_{{shots}}shot.tsv"
     conda:
         "../environment.yml"
     threads: 1
@@ -20,4 +21,4 @@ rule train_category:
         runtime=120,
         gpu=config["resources"]["gpu"],
     script:
-        "../workflow_scripts/train_category.py"
+        "../workflow_scripts/train.py"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -11,12 +12,14 @@ from typing import Any
 import numpy as np
 import torch
 
+from smite.data.masks import save_label_png
 from smite.data.references import load_references
-from smite.data.video import read_video
+from smite.data.video import atomic_dir, read_video
 from smite.errors import SmiteInputError
 from smite.learn.checkpoint import check_backbone, load_checkpoint, save_checkpoint
 from smite.learn.train import TrainResult, config_dict, load_state, train
 from smite.model.backbone import Backbone, attention_grid, load_backbone
+from smite.model.inference import predict_labels
 from smite.model.segmenter import PartSegmenter
 from smite.segment import VARIANTS, refine_small_objects, segment_frames, write_outputs
 from smite.track.cache import TrackCache, build_track_cache, frames_digest, load_track_cache, save_track_cache
@@ -172,3 +175,25 @@ def segment_video(
     write_outputs(out_dir, frames, labels.astype(np.int64), metadata["parts"], fps, info, per_part_masks)
     return {**info, "seconds": time.perf_counter() - start, "out_dir": str(out_dir)}
 
+
+
+def segment_images(
+    checkpoint: str | Path, images: list[np.ndarray], names: list[str], out_dir: str | Path,
+    method: dict[str, Any], progress: bool = True,
+) -> list[np.ndarray]:
+    """Image segmentation (PASCAL-Part, Tables 11-12): one denoising pass per image, masks/<name>.png.
+
+    Images are single frames, so the video machinery (inflation, tracking, guidance) has nothing to
+    act on: SLiMe and SMITE differ here only by their checkpoints (embeddings vs two-phase training).
+    """
+    seed_everything(method["seed"])
+    model, metadata = load_model(checkpoint, method)
+    inference = method["inference"]
+    labels = predict_labels(model, images, inference["timestep"], method["seed"], inference["batch_size"], progress)
+    with atomic_dir(out_dir) as staging:
+        (staging / "masks").mkdir()
+        for name, label in zip(names, labels, strict=True):
+            save_label_png(staging / "masks" / f"{name}.png", label.astype(np.uint8))
+        info = {"checkpoint": str(checkpoint), "backbone": metadata["backbone"], "parts": metadata["parts"]}
+        (staging / "parts.json").write_text(json.dumps(info, indent=2))
+    return labels

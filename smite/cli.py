@@ -36,11 +36,15 @@ def _method(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
-    from smite.data.synth import SynthConfig, generate_benchmark
+    from smite.data.synth import generate_layout
 
-    manifest = generate_benchmark(args.out_dir, SynthConfig(seed=args.seed))
-    videos = sum(len(c["videos"]) for c in manifest["categories"].values())
-    print(f"wrote {len(manifest['categories'])} categories, {videos} videos to {args.out_dir}")
+    manifest = generate_layout(args.layout, args.out_dir, seed=args.seed)
+    if args.layout == "smite50":
+        videos = sum(len(c["videos"]) for c in manifest["categories"].values())
+        print(f"wrote {len(manifest['categories'])} categories, {videos} videos to {args.out_dir}")
+    else:
+        totals = ", ".join(f"{name}={count}" for name, count in manifest["totals"].items())
+        print(f"wrote a synthetic {args.layout} set ({totals}) to {args.out_dir}")
     return 0
 
 
@@ -125,9 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--device", help="auto (default: CUDA if present), cpu, cuda, cuda:1 ...")
         sub.add_argument("--quiet", action="store_true", help="no progress bars")
 
-    synth = commands.add_parser("synth", help="write the embedded synthetic benchmark (SMITE-50 layout)")
+    synth = commands.add_parser("synth", help="write the embedded synthetic benchmark (SMITE-50 or another layout)")
     synth.add_argument("out_dir", help="output folder")
     synth.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
+    synth.add_argument("--layout", default="smite50", choices=["smite50", "pumavos", "davis2016", "pascal_part"],
+                       help="dataset layout to write (default smite50)")
     synth.set_defaults(run=cmd_synth)
 
     train = commands.add_parser("train", help="learn part tokens from annotated reference images")

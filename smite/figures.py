@@ -74,3 +74,30 @@ def qualitative_strip(video: str | Path, mask_dirs: Mapping[str, str | Path], st
             if row == 0:
                 axes[row, col].set_title(f"frame {index}")
     return save_figure(figure, stem)
+
+
+STAGES = ("train", "track", "segment", "evaluate")
+
+
+def stage_seconds(benchmark_files: Mapping[str, Sequence[str | Path]]) -> pd.DataFrame:
+    """Per stage: jobs, mean and total wall-clock seconds from Snakemake benchmark TSVs (column `s`)."""
+    rows = []
+    for stage, paths in benchmark_files.items():
+        seconds = [float(pd.read_csv(p, sep="\t")["s"].iloc[0]) for p in paths]
+        rows.append({"stage": stage, "jobs": len(seconds), "mean s": float(np.mean(seconds)) if seconds else 0.0,
+                     "total s": float(np.sum(seconds))})
+    return pd.DataFrame(rows)
+
+
+def stage_costs(benchmark_files: Mapping[str, Sequence[str | Path]], stem: str | Path) -> list[Path]:
+    """Cost per stage of the SMITE-50 runs: mean seconds per job (bars) and the total, labelled."""
+    costs = stage_seconds(benchmark_files)
+    figure, axis = plt.subplots(figsize=(5, 3))
+    bars = axis.bar(costs["stage"], costs["mean s"], color="#4C72B0")
+    for bar, (_, row) in zip(bars, costs.iterrows(), strict=True):
+        axis.annotate(f"{row['jobs']} jobs\n{row['total s']:.0f} s total", (bar.get_x() + bar.get_width() / 2,
+                      bar.get_height()), ha="center", va="bottom", fontsize=7)
+    axis.set_ylabel("seconds per job (mean)")
+    axis.set_title("Cost per stage (this run's Snakemake benchmarks)")
+    axis.margins(y=0.3)
+    return save_figure(figure, stem)

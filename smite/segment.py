@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +25,7 @@ from diffusers import DDIMScheduler
 from tqdm.auto import tqdm
 
 from smite.data.masks import draw_legend, overlay, save_label_png
-from smite.data.video import write_video
-from smite.errors import SmiteInputError
+from smite.data.video import atomic_dir, write_video
 from smite.guide import LatentAdam, guidance_lr, lowpass_mask, temporal_vote, total_energy
 from smite.model.inference import batches, frame_seeds, item_noise
 from smite.model.segmenter import PartSegmenter, to_model_input
@@ -271,20 +268,8 @@ def write_outputs(out_dir: str | Path, frames: np.ndarray, labels: np.ndarray, p
     With per_part_masks, also part_masks/<k>_<name>.mp4: one white-on-black matte video per part, the
     form compositing tools import. An interrupted run never leaves an output folder that looks complete.
     """
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    if not os.access(out_dir.parent, os.W_OK):
-        raise SmiteInputError(out_dir.parent, "output folder is not writable")
-    staging = out_dir.with_name(f".{out_dir.name}.partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
+    with atomic_dir(out_dir) as staging:
         _write_staging(staging, frames, labels, parts, fps, info, per_part_masks)
-    except BaseException:  # interrupted or failed: leave nothing behind, not even the staging folder
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    os.replace(staging, out_dir)
     log.info("wrote %d masks, overlay and parts to %s", len(labels), out_dir)
     return out_dir
 
@@ -292,7 +277,7 @@ def write_outputs(out_dir: str | Path, frames: np.ndarray, labels: np.ndarray, p
 def _write_staging(staging: Path, frames: np.ndarray, labels: np.ndarray, parts: list[str], fps: float,
                    info: dict[str, Any], per_part_masks: bool) -> None:
     """Every output file of write_outputs, into the staging folder."""
-    (staging / "masks").mkdir(parents=True)
+    (staging / "masks").mkdir()
     for index, label in enumerate(labels):
         save_label_png(staging / "masks" / f"{index:05d}.png", label.astype(np.uint8))
     overlays = [draw_legend(overlay(f, m), parts) for f, m in zip(frames, labels, strict=True)]

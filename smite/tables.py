@@ -206,3 +206,152 @@ def table8(metrics_by_mode: Mapping[str, pd.DataFrame], train_seconds: Mapping[s
                      "mIoU (diff)": ours - paper,
                      f"training time (s) ({PAPER})": _paper_value(literature, mode, "SMITE-50", "training time")})
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- appendix tables (5-7, 9-12)
+
+REPORTED = "reported"
+TABLE5_DATASETS = {"davis2016": "DAVIS-2016", "pumavos": "PUMaVOS", "ytvos": "YT-VOS", "smite50": "SMITE-50"}
+TABLE5_STATISTICS = ("training videos", "testing videos", "avg parts per video", "multi-part videos")
+TABLE6_METHODS = {"gsam2": "GSAM2", "baseline1": "Baseline-I", "xmem++": "XMem++", "smite": "SMITE (ours)"}
+TABLE11_METHODS = {"slime": "baseline1", "smite": "smite"}  # literature key -> method computed for that row
+
+
+def _citation(literature: pd.DataFrame, method: str) -> str:
+    rows = literature[literature["method"] == method]
+    return f"{REPORTED}: {rows['citation'].iloc[0]}" if len(rows) else REPORTED
+
+
+def _with_paper(row: dict[str, object], label: str, ours: float, paper: float) -> None:
+    """Set `label`, `label (paper)` and `label (diff)` of a row."""
+    row[label] = ours
+    row[f"{label} ({PAPER})"] = paper
+    row[f"{label} (diff)"] = ours - paper
+
+
+def table5(statistics: Mapping[str, Mapping[str, float]], literature: pd.DataFrame) -> pd.DataFrame:
+    """Table 5: video datasets compared, statistics computed from the datasets present beside the paper's."""
+    rows = []
+    for key, display in TABLE5_DATASETS.items():
+        stats = statistics.get(key)
+        source = f"{THIS_RUN}: {stats.get('name', key)}" if stats else (
+            _citation(literature, key) if key == "ytvos" else "not present in this run")
+        row: dict[str, object] = {"Dataset": display, "source": source}
+        for name in TABLE5_STATISTICS:
+            ours = float(stats[name]) if stats and stats.get(name) is not None else np.nan
+            _with_paper(row, name, ours, _paper_value(literature, key, "statistic", name))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _group_means(metrics: pd.DataFrame, method: str, keys: Sequence[str] = ("F", "mIoU")) -> pd.DataFrame:
+    """Per group (sequence / category): mean over its videos of one method's scores."""
+    return metrics[metrics["method"] == method].groupby("category")[list(keys)].mean()
+
+
+def _mean_columns(groups: Mapping[str, str | None]) -> list[tuple[str, str]]:
+    """(our column, the paper's column) per group, then the Mean."""
+    return [*[(g, p) for g, p in groups.items()], ("Mean", "Mean")]
+
+
+def table6(metrics: pd.DataFrame, literature: pd.DataFrame, sequences: Mapping[str, str | None],
+           methods_run: Sequence[str]) -> pd.DataFrame:
+    """Table 6: PUMaVOS with one training frame per video: F / mIoU per sequence, XMem++ as reported."""
+    rows = []
+    for method, display in TABLE6_METHODS.items():
+        computed = method in methods_run
+        means = _group_means(metrics, method) if computed else None
+        source = THIS_RUN if computed else (_citation(literature, method) if method == "xmem++" else NOT_RUN)
+        row: dict[str, object] = {"Method": display, "source": source}
+        for group, paper_column in _mean_columns(sequences):
+            for metric in ("F", "mIoU"):
+                ours = np.nan
+                if computed and len(means):
+                    ours = float(means[metric].mean()) if group == "Mean" else float(means[metric].get(group, np.nan))
+                paper = _paper_value(literature, method, paper_column, metric) if paper_column else np.nan
+                _with_paper(row, f"{group} {metric}", ours, paper)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def table7(metrics_by_shots: Mapping[int, pd.DataFrame], literature: pd.DataFrame,
+           sequences: Mapping[str, str | None]) -> pd.DataFrame:
+    """Table 7: PUMaVOS with 1 / 5 / 10 training frames, SMITE computed beside XMem++ and SMITE as reported."""
+    rows = []
+    for group, paper_column in _mean_columns(sequences):
+        for method in ("xmem++", "smite"):
+            computed = method == "smite"
+            row: dict[str, object] = {"Sequence": group, "Method": TABLE6_METHODS[method],
+                                      "source": THIS_RUN if computed else _citation(literature, method)}
+            for shots, metrics in sorted(metrics_by_shots.items()):
+                means = _group_means(metrics, "smite")
+                for metric in ("F", "mIoU"):
+                    ours = np.nan
+                    if computed and len(means):
+                        ours = float(means[metric].mean() if group == "Mean" else means[metric].get(group, np.nan))
+                    paper = (_paper_value(literature, method, paper_column, f"{metric} @{shots}")
+                             if paper_column else np.nan)
+                    _with_paper(row, f"{metric} @{shots}", ours, paper)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _reported_rows(literature: pd.DataFrame, skip: Sequence[str], label: str = "Method") -> list[dict[str, object]]:
+    """One row per method the paper reports (in the paper's order), its values in the (paper) columns."""
+    rows = []
+    for method in dict.fromkeys(literature["method"]):
+        if method in skip:
+            continue
+        cells = literature[literature["method"] == method]
+        row: dict[str, object] = {label: method, "source": _citation(literature, method)}
+        for _, cell in cells.iterrows():
+            row[f"{cell['column'] if cell['column'] != 'DAVIS-2016 val' else cell['metric']} ({PAPER})"] = cell["value"]
+        rows.append(row)
+    return rows
+
+
+def table_davis(metrics: pd.DataFrame, literature: pd.DataFrame, exclude: Sequence[str]) -> pd.DataFrame:
+    """Tables 9-10: DAVIS-2016 J / F (percent, object only) of SMITE and SMITE+ beside the methods reported."""
+    rows = _reported_rows(literature, skip=("smite", "smite+"))
+    for key, display, videos in (("smite", "SMITE", None), ("smite+", "SMITE+", exclude)):
+        subset = metrics[~metrics["video"].isin(videos or [])] if len(metrics) else metrics
+        row: dict[str, object] = {"Method": display, "source": THIS_RUN if len(subset) else NOT_RUN,
+                                  "videos": len(subset)}
+        for metric in ("J", "F"):
+            ours = 100.0 * float(subset[metric].mean()) if len(subset) else np.nan
+            row[metric] = ours
+            row[f"{metric} ({PAPER})"] = _paper_value(literature, key, "DAVIS-2016 val", metric)
+            row[f"{metric} (diff)"] = ours - row[f"{metric} ({PAPER})"]
+        rows.append(row)
+    columns = ["Method", "source", "videos", "J", "J (paper)", "J (diff)", "F", "F (paper)", "F (diff)"]
+    return pd.DataFrame(rows).reindex(columns=columns)
+
+
+def load_part_scores(files: Mapping[str, Sequence[str | Path]]) -> dict[str, dict[str, dict]]:
+    """method -> class -> per-part scores from image-segmentation metric files .../<class>.json."""
+    return {method: {Path(p).stem: json.loads(Path(p).read_text()) for p in paths} for method, paths in files.items()}
+
+
+def table_pascal(scores: Mapping[str, Mapping[str, dict]], literature: pd.DataFrame,
+                 classes: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+    """Tables 11-12: PASCAL-Part per-part IoU of SLiMe (re-run) and SMITE beside the methods reported.
+
+    Per part: mean IoU over the test images whose ground truth holds the part; average = mean over all
+    parts, background included (the paper's averages are, see tests/test_literature.py).
+    """
+    rows = []
+    for cls, parts in classes.items():
+        for row in _reported_rows(literature, skip=tuple(TABLE11_METHODS)):
+            rows.append({"Class": cls, **row})
+        for key, method in TABLE11_METHODS.items():
+            result = scores.get(method, {}).get(cls)
+            row: dict[str, object] = {"Class": cls, "Method": key, "source": THIS_RUN if result else NOT_RUN}
+            names = [*parts[1:], parts[0], "average"]
+            for name in names:
+                ours = np.nan
+                if result:
+                    value = result["mIoU"] if name == "average" else result["per_part"][name]["IoU"]
+                    ours = np.nan if value is None else float(value)
+                _with_paper(row, name, ours, _paper_value(literature, key, name, "IoU"))
+            rows.append(row)
+    return pd.DataFrame(rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 from smite.config import method_config
@@ -18,3 +19,20 @@ def start(snakemake: Any) -> dict[str, Any]:
     if "torch" in sys.modules:  # only scripts that compute with torch pay for importing it
         sys.modules["torch"].set_num_threads(max(1, int(snakemake.threads)))
     return method_config(snakemake.params.get("method", {}) if hasattr(snakemake.params, "get") else {})
+
+
+def table_context(snakemake: Any, title: str, dataset: dict[str, Any] | None, *notes: str) -> Any:
+    """The provenance header of a table rule: config files, backbone, tracker and dataset from its params."""
+    from smite.tables import TableContext
+
+    params = snakemake.params
+    return TableContext(
+        title=title, config=", ".join(params.config_files), backbone=params.backbone, tracker=params.tracker,
+        dataset=dataset["name"] if dataset else "not present in this run",
+        notes=(*notes, (dataset or {}).get("note", "")),
+    )
+
+
+def table_stem(snakemake: Any) -> Path:
+    """Output path of a table without its suffix (write_table adds .csv, .md, .tex)."""
+    return Path(snakemake.output[0]).with_suffix("")

@@ -1,9 +1,9 @@
-"""Rule evaluate_video: accuracy on the annotated frames and temporal consistency along the trajectories."""
+"""Rule evaluate_video: accuracy on the scored frames and temporal consistency along the trajectories."""
 
 import json
 from pathlib import Path
 
-from smite.data.smite50 import video_path
+from smite.data.protocols import DATASET_OF, video_source
 from smite.evaluate import temporal_scores
 from smite.metrics import evaluate_dirs
 from smite.workflow import start
@@ -12,6 +12,6 @@ start(snakemake)  # noqa: F821
 wc = snakemake.wildcards  # noqa: F821
 masks = Path(snakemake.input.prediction) / "masks"  # noqa: F821
 scores = evaluate_dirs(masks, snakemake.input.ground_truth, part_names=snakemake.params.parts)  # noqa: F821
-video = video_path(snakemake.params.root, wc.category, wc.video)  # noqa: F821
+video = video_source(DATASET_OF[wc.collection], snakemake.params.root, wc.group, wc.video)  # noqa: F821
 scores.update(temporal_scores(masks, video, snakemake.input.tracks))  # noqa: F821
 Path(snakemake.output.metrics).write_text(json.dumps(scores, indent=2))  # noqa: F821

@@ -9,5 +9,5 @@ from smite.workflow import start
 start(snakemake)  # noqa: F821
 params = snakemake.params  # noqa: F821
 video = video_path(params.root, snakemake.wildcards.category, params.video)  # noqa: F821
-masks = {method: Path(snakemake.input[method]) / "masks" for method in params.methods}  # noqa: F821
+masks = {method: Path(path) / "masks" for method, path in snakemake.input.items() if method != "manifest"}  # noqa: F821
 qualitative_strip(video, masks, Path(snakemake.output[0]).with_suffix(""))  # noqa: F821

@@ -12,17 +12,34 @@ from smite.data.smite50 import (
     read_ground_truth,
     write_ground_truth,
 )
-from smite.data.synth import SynthConfig, generate_benchmark
+from smite.data.synth import (
+    DavisSynthConfig,
+    PascalPartSynthConfig,
+    PumavosSynthConfig,
+    SynthConfig,
+    generate_benchmark,
+    generate_davis,
+    generate_layout,
+    generate_pascal_part,
+    generate_pumavos,
+)
 from smite.data.video import read_video, write_frames, write_video
 
 __all__ = [
     "VOC_PALETTE",
     "Clip",
+    "DavisSynthConfig",
+    "PascalPartSynthConfig",
+    "PumavosSynthConfig",
     "ReferenceSet",
     "SynthConfig",
     "colorize",
     "export_label_pngs",
     "generate_benchmark",
+    "generate_davis",
+    "generate_layout",
+    "generate_pascal_part",
+    "generate_pumavos",
     "list_categories",
     "list_videos",
     "load_references",

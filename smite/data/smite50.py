@@ -16,7 +16,7 @@ frames_numbers.txt (looked up in the video folder, then in the ground-truth fold
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import cv2
@@ -235,11 +235,17 @@ def _write_grey(path: Path, mask: np.ndarray) -> None:
             raise SmiteInputError(path, "OpenCV could not write this PNG")
 
 
-def export_label_pngs(clip: Clip, out_dir: str | Path) -> list[Path]:
-    """Write each annotated label map as `{frame:05d}.png` palette PNG (GT_DIR of `smite evaluate`)."""
+def export_label_pngs(clip: Clip, out_dir: str | Path, exclude: Collection[int] = ()) -> list[Path]:
+    """Write each annotated label map as `{frame:05d}.png` palette PNG (GT_DIR of `smite evaluate`).
+
+    Frames in `exclude` (those a model trained on) are left out, so they are never scored.
+    """
     out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for frame, labels in sorted(clip.labels.items()):
+        if frame in exclude:
+            continue
         path = out_dir / f"{frame:05d}.png"
         save_label_png(path, labels)
         paths.append(path)

@@ -13,6 +13,10 @@ sensor noise. Everything is drawn at twice the output size and reduced with INTE
 (labels with INTER_NEAREST). Every item draws from its own generator seeded by
 (seed, category, item kind, item index), so the same seed gives byte-identical files whatever
 the generation order.
+
+The same objects and videos are also written in the PUMaVOS, DAVIS-2016 and SLiMe PASCAL-Part
+layouts (generate_pumavos, generate_davis, generate_pascal_part; generate_layout picks by name),
+so the tables on those datasets run end to end without the real data.
 """
 
 from __future__ import annotations
@@ -27,13 +31,16 @@ import zlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 
+from smite.data import davis, pascal_part, pumavos
+from smite.data.masks import save_label_png
 from smite.data.references import save_references
 from smite.data.smite50 import FRAMES_NUMBERS, GROUND_TRUTH_DIR, VIDEOS_DIR, write_ground_truth
-from smite.data.video import DIR_MODE, atomic_output, write_video
+from smite.data.video import DIR_MODE, atomic_output, write_image, write_video
 from smite.errors import SmiteInputError
 
 CATEGORY_PARTS: dict[str, tuple[str, ...]] = {
@@ -95,21 +102,33 @@ class SynthConfig:
     categories: tuple[str, ...] = ("robot", "fish", "glyph")
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "categories", tuple(self.categories))  # YAML/JSON give lists
-        unknown = [name for name in self.categories if name not in CATEGORY_PARTS]
-        problems = [
-            (not self.categories, "categories must not be empty"),
-            (bool(unknown), f"unknown categories {unknown} (known: {sorted(CATEGORY_PARTS)})"),
-            (self.size < 32 or self.size % 2, f"size must be even and at least 32, got {self.size}"),
-            (self.references_per_category < 1, "references_per_category must be at least 1"),
-            (self.videos_per_category < 1, "videos_per_category must be at least 1"),
-            (not 1 <= self.min_frames <= self.max_frames, "need 1 <= min_frames <= max_frames"),
-            (not 3 <= self.annotate_every <= 5, f"annotate_every must be 3..5, got {self.annotate_every}"),
-            (self.noise_std < 0, "noise_std must be non-negative"),
-        ]
-        for failed, message in problems:
-            if failed:
-                raise ValueError(message)
+        _check_config(
+            self,
+            [
+                (self.references_per_category < 1, "references_per_category must be at least 1"),
+                (self.videos_per_category < 1, "videos_per_category must be at least 1"),
+                (not 1 <= self.min_frames <= self.max_frames, "need 1 <= min_frames <= max_frames"),
+                (not 3 <= self.annotate_every <= 5, f"annotate_every must be 3..5, got {self.annotate_every}"),
+            ],
+        )
+
+
+def _check_config(config: Any, problems: list[tuple[bool, str]]) -> None:
+    """Normalise `categories` to a tuple (YAML/JSON give lists) and raise ValueError on the first problem.
+
+    `config` is a frozen dataclass with seed, size, categories and noise_std; `problems` adds its own checks.
+    """
+    object.__setattr__(config, "categories", tuple(config.categories))
+    unknown = [name for name in config.categories if name not in CATEGORY_PARTS]
+    common = [
+        (not config.categories, "categories must not be empty"),
+        (bool(unknown), f"unknown categories {unknown} (known: {sorted(CATEGORY_PARTS)})"),
+        (config.size < 32 or config.size % 2, f"size must be even and at least 32, got {config.size}"),
+        (config.noise_std < 0, "noise_std must be non-negative"),
+    ]
+    for failed, message in common + problems:
+        if failed:
+            raise ValueError(message)
 
 
 @dataclass(frozen=True)
@@ -583,9 +602,9 @@ def render_video(
 # ----------------------------------------------------------------------------- benchmark
 
 
-def _rng(config: SynthConfig, category: str, kind: int, index: int) -> np.random.Generator:
+def _rng(seed: int, category: str, kind: int, index: int) -> np.random.Generator:
     """Generator of one item, independent of which other items are generated or in what order."""
-    return np.random.default_rng([config.seed, zlib.crc32(category.encode()), kind, index])
+    return np.random.default_rng([seed, zlib.crc32(category.encode()), kind, index])
 
 
 def _write_category(root: Path, category: str, config: SynthConfig) -> dict:
@@ -593,14 +612,14 @@ def _write_category(root: Path, category: str, config: SynthConfig) -> dict:
     parts = list(CATEGORY_PARTS[category])
     names = [f"{category}_ref{i:02d}" for i in range(config.references_per_category)]
     pairs = [
-        render_reference(category, _rng(config, category, _REFERENCE, i), config.size, config.noise_std)
+        render_reference(category, _rng(config.seed, category, _REFERENCE, i), config.size, config.noise_std)
         for i in range(len(names))
     ]
     save_references(root / category, [p[0] for p in pairs], [p[1] for p in pairs], parts, names)
     videos = {}
     for index in range(config.videos_per_category):
         name = f"{category}_{index:02d}"
-        videos[name] = _write_video_item(root, category, name, _rng(config, category, _VIDEO, index), config)
+        videos[name] = _write_video_item(root, category, name, _rng(config.seed, category, _VIDEO, index), config)
     return {"parts": parts, "references": names, "videos": videos}
 
 
@@ -626,18 +645,25 @@ def generate_benchmark(out_dir: str | Path, config: SynthConfig | None = None) -
     """Write a synthetic benchmark in the SMITE-50 layout plus manifest.json; return the manifest.
 
     The benchmark is built in a temporary sibling folder and moved into place at the end, so
-    `out_dir` is either absent, the previous benchmark, or complete. An existing `out_dir` must be
+    `out_dir` is either absent, the previous benchmark, or complete. An existing `out_dir` must
     hold no files or an earlier benchmark (manifest.json), which is replaced.
     """
     config = config or SynthConfig()
-    out_dir = Path(out_dir)
+
+    def write(build: Path) -> dict:
+        return _manifest(config, {category: _write_category(build, category, config) for category in config.categories})
+
+    return _build_atomically(Path(out_dir), write)
+
+
+def _build_atomically(out_dir: Path, write: Callable[[Path], dict]) -> dict:
+    """Run `write(build folder)`, add its manifest.json and move the folder to `out_dir` (see generate_benchmark)."""
     _check_target(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     build = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     os.chmod(build, DIR_MODE)  # mkdtemp makes it private
     try:
-        categories = {category: _write_category(build, category, config) for category in config.categories}
-        manifest = _manifest(config, categories)
+        manifest = write(build)
         (build / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         _swap_into_place(build, out_dir)
     finally:
@@ -681,3 +707,214 @@ def _swap_into_place(build: Path, out_dir: Path) -> None:
     os.replace(out_dir, old / "benchmark")
     os.replace(build, out_dir)
     shutil.rmtree(old, ignore_errors=True)
+
+
+# ----------------------------------------------------------------------------- other dataset layouts
+#
+# The same objects and videos in the PUMaVOS, DAVIS-2016 and SLiMe PASCAL-Part layouts, so the tables on
+# those datasets run end to end without them. Item kinds keep every item's generator independent.
+
+_PUMAVOS, _DAVIS = 2, {"train": 3, "val": 4}
+_PASCAL = dict(zip(pascal_part.SPLITS, (5, 6, 7, 8), strict=True))
+PASCAL_SPLITS = pascal_part.SPLITS
+
+
+@dataclass(frozen=True)
+class PumavosSynthConfig:
+    """A PUMaVOS-layout set: per category, object videos whose parts are the category's parts."""
+
+    seed: int = 0
+    size: int = 64
+    categories: tuple[str, ...] = ("robot", "fish")
+    sequences_per_category: int = 1
+    frames: int = 24
+    annotate_every: int = 2
+    noise_std: float = 4.0
+
+    def __post_init__(self) -> None:
+        _check_config(
+            self,
+            [
+                (self.sequences_per_category < 1, "sequences_per_category must be at least 1"),
+                (self.frames < 1, "frames must be at least 1"),
+                (self.annotate_every < 1, "annotate_every must be at least 1"),
+            ],
+        )
+
+
+@dataclass(frozen=True)
+class DavisSynthConfig:
+    """A DAVIS-2016-layout set: single-object videos (object = all parts), every frame annotated.
+
+    Sequence i of a split shows categories[i % len(categories)].
+    """
+
+    seed: int = 0
+    size: int = 64
+    categories: tuple[str, ...] = ("robot", "fish", "glyph")
+    train_sequences: int = 2
+    val_sequences: int = 3
+    frames: int = 12
+    noise_std: float = 4.0
+
+    def __post_init__(self) -> None:
+        _check_config(
+            self,
+            [
+                (self.train_sequences < 1 or self.val_sequences < 1, "need at least one train and one val sequence"),
+                (self.frames < 1, "frames must be at least 1"),
+            ],
+        )
+
+
+@dataclass(frozen=True)
+class PascalPartSynthConfig:
+    """A SLiMe PASCAL-Part-layout set: still images per category (class) and split."""
+
+    seed: int = 0
+    size: int = 64
+    categories: tuple[str, ...] = ("robot", "fish")
+    train_1: int = 1
+    train_10: int = 10
+    val: int = 3
+    test: int = 6
+    noise_std: float = 4.0
+
+    def __post_init__(self) -> None:
+        counts = {split: getattr(self, split) for split in PASCAL_SPLITS}
+        _check_config(self, [(min(counts.values()) < 1, f"every split needs at least one image, got {counts}")])
+
+
+def _layout_manifest(layout: str, config: Any, body: dict) -> dict:
+    """Manifest of a generated layout: generator, layout name, config (JSON-ready) and `body`."""
+    config_dict = asdict(config) | {"categories": list(config.categories)}
+    return {"generator": "smite.data.synth", "layout": layout, "config": config_dict} | body
+
+
+def _write_grey_png(path: Path, mask: np.ndarray) -> None:
+    """A single-channel uint8 PNG, atomically."""
+    with atomic_output(path) as tmp:
+        if not cv2.imwrite(str(tmp), mask):
+            raise SmiteInputError(path, "OpenCV could not write this PNG")
+
+
+def generate_pumavos(out_dir: str | Path, config: PumavosSynthConfig | None = None) -> dict:
+    """Write a synthetic set in the PUMaVOS layout plus manifest.json (atomically, as generate_benchmark)."""
+    config = config or PumavosSynthConfig()
+
+    def write(build: Path) -> dict:
+        sequences = dict(
+            _write_pumavos_sequence(build, category, index, config)
+            for category in config.categories
+            for index in range(config.sequences_per_category)
+        )
+        totals = {
+            "sequences": len(sequences),
+            "frames": sum(entry["frames"] for entry in sequences.values()),
+            "annotated_frames": sum(len(entry["annotated"]) for entry in sequences.values()),
+        }
+        return _layout_manifest("pumavos", config, {"fps": pumavos.FPS, "sequences": sequences, "totals": totals})
+
+    return _build_atomically(Path(out_dir), write)
+
+
+def _write_pumavos_sequence(root: Path, category: str, index: int, config: PumavosSynthConfig) -> tuple[str, dict]:
+    """JPEG frames and palette annotations of every annotate_every-th frame; return name and manifest entry."""
+    name = f"{category}_{index:02d}"
+    rng = _rng(config.seed, category, _PUMAVOS, index)
+    frames, labels = render_video(category, rng, config.frames, config.size, config.noise_std)
+    annotated = list(range(0, config.frames, config.annotate_every))
+    for t, frame in enumerate(frames):
+        write_image(pumavos.frames_dir(root, name) / f"{t:05d}.jpg", frame)
+    for t in annotated:
+        save_label_png(pumavos.annotations_dir(root, name) / f"{t:05d}.png", labels[t])
+    parts = list(CATEGORY_PARTS[category])
+    return name, {"category": category, "parts": parts, "frames": config.frames, "annotated": annotated}
+
+
+def generate_davis(out_dir: str | Path, config: DavisSynthConfig | None = None) -> dict:
+    """Write a synthetic set in the DAVIS-2016 layout (per-frame ImageSets lines) plus manifest.json."""
+    config = config or DavisSynthConfig()
+
+    def write(build: Path) -> dict:
+        splits: dict[str, list[str]] = {}
+        sequences = {}
+        for split, count in (("train", config.train_sequences), ("val", config.val_sequences)):
+            lines = []
+            for index in range(count):
+                category = config.categories[index % len(config.categories)]
+                name = f"{category}_{split}{index:02d}"
+                rng = _rng(config.seed, category, _DAVIS[split], index)
+                lines += _write_davis_sequence(build, name, category, rng, config)
+                sequences[name] = {"category": category, "split": split, "frames": config.frames}
+            with atomic_output(davis.split_file(build, split)) as tmp:
+                tmp.write_text("".join(lines), encoding="utf-8")
+            splits[split] = [name for name, entry in sequences.items() if entry["split"] == split]
+        totals = {"sequences": len(sequences), "frames": sum(entry["frames"] for entry in sequences.values())}
+        body = {"fps": davis.FPS, "parts": list(davis.PARTS), "splits": splits, "sequences": sequences}
+        return _layout_manifest("davis2016", config, body | {"totals": totals})
+
+    return _build_atomically(Path(out_dir), write)
+
+
+def _write_davis_sequence(
+    root: Path, name: str, category: str, rng: np.random.Generator, config: DavisSynthConfig
+) -> list[str]:
+    """JPEG frames and 0/255 object masks (all parts) of every frame; return the sequence's ImageSets lines."""
+    frames, labels = render_video(category, rng, config.frames, config.size, config.noise_std)
+    lines = []
+    for t, (frame, label) in enumerate(zip(frames, labels, strict=True)):
+        write_image(davis.frames_dir(root, name) / f"{t:05d}.jpg", frame)
+        mask = np.where(label > 0, 255, 0).astype(np.uint8)
+        _write_grey_png(davis.annotations_dir(root, name) / f"{t:05d}.png", mask)
+        lines.append(
+            f"/{davis.JPEG_DIR}/{davis.RESOLUTION}/{name}/{t:05d}.jpg "
+            f"/{davis.ANNOTATIONS_DIR}/{davis.RESOLUTION}/{name}/{t:05d}.png\n"
+        )
+    return lines
+
+
+def generate_pascal_part(out_dir: str | Path, config: PascalPartSynthConfig | None = None) -> dict:
+    """Write synthetic still images in SLiMe's PASCAL-Part layout (`<class>/<split>/<stem>.png|.npy`)."""
+    config = config or PascalPartSynthConfig()
+
+    def write(build: Path) -> dict:
+        classes = {
+            category: {
+                "parts": list(CATEGORY_PARTS[category]),
+                "splits": {split: _write_pascal_split(build, category, split, config) for split in PASCAL_SPLITS},
+            }
+            for category in config.categories
+        }
+        totals = {split: sum(len(entry["splits"][split]) for entry in classes.values()) for split in PASCAL_SPLITS}
+        return _layout_manifest("pascal_part", config, {"classes": classes, "totals": totals})
+
+    return _build_atomically(Path(out_dir), write)
+
+
+def _write_pascal_split(root: Path, category: str, split: str, config: PascalPartSynthConfig) -> list[str]:
+    """Still images (PNG) with int64 .npy label maps of one class's split; return their stems."""
+    stems = [f"{category}_{split}_{i:02d}" for i in range(getattr(config, split))]
+    for index, stem in enumerate(stems):
+        rng = _rng(config.seed, category, _PASCAL[split], index)
+        image, labels = render_reference(category, rng, config.size, config.noise_std)
+        write_image(pascal_part.split_dir(root, category, split) / f"{stem}.png", image)
+        with atomic_output(pascal_part.split_dir(root, category, split) / f"{stem}.npy") as tmp:
+            np.save(tmp, labels.astype(np.int64))
+    return stems
+
+
+LAYOUTS: dict[str, tuple[type, Callable[..., dict]]] = {
+    "smite50": (SynthConfig, generate_benchmark),
+    "pumavos": (PumavosSynthConfig, generate_pumavos),
+    "davis2016": (DavisSynthConfig, generate_davis),
+    "pascal_part": (PascalPartSynthConfig, generate_pascal_part),
+}
+
+
+def generate_layout(layout: str, out_dir: str | Path, **settings: Any) -> dict:
+    """Generate one layout from plain settings (e.g. a YAML section): LAYOUTS[layout] config fields."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r} (known: {', '.join(LAYOUTS)})")
+    config_type, generate = LAYOUTS[layout]
+    return generate(out_dir, config_type(**settings))
