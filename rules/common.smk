@@ -122,8 +122,8 @@ def metrics_files(collection, method, mode=None, shots=None, limit=None, groups=
 
 
 def text_groups(collection):
-    """Groups GSAM2 can run on: parts that words name (the paper leaves it out on Non-Text)."""
-    return [g for g, group in COLLECTIONS.get(collection, {}).items() if group.text_parts]
+    """Groups GSAM2 can run on: named parts that words describe (the paper leaves it out on Non-Text)."""
+    return [g for g, group in COLLECTIONS.get(collection, {}).items() if group.text_parts and group.parts]
 
 
 def smite50_metrics(method, mode=None, shots=None, limit=None):

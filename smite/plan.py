@@ -31,7 +31,7 @@ DERIVED_REFERENCES = ("pumavos", "davis_zeroshot", "davis_semi")
 class Group:
     """One model's scope: its parts, the videos it segments and per-group inference settings."""
 
-    parts: list[str]
+    parts: list[str] | None  # None: the dataset's own (PUMaVOS part_1, part_2, ... from its palette)
     videos: list[str]
     settings: dict[str, Any] = field(default_factory=dict)
     text_parts: bool = True  # False: parts no word names (the paper's non-text category): GSAM2 cannot run
@@ -48,7 +48,7 @@ def smite50_groups(spec: dict[str, Any]) -> dict[str, Group]:
 
 def pumavos_groups(spec: dict[str, Any]) -> dict[str, Group]:
     """A group per PUMaVOS sequence: the model is trained on frames of that same video."""
-    return {name: Group(list(s["parts"]), [name], {}, s.get("text_parts", True))
+    return {name: Group(list(s["parts"]) if s.get("parts") else None, [name], {}, s.get("text_parts", True))
             for name, s in spec["sequences"].items()}
 
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
 
+from smite.data import davis, pumavos, smite50
 from smite.data.synth import generate_layout
+from smite.data.video import atomic_output
 from smite.errors import SmiteInputError
 
 log = logging.getLogger(__name__)
 DATASET_LAYOUTS = ("smite50", "pumavos", "davis2016", "pascal_part")
+MANIFEST = "manifest.json"
 
 
 def prepare(spec: dict[str, Any], root: str | Path) -> dict[str, Any]:
@@ -31,4 +35,29 @@ def prepare(spec: dict[str, Any], root: str | Path) -> dict[str, Any]:
 
         log.info("downloading %s into %s", spec.get("name", layout), root)
         return prepare_dataset(spec["source"], root)
-    raise SmiteInputError(root, f"dataset kind {kind!r} is neither synthetic nor download")
+    if kind == "local":
+        return record_local(layout, root)
+    raise SmiteInputError(root, f"dataset kind {kind!r} is not synthetic, download or local")
+
+
+def _pascal_classes(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if (p / "test").is_dir())
+
+
+LISTERS = {"smite50": smite50.list_categories, "pumavos": pumavos.list_sequences,
+           "davis2016": lambda root: davis.read_split(root, "val"), "pascal_part": _pascal_classes}
+
+
+def record_local(layout: str, root: Path) -> dict[str, Any]:
+    """A dataset fetched by hand: check that its layout reads, then write its manifest (file list and sizes)."""
+    if not root.is_dir():
+        raise SmiteInputError(root, f"{layout} folder not found: download it by hand into this folder")
+    items = LISTERS[layout](root)
+    if not items:
+        raise SmiteInputError(root, f"no {layout} items found: is this the dataset's top folder?")
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.name != MANIFEST)
+    manifest = {"generator": "smite.data.layouts", "layout": layout, "kind": "local", "items": items,
+                "files": len(files), "bytes": sum(p.stat().st_size for p in files)}
+    with atomic_output(root / MANIFEST) as tmp:
+        tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return manifest
