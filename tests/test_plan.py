@@ -1,0 +1,98 @@
+"""The DAG's plan (smite.plan), evaluation protocols, local datasets and Table 5 statistics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from smite.config import read_yaml
+from smite.data.clip import Clip
+from smite.data.layouts import prepare
+from smite.data.protocols import held_out_frames, training_frames
+from smite.data.statistics import dataset_statistics
+from smite.data.synth import generate_layout
+from smite.errors import SmiteInputError
+from smite.plan import ZERO_SHOT_GROUP, collections, video_folder, zero_shot_shots
+
+CONFIG = Path(__file__).resolve().parents[1] / "config"
+
+
+def test_paper_plan_has_every_protocol():
+    config = read_yaml(CONFIG / "paper.yaml")
+    plan = collections(config)
+    assert set(plan) == {"smite50", "pumavos", "davis_zeroshot", "davis_semi", "pascal_part"}
+    assert sum(len(g.videos) for g in plan["smite50"].values()) == 42  # 10 cars + 14 faces + 9 horses + 9 non-text
+    assert plan["smite50"]["horse"].settings == {"lambda_track": 1.0, "vote_window": 7}  # paper 7.5
+    assert not plan["smite50"]["non-text"].text_parts
+    assert list(plan["davis_zeroshot"]) == [ZERO_SHOT_GROUP] and len(plan["davis_zeroshot"]["all"].videos) == 20
+    assert len(plan["davis_semi"]) == 20 and all(g.videos == [name] for name, g in plan["davis_semi"].items())
+    assert zero_shot_shots(config) == 30
+    assert plan["pumavos"]["chair"].parts is None  # PUMaVOS names its parts by palette index
+    assert plan["pascal_part"]["horse"].videos == []
+
+
+def test_embedded_plan_without_optional_datasets():
+    config = read_yaml(CONFIG / "config.yaml")
+    config["datasets"] = {"smite50": config["datasets"]["smite50"]}
+    assert set(collections(config)) == {"smite50"}
+
+
+def test_video_folder_tells_smite50_videos_apart_by_category():
+    assert video_folder("smite50", "car") == "car"
+    assert video_folder("davis_semi", "bear") == video_folder("davis_zeroshot", "all") == "-"  # one cache per video
+
+
+def _clip(annotated: list[int]) -> Clip:
+    frames = np.zeros((20, 4, 4, 3), np.uint8)
+    return Clip("v", frames, ["background", "a"], {t: np.zeros((4, 4), np.int64) for t in annotated})
+
+
+def test_held_out_frames_cover_every_shots_setting():
+    clip = _clip(list(range(0, 20, 2)))  # 10 annotated frames
+    held = held_out_frames("pumavos", clip, [1, 5])
+    assert held == set(training_frames("pumavos", clip, 1)) | set(training_frames("pumavos", clip, 5))
+    assert 0 in held and len(held) == 5
+    assert held_out_frames("davis_semi", _clip([3, 4, 5]), [1]) == {3}  # the first annotated frame trains
+    assert held_out_frames("smite50", clip, [10]) == set()  # references are separate images
+
+
+def test_local_dataset_is_checked_then_recorded(tmp_path):
+    root = tmp_path / "PUMaVOS"
+    with pytest.raises(SmiteInputError, match="download it by hand"):
+        prepare({"key": "pumavos", "kind": "local"}, root)
+    assert not root.exists()
+    generate_layout("pumavos", tmp_path / "synthetic", frames=4, size=48, categories=["robot"])
+    (tmp_path / "synthetic" / "manifest.json").unlink()
+    manifest = prepare({"key": "pumavos", "kind": "local"}, tmp_path / "synthetic")
+    assert manifest["items"] == ["robot_00"] and (tmp_path / "synthetic" / "manifest.json").is_file()
+
+
+def test_unknown_dataset_kind_is_one_clear_error(tmp_path):
+    with pytest.raises(SmiteInputError, match="not synthetic, download or local"):
+        prepare({"key": "davis2016", "kind": "magic"}, tmp_path)
+
+
+def test_statistics_count_parts_present_in_ground_truth(tmp_path):
+    generate_layout("davis2016", tmp_path / "davis", frames=3, size=48, train_sequences=2, val_sequences=3)
+    stats = dataset_statistics("davis2016", tmp_path / "davis")
+    assert (stats["training videos"], stats["testing videos"]) == (2, 3)
+    assert stats["avg parts per video"] == 1.0 and stats["multi-part videos"] == 0  # one object per video
+    generate_layout("pumavos", tmp_path / "pumavos", frames=3, size=64, categories=["robot", "fish"])
+    stats = dataset_statistics("pumavos", tmp_path / "pumavos")
+    assert stats["testing videos"] == 2 and stats["training videos"] == 0
+    assert stats["multi-part videos"] == 2 and 1 < stats["avg parts per video"] <= 4
+
+
+def test_synthetic_dataset_regenerates_after_snakemake_removed_its_manifest(tmp_path):
+    """Snakemake deletes a rule's output (manifest.json) before rerunning it: the rest must not block the rerun."""
+    spec = {"key": "davis2016", "kind": "synthetic", "synth": {"frames": 2, "size": 48}}
+    first = prepare(spec, tmp_path / "davis")
+    (tmp_path / "davis" / "manifest.json").unlink()
+    assert prepare(spec, tmp_path / "davis") == first
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("user data")
+    with pytest.raises(SmiteInputError, match="not empty"):
+        prepare(spec, tmp_path / "other")
+    assert (tmp_path / "other" / "notes.txt").read_text() == "user data"

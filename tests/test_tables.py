@@ -1,0 +1,134 @@
+"""Appendix table builders (Tables 5-7, 9-12) from small metric fixtures, against the paper's layout."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from smite.tables import (
+    NOT_RUN,
+    THIS_RUN,
+    TableContext,
+    load_metrics,
+    load_part_scores,
+    read_literature,
+    table5,
+    table6,
+    table7,
+    table_davis,
+    table_pascal,
+    write_table,
+)
+
+LITERATURE = Path(__file__).resolve().parents[1] / "config" / "literature.csv"
+
+
+def _metrics(tmp_path: Path, method: str, scores: dict[tuple[str, str], dict]) -> list[Path]:
+    """Metric JSONs at .../<group>/<video>.json as the DAG writes them."""
+    paths = []
+    for (group, video), values in scores.items():
+        path = tmp_path / method / group / f"{video}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+        paths.append(path)
+    return paths
+
+
+def test_table5_puts_computed_statistics_beside_the_paper():
+    stats = {"smite50": {"name": "synthetic", "training videos": 0, "testing videos": 6,
+                         "avg parts per video": 4.0, "multi-part videos": 6}}
+    frame = table5(stats, read_literature(LITERATURE, "table5")).set_index("Dataset")
+    assert list(frame.index) == ["DAVIS-2016", "PUMaVOS", "YT-VOS", "SMITE-50"]  # the paper's column order
+    smite = frame.loc["SMITE-50"]
+    assert smite["source"].startswith(THIS_RUN)
+    assert smite["testing videos"] == 6 and smite["testing videos (paper)"] == 50
+    assert smite["testing videos (diff)"] == -44
+    assert smite["avg parts per video (paper)"] == pytest.approx(6.39)
+    assert frame.loc["YT-VOS"]["source"].startswith("reported") and np.isnan(frame.loc["YT-VOS"]["testing videos"])
+    assert frame.loc["YT-VOS"]["training videos (paper)"] == 3945
+    assert frame.loc["DAVIS-2016"]["source"] == "not present in this run"
+
+
+def test_table6_rows_means_and_reported_xmem(tmp_path):
+    files = {
+        "smite": _metrics(tmp_path, "smite", {("chair", "chair"): {"F": 0.4, "mIoU": 60.0},
+                                              ("vlog", "vlog"): {"F": 0.8, "mIoU": 80.0}}),
+        "baseline1": _metrics(tmp_path, "baseline1", {("chair", "chair"): {"F": 0.2, "mIoU": 50.0},
+                                                      ("vlog", "vlog"): {"F": 0.6, "mIoU": 70.0}}),
+    }
+    metrics = load_metrics(files)
+    frame = table6(metrics, read_literature(LITERATURE, "table6"), {"chair": "Chair", "vlog": "Vlog"},
+                   ["baseline1", "smite"]).set_index("Method")
+    assert list(frame.index) == ["GSAM2", "Baseline-I", "XMem++", "SMITE (ours)"]  # the paper's row order
+    ours = frame.loc["SMITE (ours)"]
+    assert ours["chair mIoU"] == 60.0 and ours["chair mIoU (paper)"] == pytest.approx(63.32)
+    assert ours["chair mIoU (diff)"] == pytest.approx(60.0 - 63.32)
+    assert ours["Mean F"] == pytest.approx(0.6) and ours["Mean mIoU (paper)"] == pytest.approx(82.14)
+    xmem = frame.loc["XMem++"]
+    assert xmem["source"].startswith("reported") and np.isnan(xmem["chair mIoU"])
+    assert xmem["vlog F (paper)"] == pytest.approx(0.16)
+    assert frame.loc["GSAM2"]["source"] == NOT_RUN
+
+
+def test_table7_one_row_per_sequence_and_method(tmp_path):
+    by_shots = {k: load_metrics({"smite": _metrics(tmp_path / str(k), "smite",
+                                                   {("chair", "chair"): {"F": 0.1 * k, "mIoU": 10.0 * k}})})
+                for k in (1, 5)}
+    frame = table7(by_shots, read_literature(LITERATURE, "table7"), {"chair": "Chair"})
+    assert list(zip(frame["Sequence"], frame["Method"], strict=True)) == [
+        ("chair", "XMem++"), ("chair", "SMITE (ours)"), ("Mean", "XMem++"), ("Mean", "SMITE (ours)")]
+    ours = frame.iloc[1]
+    assert ours["mIoU @5"] == 50.0 and ours["mIoU @5 (paper)"] == pytest.approx(90.62)
+    assert frame.iloc[0]["F @1 (paper)"] == pytest.approx(0.99) and np.isnan(frame.iloc[0]["F @1"])
+    assert "F @10" not in frame.columns  # only the shots this run computed
+
+
+def test_davis_table_smite_plus_excludes_named_videos(tmp_path):
+    files = _metrics(tmp_path, "smite", {("all", "a"): {"J": 0.8, "F": 0.7}, ("all", "b"): {"J": 0.4, "F": 0.5}})
+    frame = table_davis(load_metrics({"smite": files}), read_literature(LITERATURE, "table9"), ["b"])
+    frame = frame.set_index("Method")
+    assert frame.loc["SMITE"]["J"] == pytest.approx(60.0) and frame.loc["SMITE"]["videos"] == 2
+    assert frame.loc["SMITE+"]["J"] == pytest.approx(80.0) and frame.loc["SMITE+"]["videos"] == 1
+    assert frame.loc["SMITE"]["J (paper)"] == pytest.approx(80.8)
+    assert frame.loc["SMITE+"]["F (paper)"] == pytest.approx(87.6)
+    assert frame.loc["oast"]["J (paper)"] == pytest.approx(86.6) and frame.loc["oast"]["source"].startswith("reported")
+    assert list(frame.index[:2]) == ["fsnet", "f2net"]  # reported methods in the paper's order, ours last
+
+
+def test_davis_table_without_data_says_not_run():
+    empty = load_metrics({"smite": []})
+    frame = table_davis(empty, read_literature(LITERATURE, "table10"), []).set_index("Method")
+    assert frame.loc["SMITE"]["source"] == NOT_RUN and np.isnan(frame.loc["SMITE"]["J"])
+    assert frame.loc["xmem"]["J (paper)"] == pytest.approx(91.5)
+
+
+def test_pascal_table_per_part_iou_and_average(tmp_path):
+    parts = ["background", "body", "light", "plate", "wheel", "window"]
+    per_part = {name: {"IoU": 10.0 * k} for k, name in enumerate(parts)}
+    path = tmp_path / "car.json"
+    path.write_text(json.dumps({"mIoU": 25.0, "per_part": per_part}))
+    scores = load_part_scores({"smite": [path]})
+    frame = table_pascal(scores, read_literature(LITERATURE, "table11"), {"car": parts})
+    rows = frame.set_index("Method")
+    ours = rows.loc["smite"]
+    assert ours["body"] == 10.0 and ours["body (paper)"] == pytest.approx(82.3)
+    assert ours["background"] == 0.0 and ours["average"] == 25.0 and ours["average (paper)"] == pytest.approx(69.8)
+    assert rows.loc["slime"]["source"] == NOT_RUN and rows.loc["slime"]["body (paper)"] == pytest.approx(81.5)
+    assert rows.loc["seggpt"]["source"].endswith("supervised")
+    # columns in the paper's order: parts, then background, then the average
+    assert [c for c in frame.columns if "(" not in c][3:] == ["body", "light", "plate", "wheel", "window",
+                                                               "background", "average"]
+
+
+def test_written_table_marks_rows_and_round_trips(tmp_path):
+    frame = table5({}, read_literature(LITERATURE, "table5"))
+    context = TableContext(title="Table 5", config="c.yaml", backbone="embedded", tracker="flow", dataset="none")
+    csv, md, tex = write_table(frame, tmp_path / "table5", context)
+    assert pd.read_csv(csv)["testing videos (paper)"].tolist() == [20, 24, 508, 50]
+    text = md.read_text()
+    assert "not present in this run" in text and "reported" in text and "backbone: embedded" in text
+    assert tex.read_text().startswith("% Table 5")
