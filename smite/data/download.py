@@ -171,7 +171,7 @@ def prepare_dataset(
     """
     root = Path(root)
     specs = _check_source(source)
-    _check_root(root)
+    check_dataset_root(root)
     cache = Path(cache_dir) if cache_dir is not None else root.parent / ".downloads"
     fetched = [_fetch(spec, cache, retries, timeout, backoff, progress) for spec in specs]
 
@@ -193,7 +193,7 @@ def prepare_dataset(
         (staging / MARKER).write_text("prepared by smite.data.download; manifest.json describes it\n", encoding="utf-8")
         with atomic_output(staging / "manifest.json") as tmp:
             tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        _swap_into_place(staging, root)
+        swap_into_place(staging, root)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     log.info("prepared %s from %d file(s)", root, len(entries))
@@ -218,8 +218,11 @@ def _check_source(source: dict) -> list[dict]:
     return specs
 
 
-def _check_root(root: Path) -> None:
-    """Refuse a dataset root that holds files but no earlier prepared dataset (manifest.json or MARKER)."""
+def check_dataset_root(root: Path) -> None:
+    """Refuse a dataset root that holds files but no earlier prepared dataset (manifest.json or MARKER).
+
+    MARKER matters when Snakemake deleted manifest.json (the rule's output) before rerunning the rule.
+    """
     if root.exists() and not root.is_dir():
         raise SmiteInputError(root, "dataset root exists and is not a folder")
     if (root / "manifest.json").is_file() or (root / MARKER).is_file() or not root.is_dir():
@@ -229,7 +232,7 @@ def _check_root(root: Path) -> None:
                                     "move it away or choose another root")
 
 
-def _swap_into_place(staging: Path, root: Path) -> None:
+def swap_into_place(staging: Path, root: Path) -> None:
     """Replace `root` by the finished `staging` folder with renames."""
     os.chmod(staging, DIR_MODE)
     if not root.exists():
