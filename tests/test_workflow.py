@@ -104,7 +104,7 @@ def test_config_schema_rejects_unknown_method(tmp_path):
 
 @pytest.mark.e2e
 def test_embedded_dag_end_to_end(tmp_path):
-    """`snakemake --cores 2 all_tables` on the embedded default: tables 1-4 and 8 with computed rows."""
+    """`snakemake --cores 2 all_tables` on the embedded default: tables 1-12 with computed rows, figures, report."""
     repo = _copy_repo(tmp_path)
     result = _run(["--cores", "2", "all_tables"], repo, 1800)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -133,6 +133,34 @@ def test_embedded_dag_end_to_end(tmp_path):
     assert "backbone: embedded" in markdown and "synthetic" in markdown
     for rule_dir in ("train", "track", "segment", "evaluate"):
         assert list((repo / "results" / "embedded" / "benchmarks" / rule_dir).rglob("*.tsv"))
+    _check_appendix_tables(tables)
+    assert (figures / "stage_costs.png").stat().st_size > 0
+    report = _run(["--report", "report.html"], repo, 600)
+    assert report.returncode == 0, report.stdout[-3000:] + report.stderr[-3000:]
+    assert (repo / "report.html").stat().st_size > 0
+
+
+def _check_appendix_tables(tables: Path) -> None:
+    """Tables 5-7 and 9-12 of the embedded run: computed rows filled, reported rows beside them."""
+    stats = pd.read_csv(tables / "table5.csv").set_index("Dataset")
+    assert stats.loc["SMITE-50"]["testing videos"] == 6 and stats.loc["SMITE-50"]["testing videos (paper)"] == 50
+    assert stats.loc["DAVIS-2016"]["training videos"] == 2 and stats.loc["YT-VOS"]["source"].startswith("reported")
+    pumavos = pd.read_csv(tables / "table6.csv").set_index("Method")
+    for method in ("Baseline-I", "SMITE (ours)"):
+        assert pumavos.loc[method]["source"] == "this run" and 0 < pumavos.loc[method]["robot_00 mIoU"] <= 100
+    assert pumavos.loc["XMem++"]["Mean mIoU (paper)"] == pytest.approx(80.65)
+    shots = pd.read_csv(tables / "table7.csv")
+    ours = shots[(shots["Method"] == "SMITE (ours)") & (shots["Sequence"] == "robot_00")].iloc[0]
+    assert all(0 < ours[f"mIoU @{k}"] <= 100 for k in (1, 5, 10))
+    for name in ("table9", "table10"):
+        davis = pd.read_csv(tables / f"{name}.csv").set_index("Method")
+        assert davis.loc["SMITE"]["source"] == "this run" and davis.loc["SMITE"]["videos"] == 2
+        assert 0 < davis.loc["SMITE"]["J"] <= 100 and pd.notna(davis.loc["SMITE"]["J (paper)"])
+    for name, cls in (("table11", "robot"), ("table12", "fish")):
+        pascal = pd.read_csv(tables / f"{name}.csv")
+        computed = pascal[pascal["source"] == "this run"]
+        assert set(computed["Method"]) == {"slime", "smite"} and (computed["Class"] == cls).all()
+        assert computed["average"].between(0, 100).all() and computed["average (paper)"].notna().all()
 
 
 def _small_run(tmp_path: Path, name: str) -> Path:

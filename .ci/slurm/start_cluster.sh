@@ -16,7 +16,7 @@ log() { echo "start_cluster: $*"; }
 die() {
     echo "start_cluster: ERROR: $*" >&2
     for f in /var/log/slurm/slurmctld.log /var/log/slurm/slurmd.log /var/log/munge/munged.log; do
-        if [ -s "$f" ]; then
+        if [ -s "$f" ] && [ -r "$f" ]; then
             echo "--- last lines of $f" >&2
             tail -n 15 "$f" >&2
         fi
