@@ -354,4 +354,9 @@ def table_pascal(scores: Mapping[str, Mapping[str, dict]], literature: pd.DataFr
                     ours = np.nan if value is None else float(value)
                 _with_paper(row, name, ours, _paper_value(literature, key, name, "IoU"))
             rows.append(row)
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    ours = [c for c in frame.columns if c not in ("Class", "Method", "source") and not c.endswith(f"({PAPER})")]
+    computed = [c for name in ours if not name.endswith("(diff)") for c in (name, f"{name} ({PAPER})",
+                                                                          f"{name} (diff)")]
+    rest = [c for c in frame.columns if c not in ("Class", "Method", "source", *computed)]
+    return frame[["Class", "Method", "source", *computed, *rest]]

@@ -119,7 +119,9 @@ def test_pascal_table_per_part_iou_and_average(tmp_path):
     assert ours["background"] == 0.0 and ours["average"] == 25.0 and ours["average (paper)"] == pytest.approx(69.8)
     assert rows.loc["slime"]["source"] == NOT_RUN and rows.loc["slime"]["body (paper)"] == pytest.approx(81.5)
     assert rows.loc["seggpt"]["source"].endswith("supervised")
-    # columns in the paper's order: parts, then background, then the average
+    # computed columns first, in the paper's order (parts, background, average), each with paper and diff
+    assert list(frame.columns[3:9]) == ["body", "body (paper)", "body (diff)", "light", "light (paper)",
+                                        "light (diff)"]
     assert [c for c in frame.columns if "(" not in c][3:] == ["body", "light", "plate", "wheel", "window",
                                                                "background", "average"]
 

@@ -106,7 +106,7 @@ def test_config_schema_rejects_unknown_method(tmp_path):
 def test_embedded_dag_end_to_end(tmp_path):
     """`snakemake --cores 2 all_tables` on the embedded default: tables 1-12 with computed rows, figures, report."""
     repo = _copy_repo(tmp_path)
-    result = _run(["--cores", "2", "all_tables"], repo, 1800)
+    result = _run(["--cores", "2", "all_tables"], repo, 3600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     tables = repo / "results" / "embedded" / "tables"
     table = pd.read_csv(tables / "table1.csv")
