@@ -144,7 +144,7 @@ def _check_appendix_tables(tables: Path) -> None:
     """Tables 5-7 and 9-12 of the embedded run: computed rows filled, reported rows beside them."""
     stats = pd.read_csv(tables / "table5.csv").set_index("Dataset")
     assert stats.loc["SMITE-50"]["testing videos"] == 6 and stats.loc["SMITE-50"]["testing videos (paper)"] == 50
-    assert stats.loc["DAVIS-2016"]["training videos"] == 2 and stats.loc["YT-VOS"]["source"].startswith("reported")
+    assert stats.loc["DAVIS-2016"]["training videos"] == 6 and stats.loc["YT-VOS"]["source"].startswith("reported")
     pumavos = pd.read_csv(tables / "table6.csv").set_index("Method")
     for method in ("Baseline-I", "SMITE (ours)"):
         assert pumavos.loc[method]["source"] == "this run" and 0 < pumavos.loc[method]["robot_00 mIoU"] <= 100
