@@ -73,9 +73,14 @@ def group_method(wildcards):
     return {**config["method"], "inference": inference}
 
 
-def dataset_method(wildcards):
-    """Tracking settings are the run's (a video's trajectories are shared by every group and method)."""
+def run_method(wildcards):
+    """The run's method overrides alone: for work shared across groups (a video's trajectories) or per class."""
     return config["method"]
+
+
+def scoring_shots(wildcards):
+    """Shots settings whose training frames leave a collection's ground truth (PUMaVOS: all; DAVIS semi: 1)."""
+    return DATASETS["pumavos"]["shots"] if wildcards.collection == "pumavos" else [1]
 
 
 def references_for(wildcards):
@@ -161,8 +166,9 @@ def table8_inputs(wildcards):
     return inputs
 
 
-def dataset_manifests(wildcards):
-    return {name: manifest(name) for name in DATASETS}
+def statistics_files(wildcards):
+    """Table 5's statistics of every video dataset in the run."""
+    return [f"{RESULTS}/statistics/{d}.json" for d in ("smite50", "pumavos", "davis2016") if d in DATASETS]
 
 
 def pumavos_spec():
@@ -195,6 +201,15 @@ def table10_inputs(wildcards):
 def pascal_classes(table):
     spec = DATASETS.get("pascal_part", {})
     return [name for name, c in spec.get("classes", {}).items() if c.get("paper_table") == table]
+
+
+def pascal_class_parts(wildcards):
+    return DATASETS["pascal_part"]["classes"][wildcards.cls]["parts"]
+
+
+def pascal_parts(table):
+    """Class -> part names of the PASCAL-Part classes one table reports."""
+    return {c: DATASETS["pascal_part"]["classes"][c]["parts"] for c in pascal_classes(table)}
 
 
 def pascal_inputs(table):

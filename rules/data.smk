@@ -51,7 +51,7 @@ rule ground_truth:
     params:
         root=collection_root,
         parts=group_parts,
-        shots=lambda wildcards: DATASETS["pumavos"]["shots"] if wildcards.collection == "pumavos" else [1],
+        shots=scoring_shots,
     log:
         f"{RESULTS}/logs/ground_truth/{{collection}}/{{group}}/{{video}}.log",
     benchmark:

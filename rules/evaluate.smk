@@ -48,7 +48,7 @@ rule evaluate_images:
     params:
         root=lambda wildcards: DATASETS["pascal_part"]["root"],
         split=lambda wildcards: DATASETS["pascal_part"]["test_split"],
-        parts=lambda wildcards: DATASETS["pascal_part"]["classes"][wildcards.cls]["parts"],
+        parts=pascal_class_parts,
     log:
         f"{RESULTS}/logs/evaluate/pascal_part/{{method}}/{{mode}}_{{shots}}shot/{{cls}}.log",
     benchmark:

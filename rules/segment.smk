@@ -59,8 +59,8 @@ rule segment_images:
     params:
         root=lambda wildcards: DATASETS["pascal_part"]["root"],
         split=lambda wildcards: DATASETS["pascal_part"]["test_split"],
-        parts=lambda wildcards: DATASETS["pascal_part"]["classes"][wildcards.cls]["parts"],
-        method=lambda wildcards: config["method"],
+        parts=pascal_class_parts,
+        method=run_method,
     log:
         f"{RESULTS}/logs/segment/pascal_part/{{method}}/{{mode}}_{{shots}}shot/{{cls}}.log",
     benchmark:

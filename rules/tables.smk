@@ -131,7 +131,7 @@ rule make_table8:
 rule make_table5:
     """Table 5: statistics of the video datasets present beside the paper's."""
     input:
-        statistics=[f"{RESULTS}/statistics/{d}.json" for d in ("smite50", "pumavos", "davis2016") if d in DATASETS],
+        statistics=statistics_files,
         literature="config/literature.csv",
     output:
         table_outputs("table5"),
@@ -252,7 +252,7 @@ rule make_table11:
     params:
         **TABLE_PARAMS,
         pascal=DATASETS.get("pascal_part"),
-        classes={c: DATASETS["pascal_part"]["classes"][c]["parts"] for c in pascal_classes("table11")},
+        classes=pascal_parts("table11"),
         table="table11",
         title="Table 11: PASCAL-Part car, per-part IoU, Alimohammadi et al. 2025",
     log:
@@ -278,7 +278,7 @@ use rule make_table11 as make_table12 with:
     params:
         **TABLE_PARAMS,
         pascal=DATASETS.get("pascal_part"),
-        classes={c: DATASETS["pascal_part"]["classes"][c]["parts"] for c in pascal_classes("table12")},
+        classes=pascal_parts("table12"),
         table="table12",
         title="Table 12: PASCAL-Part horse, per-part IoU, Alimohammadi et al. 2025",
     log:

@@ -6,7 +6,7 @@ rule track_video:
         tracks=f"{RESULTS}/tracks/{{dataset}}/{{folder}}/{{video}}.npz",
     params:
         root=lambda wildcards: DATASETS[wildcards.dataset]["root"],
-        method=dataset_method,
+        method=run_method,
     log:
         f"{RESULTS}/logs/track/{{dataset}}/{{folder}}/{{video}}.log",
     benchmark:

@@ -18,9 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# collection -> the dataset (config key under `datasets`) it reads
-COLLECTION_DATASET = {"smite50": "smite50", "pumavos": "pumavos", "davis_zeroshot": "davis2016",
-                      "davis_semi": "davis2016", "pascal_part": "pascal_part"}
+from smite.data.protocols import COLLECTION_DATASET
+
 DAVIS_PARTS = ["background", "object"]
 ZERO_SHOT_GROUP = "all"
 # collections whose reference folders a rule derives from the dataset (else they lie in the dataset)

@@ -296,23 +296,25 @@ def table7(metrics_by_shots: Mapping[int, pd.DataFrame], literature: pd.DataFram
     return pd.DataFrame(rows)
 
 
-def _reported_rows(literature: pd.DataFrame, skip: Sequence[str], label: str = "Method") -> list[dict[str, object]]:
-    """One row per method the paper reports (in the paper's order), its values in the (paper) columns."""
+def _reported_rows(literature: pd.DataFrame, skip: Sequence[str], cell: str) -> list[dict[str, object]]:
+    """One row per method the paper reports (in the paper's order), its values in the `<cell> (paper)` columns.
+
+    cell: the literature field that names a table column ("metric" for J / F, "column" for part names).
+    """
     rows = []
     for method in dict.fromkeys(literature["method"]):
         if method in skip:
             continue
         cells = literature[literature["method"] == method]
-        row: dict[str, object] = {label: method, "source": _citation(literature, method)}
-        for _, cell in cells.iterrows():
-            row[f"{cell['column'] if cell['column'] != 'DAVIS-2016 val' else cell['metric']} ({PAPER})"] = cell["value"]
+        row: dict[str, object] = {"Method": method, "source": _citation(literature, method)}
+        row.update({f"{name} ({PAPER})": value for name, value in zip(cells[cell], cells["value"], strict=True)})
         rows.append(row)
     return rows
 
 
 def table_davis(metrics: pd.DataFrame, literature: pd.DataFrame, exclude: Sequence[str]) -> pd.DataFrame:
     """Tables 9-10: DAVIS-2016 J / F (percent, object only) of SMITE and SMITE+ beside the methods reported."""
-    rows = _reported_rows(literature, skip=("smite", "smite+"))
+    rows = _reported_rows(literature, skip=("smite", "smite+"), cell="metric")
     for key, display, videos in (("smite", "SMITE", None), ("smite+", "SMITE+", exclude)):
         subset = metrics[~metrics["video"].isin(videos or [])] if len(metrics) else metrics
         row: dict[str, object] = {"Method": display, "source": THIS_RUN if len(subset) else NOT_RUN,
@@ -341,7 +343,7 @@ def table_pascal(scores: Mapping[str, Mapping[str, dict]], literature: pd.DataFr
     """
     rows = []
     for cls, parts in classes.items():
-        for row in _reported_rows(literature, skip=tuple(TABLE11_METHODS)):
+        for row in _reported_rows(literature, skip=tuple(TABLE11_METHODS), cell="column"):
             rows.append({"Class": cls, **row})
         for key, method in TABLE11_METHODS.items():
             result = scores.get(method, {}).get(cls)

@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from smite.data.protocols import DATASET_OF, video_source
+from smite.data.protocols import COLLECTION_DATASET, video_source
 from smite.evaluate import temporal_scores
 from smite.metrics import evaluate_dirs
 from smite.workflow import start
@@ -12,6 +12,6 @@ start(snakemake)  # noqa: F821
 wc = snakemake.wildcards  # noqa: F821
 masks = Path(snakemake.input.prediction) / "masks"  # noqa: F821
 scores = evaluate_dirs(masks, snakemake.input.ground_truth, part_names=snakemake.params.parts)  # noqa: F821
-video = video_source(DATASET_OF[wc.collection], snakemake.params.root, wc.group, wc.video)  # noqa: F821
+video = video_source(COLLECTION_DATASET[wc.collection], snakemake.params.root, wc.group, wc.video)  # noqa: F821
 scores.update(temporal_scores(masks, video, snakemake.input.tracks))  # noqa: F821
 Path(snakemake.output.metrics).write_text(json.dumps(scores, indent=2))  # noqa: F821

@@ -1,26 +1,19 @@
 """Rule make_table4: objective temporal consistency per method beside the paper's user-study ranks."""
 
-from pathlib import Path
+from smite.tables import load_metrics, read_literature, table4, write_table
+from smite.workflow import start, table_context, table_stem
 
-from smite.tables import TableContext, load_metrics, read_literature, table4, write_table
-from smite.workflow import start
-
-start(snakemake)  # noqa: F821
-params = snakemake.params  # noqa: F821
+smk = snakemake  # noqa: F821
+start(smk)
+params = smk.params
 methods = list(params.methods)
-metrics = load_metrics({method: snakemake.input[method] for method in methods})  # noqa: F821
-literature = read_literature(snakemake.input.literature, "table4")  # noqa: F821
-frame = table4(metrics, literature, list(params.dataset["categories"]), methods)
-context = TableContext(
-    title="Table 4: temporal consistency (objective stand-in for the paper's user study)",
-    config=", ".join(params.config_files), backbone=params.backbone, tracker=params.tracker,
-    dataset=params.dataset["name"],
-    notes=(
-        "flicker = fraction of tracked points (foreground at either end) whose label changes between "
-        "consecutive frames (lower is better); warped agreement = fraction of foreground pixels whose label "
-        "equals the previous frame's label warped by optical flow (higher is better). The paper's columns are "
-        "mean user ranks (1 best) of 25 participants: a different measure, shown as reported.",
-        params.dataset.get("note", ""),
-    ),
+metrics = load_metrics({method: smk.input[method] for method in methods})
+frame = table4(metrics, read_literature(smk.input.literature, "table4"), list(params.dataset["categories"]), methods)
+context = table_context(
+    smk, "Table 4: temporal consistency (objective stand-in for the paper's user study)", params.dataset,
+    "flicker = fraction of tracked points (foreground at either end) whose label changes between "
+    "consecutive frames (lower is better); warped agreement = fraction of foreground pixels whose label "
+    "equals the previous frame's label warped by optical flow (higher is better). The paper's columns are "
+    "mean user ranks (1 best) of 25 participants: a different measure, shown as reported.",
 )
-write_table(frame, Path(snakemake.output[0]).with_suffix(""), context)  # noqa: F821
+write_table(frame, table_stem(smk), context)

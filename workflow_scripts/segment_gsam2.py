@@ -1,10 +1,10 @@
 """Rule segment_gsam2: the GSAM2 baseline (Grounding DINO + SAM2 video) on one video."""
 
-from smite.data.protocols import DATASET_OF, video_source
+from smite.data.protocols import COLLECTION_DATASET, video_source
 from smite.gsam2 import run_gsam2_video
 from smite.workflow import start
 
 method = start(snakemake)  # noqa: F821
 wc = snakemake.wildcards  # noqa: F821
-video = video_source(DATASET_OF[wc.collection], snakemake.params.root, wc.group, wc.video)  # noqa: F821
+video = video_source(COLLECTION_DATASET[wc.collection], snakemake.params.root, wc.group, wc.video)  # noqa: F821
 run_gsam2_video(video, snakemake.output[0], list(snakemake.params.parts), method["gsam2"], device=method["device"])  # noqa: F821

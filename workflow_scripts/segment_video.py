@@ -1,13 +1,13 @@
 """Rule segment_video: masks, overlay and parts legend of one video by one method."""
 
 from smite.api import segment_video
-from smite.data.protocols import DATASET_OF, video_source
+from smite.data.protocols import COLLECTION_DATASET, video_source
 from smite.workflow import start
 
 method = start(snakemake)  # noqa: F821
 wc = snakemake.wildcards  # noqa: F821
 segment_video(
-    video_source(DATASET_OF[wc.collection], snakemake.params.root, wc.group, wc.video),  # noqa: F821
+    video_source(COLLECTION_DATASET[wc.collection], snakemake.params.root, wc.group, wc.video),  # noqa: F821
     snakemake.input.checkpoint,  # noqa: F821
     snakemake.output[0],  # noqa: F821
     wc.method,

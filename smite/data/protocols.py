@@ -14,7 +14,9 @@ from smite.data import davis, pumavos, smite50
 from smite.data.clip import Clip
 from smite.errors import SmiteInputError
 
-DATASET_OF = {"smite50": "smite50", "pumavos": "pumavos", "davis_zeroshot": "davis2016", "davis_semi": "davis2016"}
+# collection (one evaluation protocol, see smite.plan) -> the dataset (config key under `datasets`) it reads
+COLLECTION_DATASET = {"smite50": "smite50", "pumavos": "pumavos", "davis_zeroshot": "davis2016",
+                      "davis_semi": "davis2016", "pascal_part": "pascal_part"}
 
 
 def video_source(dataset: str, root: str | Path, folder: str, video: str) -> Path:
@@ -30,7 +32,7 @@ def video_source(dataset: str, root: str | Path, folder: str, video: str) -> Pat
 
 def load_clip(collection: str, root: str | Path, group: str, video: str, parts: list[str]) -> Clip:
     """One video of a collection with its ground truth."""
-    dataset = DATASET_OF[collection]
+    dataset = COLLECTION_DATASET[collection]
     if dataset == "smite50":
         return smite50.load_video_clip(root, group, video, parts)
     if dataset == "pumavos":

@@ -6,6 +6,7 @@ A video's parts are the distinct non-background labels in the union of its annot
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,8 @@ def smite50_statistics(root: str | Path) -> dict[str, Any]:
     return _summary(0, counts)
 
 
-def _annotation_labels(folder: Path, read) -> list[np.ndarray]:
+def _annotation_labels(folder: Path, read: Callable[[Path], np.ndarray]) -> list[np.ndarray]:
+    """Every annotation PNG of a sequence folder, read as a label map."""
     return [read(path) for path in sorted(folder.glob("*.png"))]
 
 
