@@ -1,4 +1,4 @@
-"""Seconds per frame and peak memory of `smite segment --method smite` (DESIGN.md section 9).
+"""Seconds per frame and peak memory of `smite segment --method smite` (the project's speed targets).
 
 Paper 7.5: 26 s per frame and 60 GB on the GPU for a whole video; target <= 2.6 s per frame, <= 16 GB on
 one H100. The SD 2.1 architecture with random weights (`--backbone sd21_random`) costs what the real

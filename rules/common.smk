@@ -2,7 +2,16 @@
 import os
 import re
 
-from smite.plan import COLLECTION_DATASET, DERIVED_REFERENCES, ZERO_SHOT_GROUP, collections, video_folder, zero_shot_shots
+from smite.plan import (
+    COLLECTION_DATASET,
+    DERIVED_REFERENCES,
+    ZERO_SHOT_GROUP,
+    collections,
+    video_folder,
+    zero_shot_shots,
+)
+from smite.plan import group_method as plan_group_method
+from smite.plan import track_method as plan_track_method
 
 RUN = config["run"]
 RESULTS = f"results/{RUN}"
@@ -13,7 +22,7 @@ COLLECTIONS = collections(config)
 TABLE_FORMATS = ["csv", "md", "tex"]
 SHOTS = config["shots"]
 
-# method -> training mode of the checkpoint it uses by default (DESIGN.md section 4, Baselines; Table 2)
+# method -> training mode of the checkpoint it uses by default (paper §5 baselines; Table 2)
 TRAINING_MODE = {
     "baseline1": "embeddings",
     "baseline2": "embeddings",
@@ -68,13 +77,19 @@ def group_parts(wildcards):
 
 
 def group_method(wildcards):
-    """The run's method overrides plus this group's lambda_track / vote window (paper 7.5)."""
-    inference = {**config["method"].get("inference", {}), **group_of(wildcards).settings}
-    return {**config["method"], "inference": inference}
+    """The run's method overrides with this group's over them: its category's lambda_track, vote window
+    (paper 7.5, or the authors' code; switch `paper_vote_windows`) and training augmentation."""
+    return plan_group_method(config["method"], group_of(wildcards))
+
+
+def track_method(wildcards):
+    """Tracking slice (backbone, tracker, vote window) of the method of the groups that segment this video:
+    a video is tracked over the vote window its category segments with."""
+    return plan_track_method(config["method"], COLLECTIONS, wildcards.dataset, wildcards.folder, wildcards.video)
 
 
 def run_method(wildcards):
-    """The run's method overrides alone: for work shared across groups (a video's trajectories) or per class."""
+    """The run's method overrides alone: for work outside the groups (PASCAL-Part classes)."""
     return config["method"]
 
 

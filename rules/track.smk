@@ -1,12 +1,14 @@
 rule track_video:
-    """Trajectories of the attention-grid centres over the voting window around every frame, cached once per video."""
+    """Trajectories of the attention-grid centres over the voting window around every frame, cached once per video.
+
+    Its method is the tracking slice of its category's (track_method): the vote window it segments with."""
     input:
         manifest=lambda wildcards: manifest(wildcards.dataset),
     output:
         tracks=f"{RESULTS}/tracks/{{dataset}}/{{folder}}/{{video}}.npz",
     params:
         root=lambda wildcards: DATASETS[wildcards.dataset]["root"],
-        method=run_method,
+        method=track_method,
     log:
         f"{RESULTS}/logs/track/{{dataset}}/{{folder}}/{{video}}.log",
     benchmark:

@@ -133,6 +133,7 @@ def _tracks_for(frames: np.ndarray, method: dict[str, Any], tracks: str | Path |
     if cache.positions.shape[0] != len(frames) or cache.grid != grid:
         raise SmiteInputError(tracks, f"trajectories are for {cache.positions.shape[0]} frames on a {cache.grid}-grid,"
                                       f" not {len(frames)} frames on a {grid}-grid")
+    cache.check_window(method["inference"]["vote_window"], tracks)
     return cache
 
 
@@ -189,7 +190,7 @@ def segment_images(
     seed_everything(method["seed"])
     model, metadata = load_model(checkpoint, method)
     inference = method["inference"]
-    labels = predict_labels(model, images, inference["timestep"], method["seed"], inference["batch_size"], progress)
+    labels = predict_labels(model, images, inference["reference_timesteps"], method["seed"], inference["batch_size"], progress)
     with atomic_dir(out_dir) as staging:
         (staging / "masks").mkdir()
         for name, label in zip(names, labels, strict=True):

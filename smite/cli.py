@@ -1,4 +1,4 @@
-"""The `smite` command: synth, train, track, segment, evaluate (DESIGN.md section 3).
+"""The `smite` command: synth, train, track, segment, evaluate, config.
 
 Bad input ends with one line `smite: error: <file>: <problem>` and exit code 2, never a traceback.
 """
@@ -119,6 +119,27 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_config(args: argparse.Namespace) -> int:
+    """Print the method configuration a run resolves to (defaults, the run's `method:`, a group's overrides)."""
+    import yaml
+
+    from smite.config import deep_merge, read_yaml
+    from smite.plan import collections
+
+    method = _method(args)
+    if args.group:
+        run = read_yaml(args.config) if args.config else {}
+        collection, _, group = args.group.partition("/")
+        try:
+            overrides = collections(run)[collection][group].method
+        except KeyError as error:
+            raise SmiteInputError(args.config, f"no group {args.group!r} (collection/group, e.g. smite50/horse)") \
+                from error
+        method = deep_merge(method, overrides)
+    print(yaml.safe_dump(method, sort_keys=False), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="smite", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log every step (default: warnings only)")
@@ -179,6 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--tracks", help="trajectory cache of the video: adds flicker and warped agreement")
     evaluate.add_argument("--video", help="the segmented video (needed with --tracks for the flow warping)")
     evaluate.set_defaults(run=cmd_evaluate)
+
+    config = commands.add_parser("config", help="print the method configuration a run resolves to (YAML)")
+    config.add_argument("--group", help="also apply one model group's overrides of the run config, "
+                                        "as collection/group (e.g. smite50/horse: lambda_track, vote window, augment)")
+    common(config)
+    config.set_defaults(run=cmd_config)
     return parser
 
 

@@ -56,5 +56,4 @@ def train_config(method: dict[str, Any], **changes: Any) -> TrainConfig:
     section = {k: v for k, v in method["train"].items() if k not in ("augment", "shots")}
     section.update({k: v for k, v in changes.items() if v is not None})
     section.setdefault("seed", method["seed"])
-    section["inference_timestep"] = method["inference"]["timestep"]
     return TrainConfig(augment=AugmentConfig(**method["train"]["augment"]), **section)

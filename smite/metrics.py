@@ -152,19 +152,25 @@ def score_video(
 ) -> dict[str, Any]:
     """Score one video's part label maps (0 = background, 1..K-1 parts) with the SMITE-50 rules.
 
-    Only frames with a ground truth are evaluated; each needs a prediction of the same shape.
+    The rules are those of the authors' ``calculate_metrics`` (src/metrics.py of their code; checked
+    against golden values computed by it). Only frames with a ground truth are evaluated; each needs a
+    prediction of the same shape.
 
+    * ``J`` and ``F`` (fractions in [0, 1]): the foreground parts scored are those present in the
+      ground truth of *any* evaluated frame (background excluded). Every frame scores every one of
+      them with :func:`jaccard` / :func:`boundary_f` of ``pred == k`` vs ``gt == k`` -- in a frame
+      whose ground truth lacks part k this is 1 if the prediction lacks it too, else 0 (J), and 1 or
+      0 by DAVIS's empty-boundary rules (F: 0 when the prediction draws a boundary for it) -- and
+      the frame's score is their mean; J and F are the means over frames. None when no foreground
+      part appears in the video (the authors' code raises an error there).
     * ``mIoU`` (percent): for every part k in 0..K-1, background included, the mean IoU of
-      ``pred == k`` vs ``gt == k`` over the annotated frames whose ground truth contains k. A part
-      never present in this video's ground truth scores 0 (the authors' rule), and mIoU is the
-      mean over all K parts times 100.
-    * ``J`` and ``F`` (fractions in [0, 1]): per frame, the mean over the foreground parts present
-      in that frame's ground truth (background excluded) of :func:`jaccard` / :func:`boundary_f`;
-      then the mean over frames. Frames without any foreground part are skipped; None if no frame
-      qualifies.
-    * ``per_part``: keyed by part name (or ``str(k)``): ``IoU`` (percent, None if never present),
-      ``J`` and ``F`` (means over frames where present; None for background or absent parts),
-      ``frames_present``.
+      ``pred == k`` vs ``gt == k`` over the frames whose ground truth contains k; a part never
+      present in this video's ground truth scores 0. mIoU is the mean over all K parts times 100.
+    * ``per_part``: keyed by part name (or ``str(k)``): ``IoU`` (percent, as used in mIoU: 0.0 for a
+      part never present), ``frames_present`` (ground-truth frames containing the part; 0 marks a
+      never-present part), and ``J`` / ``F``: the part's per-frame scores averaged over all
+      evaluated frames, so that the video's J and F are their mean over the scored parts (None for
+      background and for never-present parts).
     * ``frames``: number of evaluated frames.
 
     Predicted labels outside 0..K-1 simply match no part; a ground-truth label outside 0..K-1,
@@ -173,12 +179,10 @@ def score_video(
     if num_parts < 1:
         raise ValueError(f"num_parts must be at least 1, got {num_parts}")
     keys = _part_keys(num_parts, part_names)
-    ious: list[list[float]] = [[] for _ in range(num_parts)]
-    part_j: list[list[float]] = [[] for _ in range(num_parts)]
-    part_f: list[list[float]] = [[] for _ in range(num_parts)]
-    frame_j: list[float] = []
-    frame_f: list[float] = []
-    for frame in sorted(gts):
+    frames = sorted(gts)
+    pairs: list[tuple[np.ndarray, np.ndarray]] = []
+    present: set[int] = set()
+    for frame in frames:
         if frame not in preds:
             raise ValueError(f"frame {frame} has a ground truth but no prediction")
         gt = np.asarray(gts[frame])
@@ -187,30 +191,36 @@ def score_video(
             raise ValueError(
                 f"frame {frame}: prediction shape {pred.shape} differs from ground truth {gt.shape}"
             )
-        js: list[float] = []
-        fs: list[float] = []
-        for k in np.unique(gt).tolist():
+        labels = np.unique(gt).tolist()
+        for k in labels:
             if not 0 <= k < num_parts:
                 raise ValueError(f"frame {frame}: label {k} outside the {num_parts} parts")
+        present.update(labels)
+        pairs.append((pred, gt))
+    ious: list[list[float]] = [[] for _ in range(num_parts)]
+    part_j: dict[int, list[float]] = {k: [] for k in sorted(present - {0})}
+    part_f: dict[int, list[float]] = {k: [] for k in part_j}
+    for pred, gt in pairs:
+        for k in range(num_parts):
             gt_k, pred_k = gt == k, pred == k
-            iou = jaccard(pred_k, gt_k)
-            ious[k].append(iou)
-            if k == 0:
+            in_gt = bool(gt_k.any())
+            if not in_gt and k not in part_j:
                 continue
-            f = boundary_f(pred_k, gt_k)
-            part_j[k].append(iou)
-            part_f[k].append(f)
-            js.append(iou)
-            fs.append(f)
-        if js:
-            frame_j.append(float(np.mean(js)))
-            frame_f.append(float(np.mean(fs)))
+            iou = jaccard(pred_k, gt_k)
+            if in_gt:
+                ious[k].append(iou)
+            if k in part_j:
+                part_j[k].append(iou)
+                part_f[k].append(boundary_f(pred_k, gt_k))
     part_miou = [float(np.mean(v)) if v else 0.0 for v in ious]
+    scored = list(part_j)
+    frame_j = [float(np.mean([part_j[k][i] for k in scored])) for i in range(len(pairs))] if scored else []
+    frame_f = [float(np.mean([part_f[k][i] for k in scored])) for i in range(len(pairs))] if scored else []
     per_part = {
         keys[k]: {
-            "IoU": 100.0 * part_miou[k] if ious[k] else None,
-            "J": _mean_or_none(part_j[k]),
-            "F": _mean_or_none(part_f[k]),
+            "IoU": 100.0 * part_miou[k],
+            "J": _mean_or_none(part_j.get(k, [])),
+            "F": _mean_or_none(part_f.get(k, [])),
             "frames_present": len(ious[k]),
         }
         for k in range(num_parts)

@@ -18,29 +18,56 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from smite.config import deep_merge
 from smite.data.protocols import COLLECTION_DATASET
 
 DAVIS_PARTS = ["background", "object"]
 ZERO_SHOT_GROUP = "all"
 # collections whose reference folders a rule derives from the dataset (else they lie in the dataset)
 DERIVED_REFERENCES = ("pumavos", "davis_zeroshot", "davis_semi")
+# a SMITE-50 category's inference settings (paper 7.5); `augment` and the paper's vote window are handled apart
+CATEGORY_INFERENCE_KEYS = ("lambda_track", "vote_window")
+# what a video's trajectories depend on: its track rule gets only this slice of its group's method overrides,
+# so that e.g. a new lambda_track does not re-track (Snakemake reruns a job whose params change)
+TRACK_INFERENCE_KEYS = ("tracker", "vote_window", "cotracker_checkpoint")
+TRACK_UNUSED_SECTIONS = ("train", "gsam2", "parts_init")
 
 
 @dataclass(frozen=True)
 class Group:
-    """One model's scope: its parts, the videos it segments and per-group inference settings."""
+    """One model's scope: its parts, the videos it segments and its overrides of the run's method config."""
 
     parts: list[str] | None  # None: the dataset's own (PUMaVOS part_1, part_2, ... from its palette)
     videos: list[str]
-    settings: dict[str, Any] = field(default_factory=dict)
+    # deep-merged over the run's `method:` for this group's training, tracking and segmentation, e.g.
+    # {"inference": {"lambda_track": 1.0, "vote_window": 15}, "train": {"augment": {"crop_min_ratio": 0.8}}}
+    method: dict[str, Any] = field(default_factory=dict)
     text_parts: bool = True  # False: parts no word names (the paper's non-text category): GSAM2 cannot run
 
 
-def smite50_groups(spec: dict[str, Any]) -> dict[str, Group]:
-    """A group per SMITE-50 category with its lambda_track / vote window (paper 7.5)."""
+def category_method(category: dict[str, Any], paper_vote_windows: bool = False) -> dict[str, Any]:
+    """A SMITE-50 category's method overrides: lambda_track and vote window (paper 7.5), augmentation.
+
+    The vote window is the category's `vote_window` (the authors' code: 15 for every category) unless
+    `paper_vote_windows` asks for its `vote_window_paper` (paper 7.5: 7 for horses). `augment` holds
+    train.augment fields (authors' scripts/configs/*.sh min_crop_ratio, utils/dataset.py rotation).
+    """
+    inference = {k: category[k] for k in CATEGORY_INFERENCE_KEYS if k in category}
+    if paper_vote_windows and "vote_window_paper" in category:
+        inference["vote_window"] = category["vote_window_paper"]
+    method: dict[str, Any] = {}
+    if inference:
+        method["inference"] = inference
+    if category.get("augment"):
+        method["train"] = {"augment": dict(category["augment"])}
+    return method
+
+
+def smite50_groups(spec: dict[str, Any], paper_vote_windows: bool = False) -> dict[str, Group]:
+    """A group per SMITE-50 category with its lambda_track, vote window (paper 7.5) and augmentation."""
     return {
-        name: Group(list(c["parts"]), list(c["videos"]),
-                    {k: c[k] for k in ("lambda_track", "vote_window") if k in c}, c.get("text_parts", True))
+        name: Group(list(c["parts"]), list(c["videos"]), category_method(c, paper_vote_windows),
+                    c.get("text_parts", True))
         for name, c in spec["categories"].items()
     }
 
@@ -71,10 +98,53 @@ GROUP_BUILDERS = {"smite50": smite50_groups, "pumavos": pumavos_groups, "davis_z
 
 
 def collections(config: dict[str, Any]) -> dict[str, dict[str, Group]]:
-    """Collection -> group -> Group, for the datasets the config names."""
+    """Collection -> group -> Group, for the datasets the config names.
+
+    The run-level switch `paper_vote_windows` (default false) gives each SMITE-50 category its paper
+    vote window (`vote_window_paper`) instead of the authors' code's (`vote_window`).
+    """
     datasets = config["datasets"]
-    return {name: GROUP_BUILDERS[name](datasets[dataset])
+    paper_windows = bool(config.get("paper_vote_windows", False))
+    return {name: (smite50_groups(datasets[dataset], paper_windows) if name == "smite50"
+                   else GROUP_BUILDERS[name](datasets[dataset]))
             for name, dataset in COLLECTION_DATASET.items() if dataset in datasets}
+
+
+def group_method(run_method: dict[str, Any], group: Group) -> dict[str, Any]:
+    """Method overrides of one group's jobs (train, segment): the run's `method:` with the group's over it."""
+    return deep_merge(run_method or {}, group.method)
+
+
+def track_slice(method: dict[str, Any]) -> dict[str, Any]:
+    """The part of method overrides that trajectories depend on: backbone (grid), device, tracker, vote window."""
+    sliced = {k: v for k, v in method.items() if k not in (*TRACK_UNUSED_SECTIONS, "inference")}
+    inference = {k: v for k, v in method.get("inference", {}).items() if k in TRACK_INFERENCE_KEYS}
+    if inference:
+        sliced["inference"] = inference
+    return sliced
+
+
+def video_groups(plan: dict[str, dict[str, Group]], dataset: str, folder: str, video: str) -> list[tuple[str, str]]:
+    """(collection, group) of every group that segments this video of this dataset (its tracks' users)."""
+    return [(collection, name) for collection, groups in plan.items() if COLLECTION_DATASET[collection] == dataset
+            for name, group in groups.items() if video_folder(collection, name) == folder and video in group.videos]
+
+
+def track_method(
+    run_method: dict[str, Any], plan: dict[str, dict[str, Group]], dataset: str, folder: str, video: str
+) -> dict[str, Any]:
+    """Method overrides of a video's track job: the tracking slice of the groups that segment it.
+
+    So a video is tracked with the vote window its category segments with. Groups sharing one cache
+    (DAVIS zero-shot and semi-supervised) must agree on that slice; a video no group segments gets the run's.
+    """
+    slices = [track_slice(group_method(run_method, plan[c][g])) for c, g in video_groups(plan, dataset, folder, video)]
+    if not slices:
+        return track_slice(run_method or {})
+    if any(other != slices[0] for other in slices[1:]):
+        raise ValueError(f"groups sharing the trajectories of {dataset}/{folder}/{video} track them differently: "
+                         f"{slices}")
+    return slices[0]
 
 
 def video_folder(collection: str, group: str) -> str:

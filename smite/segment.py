@@ -1,9 +1,9 @@
 """Video segmentation: the SMITE method and its baselines, and the outputs a practitioner uses.
 
 Variants (paper section 5, Table 2):
-* ``baseline1``: SLiMe per frame (2D UNet, single pass at t = 100);
-* ``baseline2``: Baseline-I plus temporal voting applied to its WAS maps afterwards (DESIGN says "in pixel
-  space"; the paper's Fig. 12 applies the tracker to S_WAS in post-processing, which is what runs here);
+* ``baseline1``: SLiMe per frame (2D UNet, single pass at t ~ U[95, 104]);
+* ``baseline2``: Baseline-I plus temporal voting applied to its WAS maps afterwards (the paper's Fig. 12
+  applies the tracker to S_WAS in post-processing, which is what runs here);
 * ``baseline3``: SLiMe with the inflated UNet (windows of frames, single pass);
 * ``smite_ca``: + cross-attention tuning (two-phase checkpoint), no guidance (Table 2 step);
 * ``smite_track``: + spatio-temporal guidance with the tracking energy only (Table 2 step);
@@ -26,10 +26,10 @@ from tqdm.auto import tqdm
 
 from smite.data.masks import draw_legend, overlay, save_label_png
 from smite.data.video import atomic_dir, write_video
-from smite.guide import LatentAdam, guidance_lr, lowpass_mask, temporal_vote, total_energy
-from smite.model.inference import batches, frame_seeds, item_noise
+from smite.guide import LatentAdam, guidance_step_size, lowpass_mask, temporal_vote, total_energy
+from smite.model.inference import batches, frame_seeds, item_timesteps, noise_latents, resize_label_map
 from smite.model.segmenter import PartSegmenter, to_model_input
-from smite.model.was import label_map, rescale_to_cross
+from smite.model.was import InferenceWas, label_map
 from smite.track.cache import TrackCache
 
 log = logging.getLogger(__name__)
@@ -63,28 +63,46 @@ PUBLIC_METHODS = ("smite", "baseline1", "baseline2", "baseline3")
 
 @dataclass(frozen=True)
 class Window:
-    """Frames [start, stop) processed together; frames from `first_new` on are output by this window."""
+    """Frames [start, stop) processed together; the first `handover` of them are the previous window's last.
+
+    Every frame is output by the last window that holds it; for the hand-over frames the previous
+    window's final S is the reference (the authors' `saved_was`).
+    """
 
     start: int
     stop: int
-    first_new: int
+    handover: int
 
 
 def plan_windows(frames: int, size: int, overlap: int) -> list[Window]:
-    """Windows of `size` frames, each overlapping the previous by `overlap`; every frame output once."""
+    """The authors' create_slices2 (src/slicing.py): windows of `size` frames, each starting `overlap` frames
+    before the previous one's end; the last is shifted back to hold `size` frames where the video allows."""
     if size < 1 or not 0 <= overlap < size:
         raise ValueError(f"need 0 <= overlap < window size, got {overlap} and {size}")
-    windows, start = [], 0
-    while True:
+    windows: list[Window] = []
+    start = 0
+    while start < frames:
+        previous_stop = start
+        if start > 0:
+            start -= overlap
         stop = min(start + size, frames)
-        windows.append(Window(start, stop, start + (overlap if windows else 0)))
-        if stop >= frames:
-            return windows
-        start += size - overlap
+        if stop == frames and stop - size > 0:
+            start = stop - size
+        windows.append(Window(start, stop, previous_stop - start))
+        start = stop
+    return windows
+
+
+def _steps(count: int, timestep: int, device: torch.device) -> torch.Tensor:
+    return torch.full((count,), int(timestep), dtype=torch.long, device=device)
 
 
 class Segmenter:
-    """Runs one variant over a video with a trained PartSegmenter."""
+    """Runs one variant over a video with a trained PartSegmenter (the authors' src/inference.py flow).
+
+    S, the map that voting, both energies and the hand-over read, is the authors' inference WAS at the
+    attention resolution R; the output labels are the argmax of the same WAS at the model's image size.
+    """
 
     def __init__(self, model: PartSegmenter, variant: Variant, inference: dict[str, Any], seed: int) -> None:
         self.model = model
@@ -100,100 +118,135 @@ class Segmenter:
                   for s in batches(len(frames), self.config["batch_size"])]
         return torch.cat(chunks)
 
-    def noised(self, latents: torch.Tensor, indices: range, timestep: int) -> torch.Tensor:
-        noise = item_noise(tuple(latents.shape[1:]), frame_seeds(self.seed, indices)).to(latents)
-        steps = torch.full((len(latents),), timestep, dtype=torch.long, device=latents.device)
-        return self.model.backbone.scheduler.add_noise(latents, noise, steps)
-
     @torch.no_grad()
-    def single_pass(self, latents: torch.Tensor, indices: range) -> torch.Tensor:
-        """Scores (L, K, R, R) at t = timestep: one forward, 2D per frame or inflated over the window."""
-        timestep = self.config["timestep"]
-        noisy = self.noised(latents, indices, timestep)
-        steps = torch.full((len(latents),), timestep, dtype=torch.long, device=latents.device)
+    def reference(self, latents: torch.Tensor, indices: range) -> InferenceWas:
+        """The reference pass (_get_refrence): fresh noise at t ~ U[95, 104], one forward, inference WAS.
+
+        Inflated: one timestep for the whole window (drawn from its first frame's seed); 2D: one per frame.
+        """
+        timesteps = self.config["reference_timesteps"]
+        noise_seeds = frame_seeds(self.seed, indices)
+        step_seeds = frame_seeds(self.seed, indices, stream=2)
         if self.variant.inflated:
-            maps = self.model(noisy, steps, num_frames=len(latents))
-            return rescale_to_cross(maps.was, maps.cross_logits)
+            steps = item_timesteps(timesteps, step_seeds[:1]).expand(len(latents)).to(latents.device)
+            noisy = noise_latents(self.model, latents, steps, noise_seeds)
+            return self.model(noisy, steps, num_frames=len(latents)).inference_was()
         out = []
         for chunk in batches(len(latents), self.config["batch_size"]):
-            maps = self.model(noisy[chunk], steps[chunk])
-            out.append(rescale_to_cross(maps.was, maps.cross_logits))
-        return torch.cat(out)
+            steps = item_timesteps(timesteps, step_seeds[chunk]).to(latents.device)
+            noisy = noise_latents(self.model, latents[chunk], steps, noise_seeds[chunk])
+            out.append(self.model(noisy, steps).inference_was())
+        return InferenceWas.cat(out)
 
     # -- guidance ------------------------------------------------------------------------------
-    def guided_timesteps(self) -> tuple[DDIMScheduler, list[int]]:
-        """The DDIM timesteps just above the reference timestep (authors' code: four of a 50-step schedule)."""
+    def guided_schedule(self) -> tuple[DDIMScheduler, list[int]]:
+        """DDIM scheduler and the guided timesteps: the last `guided_timesteps` of a `schedule_steps`-step
+        schedule shifted by `timestep_shift` (authors: 1000 steps, 4, +100 -> 104, 103, 102, 101)."""
+        config = self.config
         scheduler = DDIMScheduler.from_config(self.model.backbone.scheduler.config)
-        scheduler.set_timesteps(self.config["num_inference_steps"])
-        above = [int(t) for t in scheduler.timesteps if int(t) > self.config["timestep"]]
-        return scheduler, above[-self.config["guided_timesteps"]:]
+        scheduler.set_timesteps(config["schedule_steps"])
+        timesteps = [int(t) + config["timestep_shift"] for t in scheduler.timesteps[-config["guided_timesteps"]:]]
+        if not 0 <= config["guided_updates"] < len(timesteps):
+            raise ValueError(f"guided_updates must be below the {len(timesteps)} guided timesteps")
+        return scheduler, timesteps
 
     def guided_window(self, latents: torch.Tensor, reference: torch.Tensor, window: Window,
-                      tracks: TrackCache) -> torch.Tensor:
-        """Eq. 7-8: Adam-like updates of z_t on lambda_track E_track + lambda_reg E_reg, then DDIM steps."""
+                      tracks: TrackCache) -> InferenceWas:
+        """Eqs. 7-8 as the authors' _inference runs them: at each guided timestep a no-grad forward gives S and
+        the DDIM step; then, at the first `guided_updates` timesteps, one vote on that S and
+        `updates_per_step` Adam-like updates of the stepped latent on lambda_track E_track + lambda_reg E_reg.
+        The last timestep's WAS is the output."""
         config, frames = self.config, len(latents)
-        scheduler, timesteps = self.guided_timesteps()
+        scheduler, timesteps = self.guided_schedule()
         indices = range(window.start, window.stop)
-        z = self.noised(latents, indices, timesteps[0])
+        z = noise_latents(self.model, latents, _steps(frames, timesteps[0], latents.device),
+                          frame_seeds(self.seed, indices, stream=1))
         positions = torch.as_tensor(tracks.positions[window.start:window.stop])  # converted once per window
         visible = torch.as_tensor(tracks.visible[window.start:window.stop])
-        lambda_reg = config["lambda_reg"] if self.variant.regulariser else 0.0
         resolution = reference.shape[-1]
         for step, timestep in enumerate(timesteps):
-            steps = torch.full((frames,), timestep, dtype=torch.long, device=z.device)
-            if step < config["guided_updates"]:
-                temporal = config["lowpass_temporal"][min(step, len(config["lowpass_temporal"]) - 1)]
-                mask = lowpass_mask(frames, resolution, resolution, config["lowpass_spatial"], temporal).to(z.device)
-                lr = guidance_lr(float(scheduler.alphas_cumprod[timestep]), config["guidance_lr"])
-                optimizer = LatentAdam(config["adam_beta1"], config["adam_beta2"], config["adam_eps"])
-                for _ in range(config["updates_per_step"]):
-                    z = self._update(z, steps, reference, positions, visible, tracks, window, mask, lr,
-                                     lambda_reg, optimizer)
             with torch.no_grad():
-                maps = self.model(z, steps, num_frames=frames)
+                maps = self.model(z, _steps(frames, timestep, z.device), num_frames=frames)
+            current = maps.inference_was()
             if step == len(timesteps) - 1:
-                return rescale_to_cross(maps.was, maps.cross_logits)
+                return current
             z = scheduler.step(maps.noise_pred, timestep, z).prev_sample
+            if step < config["guided_updates"]:
+                tracked, _ = temporal_vote(current.at(resolution), positions, visible, tracks.offsets,
+                                           config["vote_window"])
+                threshold = config["lowpass_spatial_first"] if step == 0 else config["lowpass_spatial"]
+                z = self._optimise(z, timestep, float(scheduler.alphas[timestep]), tracked.argmax(1), reference,
+                                   threshold, window)
         raise AssertionError("unreachable")
 
-    def _update(self, z, steps, reference, positions, visible, tracks, window, mask, lr, lambda_reg, optimizer):
-        latent = z.detach().requires_grad_(True)
-        maps = self.model(latent, steps, num_frames=len(latent))
-        _, labels = temporal_vote(maps.was, positions, visible, tracks.offsets, start=0)
-        energy, terms = total_energy(maps.was, reference, labels, mask, self.config["lambda_track"], lambda_reg)
-        (grad,) = torch.autograd.grad(energy, latent)
-        log.debug("window %d-%d: E %.4f track %.4f reg %.4f", window.start, window.stop, float(energy.detach()),
-                  float(terms["track"]), float(terms["reg"]))
-        return optimizer.step(z.detach(), grad, lr)
+    def _optimise(self, z: torch.Tensor, timestep: int, alpha_t: float, target: torch.Tensor,
+                  reference: torch.Tensor, threshold: float, window: Window) -> torch.Tensor:
+        """optimize_latents: `updates_per_step` rounds over slices of `guidance_slice` frames, each forwarded on
+        its own with its own Adam moments; the energies compare a slice's S with its rows of the target and S_ref."""
+        config = self.config
+        z = z.detach().clone()
+        step_size = guidance_step_size(alpha_t, config["guidance_lr"])
+        lambda_reg = config["lambda_reg"] if self.variant.regulariser else 0.0
+        if not (config["lambda_track"] or lambda_reg):
+            return z
+        slices = list(batches(len(z), config["guidance_slice"]))
+        optimisers = [LatentAdam(config["adam_beta1"], config["adam_beta2"], config["adam_eps"]) for _ in slices]
+        resolution = reference.shape[-1]
+        for _ in range(config["updates_per_step"]):
+            for part, optimiser in zip(slices, optimisers, strict=True):
+                latent = z[part].detach().requires_grad_(True)
+                count = len(latent)
+                maps = self.model(latent, _steps(count, timestep, z.device), num_frames=count)
+                mask = lowpass_mask(count, resolution, resolution, threshold).to(z.device)
+                energy, terms = total_energy(maps.inference_was().at(resolution), reference[part], target[part],
+                                             mask, config["lambda_track"], lambda_reg)
+                (grad,) = torch.autograd.grad(energy, latent)
+                z[part] = optimiser.step(latent, grad, step_size)
+                log.debug("window %d-%d t=%d: E %.4f track %.4f reg %.4f", window.start, window.stop, timestep,
+                          float(energy.detach()), float(terms["track"]), float(terms["reg"]))
+        return z
 
     # -- whole video ---------------------------------------------------------------------------
-    def scores(self, frames: np.ndarray, tracks: TrackCache | None, progress: bool = False) -> torch.Tensor:
-        """Per-frame part scores (T, K, R, R) for the whole video."""
+    def outputs(self, frames: np.ndarray, tracks: TrackCache | None, progress: bool = False) -> InferenceWas:
+        """The inference WAS of every frame (T frames), from the window that outputs it."""
         variant = self.variant
-        if variant.needs_tracks and tracks is None:
-            raise ValueError("this method needs trajectories (a TrackCache)")
         latents = self.encode(frames)
         if not variant.inflated:
-            scores = self.single_pass(latents, range(len(frames)))
-            if variant.posthoc_vote:
-                scores, _ = temporal_vote(scores, tracks.positions, tracks.visible, tracks.offsets, start=0)
-            return scores
+            return self.reference(latents, range(len(frames)))
         size, overlap = (self.config["window"], self.config["overlap"]) if variant.guidance else (
             self.config["window_unguided"], 0)
-        output: list[torch.Tensor | None] = [None] * len(frames)
+        output: list[InferenceWas | None] = [None] * len(frames)
+        resolution = None
         for window in tqdm(plan_windows(len(frames), size, overlap), desc="segmenting", unit="window",
                            disable=not progress):
             indices = range(window.start, window.stop)
-            reference = self.single_pass(latents[window.start:window.stop], indices)
+            result = self.reference(latents[window.start:window.stop], indices)
             if variant.guidance:
-                for frame in range(window.start, window.first_new):  # hand-over from the previous window
-                    reference[frame - window.start] = output[frame]
+                resolution = resolution or result.raw.shape[-1]
+                reference = result.at(resolution)
+                for frame in range(window.start, window.start + window.handover):  # the previous window's S
+                    reference[frame - window.start] = output[frame].at(resolution)[0]
                 result = self.guided_window(latents[window.start:window.stop], reference, window, tracks)
-            else:
-                result = reference
-            for frame in range(window.first_new, window.stop):
+            for frame in indices:
                 output[frame] = result[frame - window.start].detach()
-        return torch.stack(output)
+        return InferenceWas.cat(output)
+
+    def labels(self, frames: np.ndarray, tracks: TrackCache | None, progress: bool = False) -> np.ndarray:
+        """Label maps (T, H, W) at the frames' own size."""
+        if self.variant.needs_tracks:
+            if tracks is None:
+                raise ValueError("this method needs trajectories (a TrackCache)")
+            tracks.check_window(self.config["vote_window"])
+        outputs = self.outputs(frames, tracks, progress)
+        height, width = frames.shape[1:3]
+        if self.variant.posthoc_vote:  # Baseline-II: vote on S, then labels from the voted maps
+            resolution = outputs.raw.shape[-1]
+            voted, _ = temporal_vote(outputs.at(resolution), tracks.positions, tracks.visible, tracks.offsets,
+                                     self.config["vote_window"])
+            return label_map(voted.float().cpu(), (height, width)).numpy().astype(np.int64)
+        size = self.model.backbone.image_size
+        return np.stack([resize_label_map(outputs[i].at(size).argmax(1)[0].cpu().numpy(), (height, width))
+                         for i in range(len(frames))])
 
 
 def segment_frames(
@@ -208,9 +261,7 @@ def segment_frames(
     """Label maps (T, H, W) at the frames' own size."""
     if method not in VARIANTS:
         raise ValueError(f"unknown method {method!r}; choose one of {sorted(VARIANTS)}")
-    scores = Segmenter(model, VARIANTS[method], inference, seed).scores(frames, tracks, progress)
-    height, width = frames.shape[1:3]
-    return np.stack([label_map(s[None].float().cpu(), (height, width))[0].numpy() for s in scores]).astype(np.int64)
+    return Segmenter(model, VARIANTS[method], inference, seed).labels(frames, tracks, progress)
 
 
 def foreground_box(labels: np.ndarray, margin: float) -> tuple[int, int, int, int] | None:

@@ -14,7 +14,7 @@ from smite.guide import (
     LatentAdam,
     dct3,
     dct_matrix,
-    guidance_lr,
+    guidance_step_size,
     idct3,
     lowpass_energy,
     lowpass_mask,
@@ -28,22 +28,37 @@ from smite.guide import (
 
 
 def _random_cache(frames: int, window: int, res: int, seed: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Random trajectories (some off the grid, a few NaN), random visibility, centred offsets."""
+    """Random trajectories (some off the grid, a few NaN), random visibility, offsets -(w-1)..w-1."""
     gen = torch.Generator().manual_seed(seed)
     points = res * res
-    positions = torch.rand(frames, window, points, 2, generator=gen) * (res + 3) - 1.5
-    positions[torch.rand(frames, window, points, generator=gen) < 0.02] = float("nan")
-    visible = torch.rand(frames, window, points, generator=gen) < 0.6
-    offsets = torch.arange(window) - window // 2
+    span = 2 * window - 1
+    positions = torch.rand(frames, span, points, 2, generator=gen) * (res + 3) - 1.5
+    positions[torch.rand(frames, span, points, generator=gen) < 0.02] = float("nan")
+    visible = torch.rand(frames, span, points, generator=gen) < 0.6
+    offsets = torch.arange(span) - (window - 1)
     return positions, visible, offsets
 
 
-def _vote_plain(scores: torch.Tensor, positions: torch.Tensor, visible: torch.Tensor, offsets: torch.Tensor):
-    """Algorithm 1 as nested loops: per query frame, pixel and offset; window = the L frames of scores."""
+def _determine_window(index: int, length: int, window: int) -> tuple[int, int]:
+    """The authors' determine_window as they wrote it, cut to the frames there are."""
+    half = window // 2
+    if half <= index < length - half:
+        start, stop = index - half, index + half + 1
+    elif index < half:
+        start, stop = 0, window
+    else:
+        start, stop = length - window, length
+    return max(start, 0), min(stop, length)
+
+
+def _vote_plain(scores: torch.Tensor, positions: torch.Tensor, visible: torch.Tensor, offsets: torch.Tensor,
+                window: int):
+    """Algorithm 1 as nested loops: per query frame, pixel and offset, over the frames its window holds."""
     frames, parts, res, _ = scores.shape
     tracked = torch.zeros_like(scores)
     labels = torch.zeros(frames, res, res, dtype=torch.long)
     for t in range(frames):
+        first, last = _determine_window(t, frames, window)
         for i in range(res):
             for j in range(res):
                 votes = []
@@ -53,11 +68,11 @@ def _vote_plain(scores: torch.Tensor, positions: torch.Tensor, visible: torch.Te
                         votes.append(scores[t, :, i, j])
                         continue
                     x, y = positions[t, w, i * res + j].tolist()
-                    if not (0 <= s < frames and visible[t, w, i * res + j] and math.isfinite(x + y)):
+                    if not (first <= s < last and visible[t, w, i * res + j] and math.isfinite(x + y)):
                         continue
-                    col = min(max(round(x), 0), res - 1)
-                    row = min(max(round(y), 0), res - 1)
-                    votes.append(scores[s, :, row, col])
+                    col, row = round(x), round(y)  # Python rounds halves to even, as numpy does
+                    if 0 <= col < res and 0 <= row < res:  # the authors mark off-grid points invisible
+                        votes.append(scores[s, :, row, col])
                 counter = Counter(int(v.argmax()) for v in votes)
                 best = max(counter.values())
                 winner = min(k for k, c in counter.items() if c == best)
@@ -68,13 +83,14 @@ def _vote_plain(scores: torch.Tensor, positions: torch.Tensor, visible: torch.Te
 
 
 @pytest.mark.parametrize(
-    ("frames", "parts", "res", "window", "seed"), [(5, 4, 6, 5, 0), (4, 3, 5, 7, 1), (3, 2, 4, 3, 2)]
+    ("frames", "parts", "res", "window", "seed"),
+    [(5, 4, 6, 5, 0), (4, 3, 5, 7, 1), (3, 2, 4, 3, 2), (9, 3, 4, 3, 3), (8, 2, 4, 5, 4)],
 )
 def test_vote_matches_plain_algorithm(frames: int, parts: int, res: int, window: int, seed: int) -> None:
     positions, visible, offsets = _random_cache(frames, window, res, seed)
     scores = torch.randn(frames, parts, res, res, generator=torch.Generator().manual_seed(seed + 10))
-    tracked, labels = temporal_vote(scores, positions, visible, offsets)
-    tracked_ref, labels_ref = _vote_plain(scores, positions, visible, offsets)
+    tracked, labels = temporal_vote(scores, positions, visible, offsets, window)
+    tracked_ref, labels_ref = _vote_plain(scores, positions, visible, offsets, window)
     assert labels.dtype == torch.long
     assert torch.equal(labels, labels_ref)
     torch.testing.assert_close(tracked, tracked_ref)
@@ -85,7 +101,7 @@ def test_vote_ties_go_to_smallest_label() -> None:
     scores = torch.tensor([[0.0, 1.0], [1.0, 0.0]]).reshape(2, 2, 1, 1)
     positions = torch.zeros(2, 3, 1, 2)
     visible = torch.ones(2, 3, 1, dtype=torch.bool)
-    tracked, labels = temporal_vote(scores, positions, visible, torch.tensor([-1, 0, 1]))
+    tracked, labels = temporal_vote(scores, positions, visible, torch.tensor([-1, 0, 1]), window=3)
     assert labels.flatten().tolist() == [0, 0]
     torch.testing.assert_close(tracked.flatten(), torch.tensor([1.0, 0.0, 1.0, 0.0]))
 
@@ -95,9 +111,9 @@ def test_vote_window_of_longer_video_uses_start_rows_and_drops_outside_targets()
     positions, visible, offsets = _random_cache(video, window, res, seed=3)
     visible[:] = True
     scores = torch.randn(frames, 3, res, res, generator=torch.Generator().manual_seed(4))
-    whole = temporal_vote(scores, positions, visible, offsets, start=start)
-    sliced = temporal_vote(scores, positions[start : start + frames], visible[start : start + frames], offsets)
-    plain = _vote_plain(scores, positions[start : start + frames], visible[start : start + frames], offsets)
+    whole = temporal_vote(scores, positions, visible, offsets, window, start=start)
+    sliced = temporal_vote(scores, positions[start : start + frames], visible[start : start + frames], offsets, window)
+    plain = _vote_plain(scores, positions[start : start + frames], visible[start : start + frames], offsets, window)
     for got in (whole, sliced):
         assert torch.equal(got[1], plain[1])
         torch.testing.assert_close(got[0], plain[0])
@@ -106,7 +122,7 @@ def test_vote_window_of_longer_video_uses_start_rows_and_drops_outside_targets()
 def test_vote_is_detached_and_accepts_numpy() -> None:
     positions, visible, offsets = _random_cache(3, 3, 4, seed=5)
     scores = torch.randn(3, 2, 4, 4, requires_grad=True)
-    tracked, _ = temporal_vote(scores, positions.numpy(), visible.numpy(), offsets.numpy())
+    tracked, _ = temporal_vote(scores, positions.numpy(), visible.numpy(), offsets.numpy(), 3)
     assert not tracked.requires_grad
 
 
@@ -114,9 +130,11 @@ def test_vote_rejects_bad_shapes() -> None:
     positions, visible, offsets = _random_cache(3, 3, 4, seed=6)
     scores = torch.randn(3, 2, 4, 4)
     with pytest.raises(ValueError, match="offsets"):
-        temporal_vote(scores, positions, visible, offsets + 5)
+        temporal_vote(scores, positions, visible, offsets + 5, 3)
     with pytest.raises(ValueError, match="frames"):
-        temporal_vote(scores, positions[:2], visible[:2], offsets)
+        temporal_vote(scores, positions[:2], visible[:2], offsets, 3)
+    with pytest.raises(ValueError, match="odd"):
+        temporal_vote(scores, positions, visible, offsets, 4)
 
 
 # ---------------------------------------------------------------- DCT and low-pass regulariser
@@ -141,25 +159,26 @@ def test_dct3_and_energy_gradcheck() -> None:
     assert torch.autograd.gradcheck(idct3, (x,))
     ref = torch.randn(3, 2, 4, 4, dtype=torch.float64)
     s = (ref + torch.randn_like(ref)).requires_grad_(True)
-    mask = lowpass_mask(3, 4, 4, spatial=0.5)
+    mask = lowpass_mask(3, 4, 4, 0.5)
     assert torch.autograd.gradcheck(lambda a: lowpass_energy(a, ref, mask), (s,))
 
 
 def test_lowpass_mask_counts() -> None:
-    mask = lowpass_mask(16, 64, 64)
+    """int(threshold * n) indices per spatial axis (the authors' int, not ceil), every temporal one."""
+    mask = lowpass_mask(16, 64, 64, 0.4)
     assert mask.shape == (16, 64, 64)
-    assert int(mask.sum()) == 16 * 26 * 26
-    assert int(mask[:, :26, :26].sum()) == 16 * 26 * 26
-    assert int(lowpass_mask(8, 10, 30, spatial=0.1).sum()) == 8 * 1 * 3  # 0.1 * 30 is 3.0000000000000004
-    assert int(lowpass_mask(16, 64, 64, temporal=0.5).sum()) == 8 * 26 * 26
+    assert int(mask.sum()) == 16 * 25 * 25  # int(25.6)
+    assert int(mask[:, :25, :25].sum()) == 16 * 25 * 25
+    assert int(lowpass_mask(16, 64, 64, 0.999).sum()) == 16 * 63 * 63  # the first guided step keeps 63 of 64
+    assert int(lowpass_mask(8, 10, 30, 0.1).sum()) == 8 * 1 * 3  # 0.1 * 30 is 3.0000000000000004
     with pytest.raises(ValueError):
-        lowpass_mask(4, 8, 8, spatial=0.0)
+        lowpass_mask(4, 8, 8, 0.0)
 
 
 def test_lowpass_energy_matches_scipy() -> None:
     rng = np.random.default_rng(1)
     s, ref = rng.standard_normal((2, 5, 3, 8, 8))  # (F, K, R, R) each
-    mask = lowpass_mask(5, 8, 8)
+    mask = lowpass_mask(5, 8, 8, 0.4)
     got = lowpass_energy(torch.from_numpy(s), torch.from_numpy(ref), mask)
 
     def omega(a: np.ndarray) -> np.ndarray:
@@ -171,7 +190,7 @@ def test_lowpass_energy_matches_scipy() -> None:
 
 def test_lowpass_energy_ignores_high_frequencies_but_not_offset() -> None:
     s = torch.rand(4, 3, 16, 16, dtype=torch.float64)
-    mask = lowpass_mask(4, 16, 16)
+    mask = lowpass_mask(4, 16, 16, 0.4)
     # the highest DCT-II basis function: a checkerboard modulated by a half sine (a plain (-1)^(i+j)
     # checkerboard is not a DCT-II basis function and leaks into the low frequencies)
     top = dct_matrix(16)[-1]
@@ -211,7 +230,7 @@ def test_total_energy_combines_terms() -> None:
     s = torch.randn(3, 3, 6, 6, generator=gen, requires_grad=True)
     ref = torch.randn(3, 3, 6, 6, generator=gen)
     labels = torch.randint(0, 3, (3, 6, 6), generator=gen)
-    mask = lowpass_mask(3, 6, 6)
+    mask = lowpass_mask(3, 6, 6, 0.4)
     total, parts = total_energy(s, ref, labels, mask, lambda_track=0.5, lambda_reg=8.0)
     torch.testing.assert_close(total, 0.5 * tracking_energy(s, labels) + 8.0 * lowpass_energy(s, ref, mask))
     assert set(parts) == {"track", "reg"} and not parts["track"].requires_grad
@@ -254,8 +273,8 @@ def test_latent_adam_keeps_dtype_and_rejects_shape_change() -> None:
         adam.step(torch.zeros(5), torch.ones(5), lr=0.1)
 
 
-def test_guidance_lr() -> None:
-    assert guidance_lr(0.8, 2.0) == pytest.approx(0.5)
-    assert guidance_lr(1.0, 2.0) == 0.0
+def test_guidance_step_size() -> None:
+    assert guidance_step_size(0.8, 2.0) == pytest.approx(0.5)
+    assert guidance_step_size(1.0, 2.0) == 0.0
     with pytest.raises(ValueError):
-        guidance_lr(0.0, 1.0)
+        guidance_step_size(0.0, 1.0)

@@ -6,13 +6,21 @@ import numpy as np
 import pytest
 import torch
 
-from smite.config import train_config
-from smite.data.references import load_references
+from smite.config import method_config, train_config
+from smite.data.references import ReferenceSet, load_references
 from smite.errors import SmiteInputError
+from smite.learn import train as train_module
 from smite.learn.augment import AugmentConfig, Augmenter, part_preserving_crop
 from smite.learn.checkpoint import check_backbone, load_checkpoint, save_checkpoint
-from smite.learn.losses import class_weights, cross_entropy_loss, was_mse_loss
-from smite.learn.train import model_state, train, trainable_groups
+from smite.learn.losses import (
+    class_weights,
+    combine_losses,
+    cross_entropy_loss,
+    fourier_loss,
+    high_pass_mask,
+    was_mse_loss,
+)
+from smite.learn.train import TrainConfig, model_state, step_loss, train, trainable_groups, validation_miou
 from smite.metrics import score_video
 from smite.model.segmenter import PartSegmenter
 
@@ -39,6 +47,100 @@ def test_was_mse_times_parts():
     labels = torch.tensor([[[0, 1]]])
     # one-hot has two ones among 4 entries: mean squared error 0.5, times K = 2
     assert float(was_mse_loss(was, labels)) == pytest.approx(1.0)
+
+
+def _half_one_hot(size: int, parts: int = 3, batch: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+    """Random labels (batch, size, size) and WAS = 0.5 x their one-hot maps."""
+    labels = torch.randint(0, parts, (batch, size, size), generator=torch.Generator().manual_seed(size))
+    return 0.5 * torch.nn.functional.one_hot(labels, parts).permute(0, 3, 1, 2).float(), labels
+
+
+def test_fourier_loss_closed_form():
+    # WAS = one-hot / 2: every spectrum is half the one-hot's (scaling by 1/2 is exact, phases equal),
+    # so only amplitudes differ: mean |F/2 - F|^2 = |F|^2 / 4 averaged over the R^2 coefficients
+    # = (pixels of the part) / 4 (Parseval); summed over parts: R^2 / 4 through the all-pass mask.
+    # The high-pass mask adds 10x the same over the coefficients it keeps: all of them at cutoff 0,
+    # none when the box covers the map.
+    size = 24
+    was, labels = _half_one_hot(size)
+    assert float(fourier_loss(was, labels, cutoff=size)) == pytest.approx(size**2 / 4, rel=1e-5)
+    assert float(fourier_loss(was, labels, cutoff=0)) == pytest.approx(11 * size**2 / 4, rel=1e-5)
+    # The authors' 30 on a 24-map: clamped to the whole map (their slicing would wrap to rows 6..23).
+    assert float(fourier_loss(was, labels, cutoff=30)) == float(fourier_loss(was, labels, cutoff=12))
+    perfect = torch.nn.functional.one_hot(labels, 3).permute(0, 3, 1, 2).float()
+    assert float(fourier_loss(perfect, labels, cutoff=5)) == 0.0
+
+
+def test_fourier_loss_batch_mean_and_gradient():
+    was, labels = _half_one_hot(16, batch=2)
+    was = was + 0.1 * torch.rand(was.shape, generator=torch.Generator().manual_seed(1))
+    batch = fourier_loss(was, labels, cutoff=4)
+    single = [fourier_loss(was[i : i + 1], labels[i : i + 1], cutoff=4) for i in range(2)]
+    torch.testing.assert_close(batch, (single[0] + single[1]) / 2)
+    was.requires_grad_(True)
+    (grad,) = torch.autograd.grad(fourier_loss(was, labels, cutoff=4), was)
+    assert torch.isfinite(grad).all() and grad.abs().sum() > 0
+
+
+def test_high_pass_mask_box():
+    # Centre 32, half-width 30: rows and columns 2..61 zeroed, a 2- / 2-wide frame kept.
+    mask = high_pass_mask((64, 64), 30)
+    zeroed = (mask == 0).nonzero()
+    assert mask.dtype == torch.complex64 and len(zeroed) == 60 * 60
+    assert zeroed.min() == 2 and zeroed.max() == 61
+    assert (high_pass_mask((8, 8), 2) == 0).nonzero().unique().tolist() == [2, 3, 4, 5]
+    assert (high_pass_mask((24, 24), 30) == 0).all()
+
+
+def test_combine_losses_fourier_from_epoch():
+    values = {"ce": 1.0, "mse": 2.0, "ldm": 4.0, "fourier": 8000.0}
+    terms = {name: torch.tensor(value) for name, value in values.items()}
+    weights = {"mse_weight": 1.0, "ldm_weight": 0.005, "fourier_weight": 0.001, "fourier_from_epoch": 6}
+    assert float(combine_losses(terms, epoch=5, **weights)) == pytest.approx(1 + 2 + 0.02)
+    assert float(combine_losses(terms, epoch=6, **weights)) == pytest.approx(1 + 2 + 0.02 + 8)
+
+
+def test_paper_schedule_defaults():
+    config = train_config(method_config())
+    assert config == TrainConfig(augment=config.augment)  # the packaged defaults are the dataclass's
+    # Authors' backward_and_optimize: embeddings while epoch <= 50, to_k/to_v from epoch 51.
+    assert config.phase1_epochs == 51
+    assert (config.fourier_weight, config.fourier_from_epoch, config.fourier_cutoff) == (0.001, 6, 30)
+    assert (config.val_min_timestep, config.val_max_timestep) == (95, 105)
+
+
+def test_validation_draws_timesteps_per_image(monkeypatch):
+    calls = []
+
+    def fake_predict(model, images, timestep, seed):
+        calls.append((timestep, seed))
+        return [np.zeros(image.shape[:2], np.int64) for image in images]
+
+    monkeypatch.setattr(train_module, "predict_labels", fake_predict)
+    model = type("M", (), {"num_parts": 2})()
+    refs = ReferenceSet([np.zeros((4, 4, 3), np.uint8)] * 40, [np.zeros((4, 4), np.int64)] * 40, ["bg", "a"], [])
+    config = TrainConfig(val_min_timestep=95, val_max_timestep=105, seed=3)
+    validation_miou(model, refs, config)
+    first = list(calls)
+    assert {t for t, _ in first} <= set(range(95, 106)) and len({t for t, _ in first}) > 5
+    assert len({s for _, s in first}) == 40  # fresh noise per image
+    calls.clear()
+    validation_miou(model, refs, config)
+    assert calls == first  # deterministic given the seed
+
+
+def test_step_loss_adds_fourier_from_its_epoch(backbone, method):
+    model = PartSegmenter(backbone, ["background", "a", "b"])
+    image = np.random.default_rng(0).integers(0, 255, (48, 48, 3), dtype=np.uint8)
+    labels = np.zeros((48, 48), np.int64)
+    labels[10:30, 5:20], labels[10:30, 25:40] = 1, 2
+    config = train_config(method, fourier_from_epoch=2)
+    before = step_loss(model, image, labels, config, torch.Generator().manual_seed(0), epoch=1)
+    after = step_loss(model, image, labels, config, torch.Generator().manual_seed(0), epoch=2)
+    torch.testing.assert_close(after["fourier"], before["fourier"])
+    expected = before["ce"] + before["mse"] + config.ldm_weight * before["ldm"]
+    torch.testing.assert_close(before["loss"], expected)
+    torch.testing.assert_close(after["loss"] - before["loss"], config.fourier_weight * before["fourier"])
 
 
 def test_part_preserving_crop_keeps_every_part():
@@ -70,11 +172,10 @@ def test_augmenter_is_deterministic_and_keeps_labels_aligned():
 
 def test_trainable_groups_by_mode(backbone):
     model = PartSegmenter(backbone, ["background", "a", "b"])
-    base = train_config({"seed": 0, "inference": {"timestep": 100}, "train": {"augment": {}}}, mode="two-phase",
-                        epochs=4, phase1_epochs=2)
+    base = train_config({"seed": 0, "train": {"augment": {}}}, mode="two-phase", epochs=4, phase1_epochs=2)
     assert [g["name"] for g in trainable_groups(model, base, 0)] == ["embeddings"]
     assert [g["name"] for g in trainable_groups(model, base, 2)] == ["cross"]
-    joint = train_config({"seed": 0, "inference": {"timestep": 100}, "train": {"augment": {}}}, mode="joint")
+    joint = train_config({"seed": 0, "train": {"augment": {}}}, mode="joint")
     assert [g["name"] for g in trainable_groups(model, joint, 0)] == ["embeddings", "cross"]
     cross = trainable_groups(model, joint, 0)[1]["params"]
     assert len(cross) == 2 * sum(1 for n, _ in backbone.unet.named_modules() if n.endswith("attn2"))
@@ -91,7 +192,9 @@ def test_training_lowers_loss_and_fits_references(backbone, method, synth_root, 
     model = PartSegmenter(backbone, references.parts)
     config = train_config(method, mode="embeddings", epochs=20, val_every=2)
     result = train(model, references, config, progress=False)
-    losses = [row["loss"] for row in result.curve]
+    # The Fourier term joins the loss at config.fourier_from_epoch: compare the loss without it.
+    losses = [row["loss"] - (config.fourier_weight * row["fourier"] if row["epoch"] >= config.fourier_from_epoch
+                             else 0.0) for row in result.curve]
     background_only = score_video({i: np.zeros_like(y) for i, y in enumerate(references.labels)},
                                   dict(enumerate(references.labels)), len(references.parts))["mIoU"]
     with capsys.disabled():

@@ -188,12 +188,14 @@ def _example() -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
     return {0: gt0.copy(), 1: garbage, 2: pred2}, {0: gt0, 2: gt2}
 
 
-# Hand computation for _example():
+# Hand computation for _example(). J and F score, in every frame, the foreground parts present in
+# any frame's ground truth: parts 1 and 2 (part 3 never appears).
 #   IoU bg: frame 0 -> 1; frame 2 -> gt bg 200 px vs predicted bg 300 px -> 2/3; mean 5/6.
 #   IoU part 1: 1 and 1 -> 1.  Part 2: frame 2 only -> 0.  Part 3 never present -> 0.
 #   mIoU = (5/6 + 1 + 0 + 0) / 4 * 100 = 1100/24.
-#   J: frame 0 mean over {1} = 1; frame 2 mean over {1, 2} = (1 + 0)/2; mean = 0.75.
-#   F: same pattern (part 2 predicted empty -> P=1, R=0 -> F=0): 0.75.
+#   J: frame 0: part 1 -> 1, part 2 absent from gt and prediction -> 1; mean 1.
+#      frame 2: part 1 -> 1, part 2 predicted as background -> 0; mean 1/2.  J = 0.75.
+#   F: same pattern (both boundaries empty -> 1; part 2 predicted empty -> P=1, R=0 -> 0): 0.75.
 EXPECTED_MIOU = 1100 / 24
 
 
@@ -210,9 +212,37 @@ def test_score_video_hand_example() -> None:
     assert per_part["0"]["J"] is None and per_part["0"]["F"] is None
     assert per_part["0"]["frames_present"] == 2
     assert per_part["1"] == {"IoU": 100.0, "J": 1.0, "F": 1.0, "frames_present": 2}
-    assert per_part["2"] == {"IoU": 0.0, "J": 0.0, "F": 0.0, "frames_present": 1}
-    assert per_part["3"] == {"IoU": None, "J": None, "F": None, "frames_present": 0}
+    # Part 2's J/F average both frames (1 where absent from gt and prediction, 0 where missed).
+    assert per_part["2"] == {"IoU": 0.0, "J": 0.5, "F": 0.5, "frames_present": 1}
+    # A never-present part: IoU 0 as counted in mIoU, marked by frames_present 0.
+    assert per_part["3"] == {"IoU": 0.0, "J": None, "F": None, "frames_present": 0}
+    assert result["mIoU"] == pytest.approx(np.mean([p["IoU"] for p in per_part.values()]))
     assert all(type(result[k]) is float for k in ("mIoU", "J", "F"))
+
+
+def test_score_video_scores_video_parts_in_every_frame() -> None:
+    """A part present somewhere in the video is scored in every frame (the authors' rule).
+
+    20x20 frames, 3 labels. Frame A: gt part 1 = rows 0-9; prediction exact plus a spurious 5x5
+    blob of part 2. Frame B: gt part 2 = rows 10-19, predicted exactly; part 1 absent from both.
+      Frame A: part 1 J = F = 1; part 2 absent from gt but predicted -> J = 0, F = 0 (P=0, R=1).
+      Frame B: part 1 absent from both -> J = F = 1; part 2 exact -> 1.
+      J = F = mean(1/2, 1) = 0.75 (a per-frame rule over the parts in each frame's gt would give 1).
+      mIoU: bg A: 175/200, bg B: 1 -> 0.9375; part 1 (frame A) 1; part 2 (frame B) 1 -> /3.
+    """
+    gt_a = np.zeros((20, 20), np.int64)
+    gt_a[:10] = 1
+    pred_a = gt_a.copy()
+    pred_a[12:17, 2:7] = 2
+    gt_b = np.zeros((20, 20), np.int64)
+    gt_b[10:] = 2
+    result = score_video({0: pred_a, 1: gt_b.copy()}, {0: gt_a, 1: gt_b}, num_parts=3)
+    assert result["J"] == pytest.approx(0.75)
+    assert result["F"] == pytest.approx(0.75)
+    assert result["mIoU"] == pytest.approx((0.9375 + 1 + 1) / 3 * 100)
+    assert result["per_part"]["1"]["J"] == 1.0
+    assert result["per_part"]["2"]["J"] == pytest.approx(0.5)
+    assert result["per_part"]["2"]["F"] == pytest.approx(0.5)
 
 
 def test_score_video_part_names_and_absent_part_counts_zero() -> None:
@@ -228,8 +258,8 @@ def test_score_video_part_names_and_absent_part_counts_zero() -> None:
 
 
 def test_score_video_background_only_frames() -> None:
-    # No foreground anywhere: J and F have no qualifying frame (None); mIoU counts bg (=1)
-    # and the absent part (=0): (1 + 0)/2 * 100.
+    # No foreground anywhere: J and F score no part (None; the authors' code raises); mIoU
+    # counts bg (=1) and the absent part (=0): (1 + 0)/2 * 100.
     gt = {5: np.zeros((8, 8), np.int64)}
     result = score_video({5: np.zeros((8, 8), np.int64)}, gt, num_parts=2)
     assert result["J"] is None and result["F"] is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -219,3 +220,133 @@ def test_inflated_frames_influence_each_other(backbone):
     c = _unet_out(model, pair, steps.repeat(2)).noise_pred[0]
     d = _unet_out(model, changed, steps.repeat(2)).noise_pred[0]
     torch.testing.assert_close(c, d)
+
+
+def _video_norm_plain(x: torch.Tensor, frames: int, groups: int, weight, bias, eps: float) -> torch.Tensor:
+    """GroupNorm of the 5-D (b, c, f, h, w) video, written out: one mean / variance per (video, group)."""
+    videos, channels = x.shape[0] // frames, x.shape[1]
+    out = torch.empty_like(x)
+    per_group = channels // groups
+    for b in range(videos):
+        clip = torch.stack([x[b * frames + f] for f in range(frames)], dim=1)  # (c, f, h, w)
+        for g in range(groups):
+            chunk = clip[g * per_group : (g + 1) * per_group]
+            mean, var = chunk.mean(), chunk.var(unbiased=False)
+            normed = (chunk - mean) / torch.sqrt(var + eps)
+            normed = normed * weight[g * per_group : (g + 1) * per_group, None, None, None] \
+                + bias[g * per_group : (g + 1) * per_group, None, None, None]
+            for f in range(frames):
+                out[b * frames + f, g * per_group : (g + 1) * per_group] = normed[:, f]
+    return out
+
+
+def test_frame_group_norm_pools_statistics_over_frames():
+    from smite.model.attention import AttentionStore, FrameGroupNorm
+
+    generator = torch.Generator().manual_seed(0)
+    frames, groups, channels = 3, 4, 8
+    norm = torch.nn.GroupNorm(groups, channels, eps=1e-6)
+    with torch.no_grad():
+        norm.weight.copy_(torch.randn(channels, generator=generator))
+        norm.bias.copy_(torch.randn(channels, generator=generator))
+    store = AttentionStore()
+    pooled = FrameGroupNorm(norm, store)
+    scales = torch.arange(1, 2 * frames + 1.0)[:, None, None, None]
+    x = torch.randn(2 * frames, channels, 5, 6, generator=generator) * scales
+    with store.video(frames):
+        out = pooled(x)
+    expected = _video_norm_plain(x, frames, groups, norm.weight.detach(), norm.bias.detach(), norm.eps)
+    torch.testing.assert_close(out, expected, rtol=1e-5, atol=1e-5)
+    five_d = torch.nn.functional.group_norm(
+        x.view(2, frames, channels, 5, 6).transpose(1, 2), groups, norm.weight, norm.bias, norm.eps)
+    torch.testing.assert_close(out, five_d.transpose(1, 2).reshape(x.shape), rtol=1e-5, atol=1e-6)
+    assert (out - norm(x)).abs().max() > 0.1  # frames of different scale: per-frame statistics differ
+
+
+def test_frame_group_norm_is_plain_group_norm_when_not_inflated():
+    from smite.model.attention import AttentionStore, FrameGroupNorm
+
+    norm = torch.nn.GroupNorm(2, 4)
+    store = AttentionStore()
+    pooled = FrameGroupNorm(norm, store)
+    assert pooled.weight is norm.weight and pooled.bias is norm.bias
+    x = torch.randn(6, 4, 3, 3, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(pooled(x), norm(x))
+    with store.video(1):
+        assert torch.equal(pooled(x), norm(x))
+    store.inflated, store.num_frames = True, 1  # the attributes the segmenter sets directly
+    assert torch.equal(pooled(x), norm(x))
+    store.num_frames = 4
+    with pytest.raises(ValueError):
+        pooled(x)  # 6 is not a multiple of 4 frames
+
+
+def test_store_video_restores_state():
+    from smite.model.attention import AttentionStore
+
+    store = AttentionStore()
+    with store.video(5) as inner:
+        assert inner is store and store.inflated and store.num_frames == 5
+        with store.video(2):
+            assert store.num_frames == 2
+        assert store.inflated and store.num_frames == 5
+    assert not store.inflated and store.num_frames == 1
+    with pytest.raises(RuntimeError), store.video(3):
+        raise RuntimeError
+    assert not store.inflated and store.num_frames == 1
+
+
+def _authors_unet():
+    import json
+
+    from diffusers import UNet2DConditionModel
+
+    data = np.load(Path(__file__).parent / "fixtures" / "authors" / "unet_inflated.npz")
+    unet = UNet2DConditionModel(**json.loads(str(data["config"])))
+    weights = {k.removeprefix("weight."): torch.from_numpy(data[k]) for k in data.files if k.startswith("weight.")}
+    unet.load_state_dict(weights)
+    cases = sorted({k.split(".")[0] for k in data.files if k.startswith("c") and "." in k})
+    return unet.eval(), data, cases
+
+
+def test_install_swaps_resnet_and_output_norms_only():
+    from smite.model.attention import FrameGroupNorm, install_processors
+
+    unet, _, _ = _authors_unet()
+    params = dict(unet.named_parameters())
+    keys = list(unet.state_dict())
+    install_processors(unet, [], [])
+    swapped = sorted(n for n, m in unet.named_modules() if isinstance(m, FrameGroupNorm))
+    assert "conv_norm_out" in swapped
+    assert all(n == "conv_norm_out" or (".resnets." in n and n.endswith((".norm1", ".norm2"))) for n in swapped)
+    resnets = [n for n, _ in unet.named_modules() if n.split(".")[-2:-1] == ["resnets"]]
+    assert len(swapped) == 2 * len(resnets) + 1
+    assert not any(isinstance(m, FrameGroupNorm) for n, m in unet.named_modules() if ".attentions." in n)
+    assert list(unet.state_dict()) == keys
+    assert all(p is params[n] for n, p in unet.named_parameters())
+    store = install_processors(unet, [], [])  # reinstalling rebinds the norms to the new store
+    assert all(m.store is store for m in unet.modules() if isinstance(m, FrameGroupNorm))
+
+
+def test_installed_unet_is_the_2d_unet_outside_video():
+    """Not inflated, a batch of frames through the patched UNet equals diffusers' own UNet (norms per frame);
+    inflated, the pooled norms change it (the golden cases are in tests/test_fidelity.py)."""
+    from diffusers import UNet2DConditionModel
+
+    from smite.model.attention import install_processors
+
+    unet, data, cases = _authors_unet()
+    plain = UNet2DConditionModel.from_config(unet.config)
+    plain.load_state_dict(unet.state_dict())
+    plain.eval()
+    store = install_processors(unet, [], [])
+    latents = torch.from_numpy(data[f"{cases[0]}.latents"])
+    t, context = int(data[f"{cases[0]}.t"]), torch.from_numpy(data[f"{cases[0]}.encoder_hidden_states"])[None]
+    context = context.expand(latents.shape[0], -1, -1)
+    with torch.no_grad():
+        flat = unet(latents, t, encoder_hidden_states=context).sample
+        reference = plain(latents, t, encoder_hidden_states=context).sample
+        with store.video(latents.shape[0]):
+            video = unet(latents, t, encoder_hidden_states=context).sample
+    torch.testing.assert_close(flat, reference, rtol=0, atol=1e-6)
+    assert (video - reference).abs().max() > 1e-2

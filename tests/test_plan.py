@@ -7,14 +7,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from smite.config import read_yaml
+from smite.config import method_config, read_yaml, train_config
 from smite.data.clip import Clip
 from smite.data.layouts import prepare
 from smite.data.protocols import held_out_frames, training_frames
 from smite.data.statistics import dataset_statistics
 from smite.data.synth import generate_layout
 from smite.errors import SmiteInputError
-from smite.plan import ZERO_SHOT_GROUP, collections, video_folder, zero_shot_shots
+from smite.plan import (
+    ZERO_SHOT_GROUP,
+    Group,
+    collections,
+    group_method,
+    track_method,
+    video_folder,
+    zero_shot_shots,
+)
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
 
@@ -24,13 +32,87 @@ def test_paper_plan_has_every_protocol():
     plan = collections(config)
     assert set(plan) == {"smite50", "pumavos", "davis_zeroshot", "davis_semi", "pascal_part"}
     assert sum(len(g.videos) for g in plan["smite50"].values()) == 42  # 10 cars + 14 faces + 9 horses + 9 non-text
-    assert plan["smite50"]["horse"].settings == {"lambda_track": 1.0, "vote_window": 7}  # paper 7.5
+    assert plan["smite50"]["horse"].method == {  # paper 7.5; authors' code (window, scripts/configs/horse.sh)
+        "inference": {"lambda_track": 1.0, "vote_window": 15}, "train": {"augment": {"crop_min_ratio": 0.8}}}
     assert not plan["smite50"]["non-text"].text_parts
     assert list(plan["davis_zeroshot"]) == [ZERO_SHOT_GROUP] and len(plan["davis_zeroshot"]["all"].videos) == 20
     assert len(plan["davis_semi"]) == 20 and all(g.videos == [name] for name, g in plan["davis_semi"].items())
     assert zero_shot_shots(config) == 30
     assert plan["pumavos"]["chair"].parts is None  # PUMaVOS names its parts by palette index
     assert plan["pascal_part"]["horse"].videos == []
+
+
+def _windows(config: dict, category: str, video: str) -> tuple[int, int]:
+    """(tracking, segmentation) vote window of one SMITE-50 video, as its track and segment rules get them."""
+    plan = collections(config)
+    tracked = method_config(track_method(config["method"], plan, "smite50", category, video))
+    segmented = method_config(group_method(config["method"], plan["smite50"][category]))
+    return tracked["inference"]["vote_window"], segmented["inference"]["vote_window"]
+
+
+@pytest.mark.parametrize("paper_windows, horse", [(None, 15), (False, 15), (True, 7)])
+def test_paper_vote_windows_switch_sets_tracking_and_segmentation_window(paper_windows, horse):
+    """Default: the authors' code (15 for every category); paper_vote_windows: the paper's 7 for horses."""
+    config = read_yaml(CONFIG / "paper.yaml")
+    if paper_windows is None:
+        config.pop("paper_vote_windows")
+    else:
+        config["paper_vote_windows"] = paper_windows
+    assert _windows(config, "horse", "horse2") == (horse, horse)
+    assert _windows(config, "car", "car2") == (15, 15)
+    assert _windows(config, "face", "face5") == (15, 15)
+
+
+def test_track_job_gets_only_the_tracking_slice():
+    config = read_yaml(CONFIG / "paper.yaml")
+    sliced = track_method(config["method"], collections(config), "smite50", "horse", "horse2")
+    assert sliced == {"backbone": {"name": "sd21"}, "precision": "fp16",
+                      "inference": {"tracker": "cotracker3", "vote_window": 15}}  # no lambda_track, no training
+    davis = track_method(config["method"], collections(config), "davis2016", "-", "blackswan")
+    assert davis["inference"] == {"tracker": "cotracker3"}  # zero-shot and semi groups share the cache
+
+
+def test_run_window_applies_where_the_category_sets_none():
+    config = read_yaml(Path(__file__).parent / "fixtures" / "small_config.yaml")
+    assert _windows(config, "robot", "robot_00") == (5, 5)
+
+
+def test_groups_sharing_a_cache_must_track_alike():
+    plan = {"davis_zeroshot": {"all": Group(["background", "object"], ["v"])},
+            "davis_semi": {"v": Group(["background", "object"], ["v"], {"inference": {"vote_window": 7}})}}
+    with pytest.raises(ValueError, match="track them differently"):
+        track_method({}, plan, "davis2016", "-", "v")
+
+
+def test_category_augmentation_reaches_its_training():
+    """Authors' code: min crop ratio 0.8 horse, 0.6 others; rotation +-10 faces, +-30 others; no zoom-out on faces."""
+    config = read_yaml(CONFIG / "paper.yaml")
+    plan = collections(config)
+    augment = {c: train_config(method_config(group_method(config["method"], plan["smite50"][c]))).augment
+               for c in plan["smite50"]}
+    assert {c: a.crop_min_ratio for c, a in augment.items()} == {"car": 0.6, "face": 0.6, "horse": 0.8, "non-text": 0.6}
+    assert {c: a.rotate_limit for c, a in augment.items()} == {"car": 30, "face": 10, "horse": 30, "non-text": 30}
+    assert augment["face"].zoom_out_p == 0 < augment["horse"].zoom_out_p
+    defaults = method_config()["train"]["augment"]
+    assert augment["horse"].flip_p == defaults["flip_p"]  # only the category's keys change
+
+
+def test_schema_validates_category_settings():
+    from snakemake.exceptions import WorkflowError
+    from snakemake.utils import validate
+
+    config = read_yaml(CONFIG / "paper.yaml")
+    validate(config, str(CONFIG / "schema.yaml"))
+    config["paper_vote_windows"] = "yes"
+    with pytest.raises(WorkflowError):
+        validate(config, str(CONFIG / "schema.yaml"))
+    config["paper_vote_windows"] = True
+    config["datasets"]["smite50"]["categories"]["horse"]["augment"]["crop_ratio"] = 0.8  # typo of crop_min_ratio
+    with pytest.raises(WorkflowError):
+        validate(config, str(CONFIG / "schema.yaml"))
+    embedded = read_yaml(CONFIG / "config.yaml")
+    validate(embedded, str(CONFIG / "schema.yaml"))
+    assert embedded["paper_vote_windows"] is False  # the schema's default
 
 
 def test_embedded_plan_without_optional_datasets():

@@ -9,22 +9,41 @@ import torch
 from smite.api import compute_tracks
 from smite.data.references import load_references
 from smite.data.smite50 import load_video_clip
+from smite.errors import SmiteInputError
 from smite.guide import lowpass_mask, temporal_vote, total_energy
 from smite.model.segmenter import PartSegmenter
+from smite.model.was import label_map
 from smite.segment import VARIANTS, Segmenter, Window, plan_windows, segment_frames
 
 
-@pytest.mark.parametrize("frames", [1, 5, 8, 9, 12, 13, 30])
+def _create_slices2(length: int, slice_size: int, overlap: int) -> list[tuple[int, int]]:
+    """The authors' create_slices2 (src/slicing.py) as they wrote it."""
+    slices, start = [], 0
+    while start < length:
+        if start > 0:
+            start -= overlap
+        end = min(start + slice_size, length)
+        if end == length and end - slice_size > 0:
+            start = end - slice_size
+        slices.append((start, end))
+        start = end
+    return slices
+
+
+@pytest.mark.parametrize("frames", [1, 5, 8, 9, 12, 13, 17, 30])
 @pytest.mark.parametrize(("size", "overlap"), [(8, 4), (16, 8), (18, 0), (4, 3)])
-def test_windows_output_every_frame_once(frames, size, overlap):
+def test_windows_are_the_authors_slices(frames, size, overlap):
     windows = plan_windows(frames, size, overlap)
-    outputs = [f for w in windows for f in range(w.first_new, w.stop)]
-    assert outputs == list(range(frames))
+    assert [(w.start, w.stop) for w in windows] == _create_slices2(frames, size, overlap)
+    assert all(w.stop - w.start == min(size, frames) for w in windows)  # the last is shifted back, not cut
+    assert windows[0].handover == 0
     for previous, window in zip(windows, windows[1:], strict=False):
-        assert window.stop - window.start <= size
-        assert window.first_new - window.start == overlap  # the hand-over frames came from the previous window
-        assert previous.stop >= window.first_new
-    assert windows[0] == Window(0, min(size, frames), 0)
+        assert window.handover == previous.stop - window.start  # the authors' saved_interval
+
+
+def test_windows_closed_form():
+    assert plan_windows(30, 16, 8) == [Window(0, 16, 0), Window(8, 24, 8), Window(14, 30, 10)]
+    assert plan_windows(30, 18, 0) == [Window(0, 18, 0), Window(12, 30, 6)]
 
 
 def test_windows_reject_bad_overlap():
@@ -49,41 +68,79 @@ def small_setup(synth_root, method):
 
 
 def _inference(method: dict, **changes) -> dict:
-    return {**method["inference"], "window": 6, "overlap": 2, "window_unguided": 6, **changes}
+    return {**method["inference"], "window": 6, "overlap": 2, "window_unguided": 6, "vote_window": 5, **changes}
+
+
+def test_guided_schedule_is_the_authors(small_setup, method):
+    """1000-step DDIM, its last four timesteps + 100 (set_inference_timesteps("fast"))."""
+    model, _, _ = small_setup
+    segmenter = Segmenter(model, VARIANTS["smite"], {**_inference(method), "guided_updates": 3}, seed=0)
+    scheduler, timesteps = segmenter.guided_schedule()
+    assert timesteps == [104, 103, 102, 101]
+    assert scheduler.num_inference_steps == 1000  # each DDIM step goes one timestep down
 
 
 def test_guidance_lowers_total_energy(small_setup, method):
     """Adam-like latent updates on E_total lower it at a fixed timestep (eq. 7-8)."""
     model, frames, tracks = small_setup
-    inference = _inference(method, guidance_lr=0.5)
+    inference = _inference(method, guidance_lr=200.0, guidance_slice=len(frames), updates_per_step=4)
     segmenter = Segmenter(model, VARIANTS["smite"], inference, seed=0)
     latents = segmenter.encode(frames)
     window = Window(0, len(frames), 0)
-    reference = segmenter.single_pass(latents, range(len(frames)))
-    scheduler, timesteps = segmenter.guided_timesteps()
-    assert timesteps == [161, 141, 121, 101]
+    reference = segmenter.reference(latents, range(len(frames)))
+    resolution = reference.raw.shape[-1]
+    S_ref = reference.at(resolution)
+    scheduler, timesteps = segmenter.guided_schedule()
     timestep = timesteps[0]
     steps = torch.full((len(frames),), timestep)
-    z = segmenter.noised(latents, range(len(frames)), timestep)
-    resolution = reference.shape[-1]
-    mask = lowpass_mask(len(frames), resolution, resolution, 0.4, 0.999)
+    z = scheduler.add_noise(latents, torch.randn(latents.shape, generator=torch.Generator().manual_seed(0)), steps)
+    mask = lowpass_mask(len(frames), resolution, resolution, 0.999)
+
+    def maps_S(latent: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            return model(latent, steps, num_frames=len(frames)).inference_was().at(resolution)
+
+    tracked, _ = temporal_vote(maps_S(z), tracks.positions, tracks.visible, tracks.offsets, 5)
+    target = tracked.argmax(1)
 
     def energy(latent: torch.Tensor) -> float:
-        with torch.no_grad():
-            maps = model(latent, steps, num_frames=len(frames))
-            _, labels = temporal_vote(maps.was, tracks.positions, tracks.visible, tracks.offsets)
-            return float(total_energy(maps.was, reference, labels, mask, 1.0, 8.0)[0])
-
-    from smite.guide import LatentAdam, guidance_lr
+        return float(total_energy(maps_S(latent), S_ref, target, mask, 1.0, 8.0)[0])
 
     before = energy(z)
-    optimizer = LatentAdam()
-    lr = guidance_lr(float(scheduler.alphas_cumprod[timestep]), 0.5)
-    for _ in range(4):
-        z = segmenter._update(z, steps, reference, tracks.positions, tracks.visible, tracks, window, mask, lr, 8.0,
-                              optimizer)
-    after = energy(z)
-    assert after < before
+    z = segmenter._optimise(z, timestep, float(scheduler.alphas[timestep]), target, S_ref, 0.999, window)
+    assert energy(z) < before
+
+
+def test_guidance_variants_compute_different_maps(small_setup, method):
+    """The Table 2 switches change what is computed: no guidance / tracking only / tracking + low-pass."""
+    model, frames, tracks = small_setup
+    inference = _inference(method, guided_updates=1, updates_per_step=2, guidance_lr=50.0)
+    raw = {name: Segmenter(model, VARIANTS[name], inference, 0).outputs(frames, tracks).raw
+           for name in ("smite_ca", "smite_track", "smite")}
+    assert not torch.allclose(raw["smite_ca"], raw["smite_track"])
+    assert not torch.allclose(raw["smite_track"], raw["smite"])
+
+
+def test_handover_frames_take_the_previous_windows_final_maps(small_setup, method, monkeypatch):
+    """The later window outputs the overlap; its reference there is the earlier window's final S."""
+    model, frames, tracks = small_setup
+    inference = _inference(method, window=4, overlap=2)
+    segmenter = Segmenter(model, VARIANTS["smite"], inference, 0)
+    calls = []
+    original = Segmenter.guided_window
+
+    def spy(self, latents, reference, window, tracks_):
+        result = original(self, latents, reference, window, tracks_)
+        calls.append((window, reference.clone(), result))
+        return result
+
+    monkeypatch.setattr(Segmenter, "guided_window", spy)
+    outputs = segmenter.outputs(frames, tracks)
+    (first, _, first_result), (second, second_reference, second_result) = calls[:2]
+    assert (second.start, second.handover) == (2, 2)
+    resolution = second_reference.shape[-1]
+    torch.testing.assert_close(second_reference[:2], first_result.at(resolution)[2:4])
+    torch.testing.assert_close(outputs.raw[2:4], second_result.raw[:2])  # output by the later window
 
 
 @pytest.mark.parametrize("method_name", sorted(VARIANTS))
@@ -99,10 +156,17 @@ def test_posthoc_voting_equals_vote_of_baseline1_scores(small_setup, method):
     """Baseline-II = Algorithm 1 applied to Baseline-I's maps afterwards."""
     model, frames, tracks = small_setup
     inference = _inference(method)
-    scores1 = Segmenter(model, VARIANTS["baseline1"], inference, 0).scores(frames, None)
-    scores2 = Segmenter(model, VARIANTS["baseline2"], inference, 0).scores(frames, tracks)
-    expected, _ = temporal_vote(scores1, tracks.positions, tracks.visible, tracks.offsets)
-    torch.testing.assert_close(scores2, expected)
+    outputs = Segmenter(model, VARIANTS["baseline1"], inference, 0).outputs(frames, None)
+    resolution = outputs.raw.shape[-1]
+    voted, _ = temporal_vote(outputs.at(resolution), tracks.positions, tracks.visible, tracks.offsets, 5)
+    expected = label_map(voted, frames.shape[1:3]).numpy()
+    np.testing.assert_array_equal(segment_frames(model, frames, "baseline2", inference, 0, tracks), expected)
+
+
+def test_tracks_of_another_voting_window_are_refused(small_setup, method):
+    model, frames, tracks = small_setup
+    with pytest.raises(SmiteInputError, match="voting window of 5"):
+        segment_frames(model, frames, "smite", _inference(method, vote_window=7), seed=0, tracks=tracks)
 
 
 def test_methods_needing_tracks_refuse_to_run_without(small_setup, method):

@@ -181,7 +181,8 @@ def test_grid_pixel_round_trip() -> None:
 
 
 def test_window_offsets() -> None:
-    np.testing.assert_array_equal(window_offsets(5), [-2, -1, 0, 1, 2])
+    # a shifted window of 5 frames reaches up to 4 frames either side (the authors' determine_window)
+    np.testing.assert_array_equal(window_offsets(5), [-4, -3, -2, -1, 0, 1, 2, 3, 4])
     for bad in (4, 0, -3):
         with pytest.raises(ValueError, match="odd"):
             window_offsets(bad)
@@ -194,18 +195,19 @@ def test_cache_shapes_offsets_and_motion() -> None:
     frames, grid, window = 7, 6, 5
     video = _translating(frames)
     cache = build_track_cache(video, FlowTracker(), grid, window, chunk=3)
-    assert cache.positions.shape == (frames, window, grid * grid, 2) and cache.positions.dtype == np.float32
-    assert cache.visible.shape == (frames, window, grid * grid)
-    np.testing.assert_array_equal(cache.offsets, [-2, -1, 0, 1, 2])
-    assert (cache.grid, cache.frame_size, cache.tracker, cache.window) == (grid, (SIZE, SIZE), "flow", window)
+    span = 2 * window - 1
+    assert cache.positions.shape == (frames, span, grid * grid, 2) and cache.positions.dtype == np.float32
+    assert cache.visible.shape == (frames, span, grid * grid)
+    np.testing.assert_array_equal(cache.offsets, np.arange(-4, 5))
+    assert (cache.grid, cache.frame_size, cache.tracker, cache.vote_window) == (grid, (SIZE, SIZE), "flow", window)
     target = np.arange(frames)[:, None] + cache.offsets[None, :]
     outside = (target < 0) | (target >= frames)
     assert not cache.visible[outside].any()
     rows, cols = np.mgrid[0:grid, 0:grid]
     cells = np.column_stack([cols.ravel(), rows.ravel()]).astype(np.float32)
     for t in range(frames):
-        np.testing.assert_array_equal(cache.positions[t, 2], cells)  # the query frame: exact integer cells
-    assert cache.visible[:, 2].all()
+        np.testing.assert_array_equal(cache.positions[t, 4], cells)  # the query frame: exact integer cells
+    assert cache.visible[:, 4].all()
     # the texture moves VELOCITY px per frame = VELOCITY * grid / SIZE cells per frame
     expected = cells[None, None] + (cache.offsets[None, :, None, None] * VELOCITY * grid / SIZE)
     seen = cache.visible & ~outside[..., None]
@@ -232,13 +234,13 @@ class _RecordingTracker:
 def test_cache_chunks_call_the_tracker_once_per_chunk() -> None:
     tracker = _RecordingTracker()
     cache = build_track_cache(np.zeros((10, 16, 32, 3), np.uint8), tracker, grid=4, window=3, chunk=4)
-    # query frames [0,4) with frames [0,5); [4,8) with [3,9); [8,10) with [7,10)
-    assert tracker.calls == [(5, 64, 1), (6, 64, 1), (3, 32, 1)]
+    # offsets -2..2: query frames [0,4) with frames [0,6); [4,8) with [2,10); [8,10) with [6,10)
+    assert tracker.calls == [(6, 64, 2), (8, 64, 2), (4, 32, 2)]
     expected_step = VELOCITY * np.array([4 / 32, 4 / 16])  # one frame forward, in cells
-    inside = cache.visible[:, 2]
-    step = cache.positions[:, 2][inside] - cache.positions[:, 1][inside]
+    inside = cache.visible[:, 3]
+    step = cache.positions[:, 3][inside] - cache.positions[:, 2][inside]
     np.testing.assert_allclose(step, np.broadcast_to(expected_step, step.shape))
-    assert not cache.visible[-1, 2].any() and not cache.visible[0, 0].any()
+    assert not cache.visible[-1, 3].any() and not cache.visible[0, 1].any()
 
 
 def test_cache_cost_is_linear_in_video_length() -> None:
@@ -275,7 +277,17 @@ def test_save_load_round_trip(tmp_path, name: str) -> None:
     np.testing.assert_array_equal(loaded.positions, cache.positions)
     np.testing.assert_array_equal(loaded.visible, cache.visible)
     np.testing.assert_array_equal(loaded.offsets, cache.offsets)
-    assert (loaded.grid, loaded.frame_size, loaded.tracker) == (2, (16, 16), "recording")
+    assert (loaded.grid, loaded.frame_size, loaded.tracker, loaded.vote_window) == (2, (16, 16), "recording", 3)
+
+
+def test_cache_knows_its_voting_window(tmp_path) -> None:
+    """A cache tracked for one voting window is refused for another, naming the file."""
+    path = tmp_path / "tracks.npz"
+    save_track_cache(path, _small_cache())
+    cache = load_track_cache(path)
+    cache.check_window(3, path)
+    with pytest.raises(SmiteInputError, match=r"tracks.npz.*window of 3 frames.*over 5"):
+        cache.check_window(5, path)
 
 
 def test_load_rejects_missing_corrupt_and_foreign_files(tmp_path) -> None:

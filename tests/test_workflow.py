@@ -87,6 +87,47 @@ def test_paper_config_plans_the_whole_paper(tmp_path):
     assert "data/SMITE-50/manifest.json" in output and "data/DAVIS-2016/manifest.json" in output
 
 
+_JOB_PARAMS = """
+import json, sys
+from pathlib import Path
+from snakemake.api import SnakemakeApi
+from snakemake.settings.types import ConfigSettings, DAGSettings, OutputSettings, ResourceSettings
+
+targets, overrides = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+with SnakemakeApi(OutputSettings(quiet={"all"})) as api:
+    workflow = api.workflow(resource_settings=ResourceSettings(cores=1), snakefile=Path("Snakefile"), workdir=Path("."),
+                            config_settings=ConfigSettings(configfiles=[Path("config/paper.yaml")], config=overrides))
+    inner = workflow.dag(DAGSettings(targets=set(targets))).workflow_api._workflow  # Snakemake 9 internals
+    inner._prepare_dag(forceall=False, ignore_incomplete=True, lock_warn_only=True, nolock=True)
+    inner._build_dag()
+    jobs = [job for job in inner.dag.jobs if "method" in job.params.keys()]
+    print(json.dumps({job.rule.name: dict(job.params.method) for job in jobs}))
+"""
+
+
+@pytest.mark.parametrize("paper_windows, window", [(False, 15), (True, 7)])
+def test_horse_video_tracks_and_segments_over_its_category_window(tmp_path, paper_windows, window):
+    """The rules' params, as Snakemake evaluates them: track, train and segment jobs of a horse video get the
+    category's method (window 15 by the authors' code, 7 with paper_vote_windows; crop ratio 0.8)."""
+    import json
+
+    repo = _copy_repo(tmp_path)
+    targets = ["results/paper/tracks/smite50/horse/horse2.npz",
+               "results/paper/segment/smite50/smite/two-phase_10shot/horse/horse2"]
+    result = subprocess.run([sys.executable, "-c", _JOB_PARAMS, json.dumps(targets),
+                             json.dumps({"paper_vote_windows": paper_windows})],
+                            cwd=repo, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    methods = json.loads(result.stdout.strip().splitlines()[-1])
+    assert {"track_video", "train", "segment_video"} <= set(methods)
+    assert {rule: m["inference"]["vote_window"] for rule, m in methods.items()} == {
+        rule: window for rule in methods}
+    assert methods["track_video"]["inference"] == {"tracker": "cotracker3", "vote_window": window}
+    assert "train" not in methods["track_video"]  # the tracking slice: training settings do not re-track
+    assert methods["train"]["train"]["augment"] == {"crop_min_ratio": 0.8}
+    assert methods["segment_video"]["inference"]["lambda_track"] == 1.0
+
+
 def test_one_table_by_target(tmp_path):
     result = _run(["-n", "--cores", "2", "table1"], _copy_repo(tmp_path), 300)
     output = result.stdout + result.stderr

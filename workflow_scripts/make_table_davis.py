@@ -11,6 +11,6 @@ metrics = load_metrics({"smite": smk.input.get("smite", [])})
 frame = table_davis(metrics, read_literature(smk.input.literature, params.table), spec.get("smite_plus_exclude", []))
 context = table_context(smk, params.title, params.davis, "J and F in percent, object only, mean over frames "
                         "then sequences. SMITE+ leaves out the sequences in smite_plus_exclude (the paper's two "
-                        "thin-structure videos, unnamed). J&F recall and decay (DESIGN.md section 7) are "
+                        "thin-structure videos, unnamed). J&F recall and decay are "
                         "left out: the paper's Tables 9-10 report J and F only.")
 write_table(frame, table_stem(smk), context)

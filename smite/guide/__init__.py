@@ -1,20 +1,22 @@
 """Spatio-temporal guidance (paper §4.3–4.4): temporal voting, low-pass regulariser, energies, latent update."""
 
 from smite.guide.energy import part_weights, total_energy, tracking_energy
-from smite.guide.latent_adam import LatentAdam, guidance_lr
-from smite.guide.lowpass import dct3, dct_matrix, idct3, lowpass_energy, lowpass_mask
-from smite.guide.voting import temporal_vote
+from smite.guide.latent_adam import LatentAdam, guidance_step_size
+from smite.guide.lowpass import dct3, dct_matrix, idct3, kept_frequencies, lowpass_energy, lowpass_mask
+from smite.guide.voting import temporal_vote, vote_range
 
 __all__ = [
     "LatentAdam",
     "dct3",
     "dct_matrix",
-    "guidance_lr",
+    "guidance_step_size",
     "idct3",
+    "kept_frequencies",
     "lowpass_energy",
     "lowpass_mask",
     "part_weights",
     "temporal_vote",
     "total_energy",
     "tracking_energy",
+    "vote_range",
 ]

@@ -29,8 +29,12 @@ def total_energy(
     lambda_track: float,
     lambda_reg: float,
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """E_total (eq. 7) and its detached terms {"track", "reg"} for logging."""
-    track = tracking_energy(S, target_labels)
-    reg = lowpass_energy(S, S_ref, mask)
+    """E_total (eq. 7) and its detached terms {"track", "reg"} for logging.
+
+    A term whose weight is 0 is not computed (as in the authors' _compute_loss) and logs as 0.
+    """
+    zero = S.new_zeros(())
+    track = tracking_energy(S, target_labels) if lambda_track else zero
+    reg = lowpass_energy(S, S_ref, mask) if lambda_reg else zero
     total = lambda_track * track + lambda_reg * reg
     return total, {"track": track.detach(), "reg": reg.detach()}

@@ -38,8 +38,12 @@ class LatentAdam:
         return (z.detach().float() - lr * m1c / (m2c.sqrt() + self.eps)).to(z.dtype)
 
 
-def guidance_lr(alpha_bar_t: float, base: float) -> float:
-    """Step size base * (1 - alpha_bar_t) / alpha_bar_t: larger at noisier timesteps."""
-    if not 0 < alpha_bar_t <= 1:
-        raise ValueError(f"alpha_bar_t must be in (0, 1]; got {alpha_bar_t}")
-    return base * (1 - alpha_bar_t) / alpha_bar_t
+def guidance_step_size(alpha_t: float, lr: float) -> float:
+    """lr * sigma_t with sigma_t = (1 - alpha_t) / alpha_t, alpha_t = 1 - beta_t the scheduler's *per-step* alpha.
+
+    The authors' _update_latent_with_gradient (src/latent_optimization.py) reads `scheduler.alphas[t]`, not
+    the cumulative product, with lr = 10.
+    """
+    if not 0 < alpha_t <= 1:
+        raise ValueError(f"alpha_t must be in (0, 1]; got {alpha_t}")
+    return lr * (1 - alpha_t) / alpha_t

@@ -42,31 +42,31 @@ def idct3(x: torch.Tensor) -> torch.Tensor:
     return _transform3(x, inverse=True)
 
 
-def _kept(fraction: float, n: int) -> int:
-    """Number of lowest frequencies kept: ceil(fraction * n), tolerant to float round-off (0.1 * 30)."""
-    if not 0 < fraction <= 1:
-        raise ValueError(f"low-pass fraction must be in (0, 1]; got {fraction}")
-    return min(n, math.ceil(fraction * n - 1e-9))
+def kept_frequencies(threshold: float, n: int) -> int:
+    """Number of lowest DCT indices kept along an axis of n: int(threshold * n), as the authors' dct_low_pass_filter."""
+    if not 0 < threshold <= 1:
+        raise ValueError(f"low-pass threshold must be in (0, 1]; got {threshold}")
+    return int(threshold * n)
 
 
-def lowpass_mask(frames: int, height: int, width: int, spatial: float = 0.4, temporal: float = 0.999) -> torch.Tensor:
-    """Ideal box low-pass H (F, H, W): 1 where f < ceil(temporal F), u < ceil(spatial H), v < ceil(spatial W).
+def lowpass_mask(frames: int, height: int, width: int, threshold: float) -> torch.Tensor:
+    """Ideal box low-pass H (F, H, W): 1 where u < int(threshold H) and v < int(threshold W), every temporal f.
 
-    A box in DCT index space is the direct reading of "threshold 0.4" (paper 7.5): the lowest 40 % of the
-    spatial frequencies along each axis. temporal = 0.999 keeps every temporal frequency (for F < 1000),
-    so the regulariser binds the spatial structure while leaving temporal change to the tracking energy.
+    The authors' mask (src/frequency_filter.py: dct_low_pass_filter) cuts only the two spatial axes of the
+    (frames, rows, columns) spectrum, so the regulariser binds the spatial structure and leaves temporal
+    change to the tracking energy. Their first guided timestep uses threshold 0.999 (int(0.999 * 64) = 63 of
+    64 indices kept), the others `dct_threshold` 0.4.
     """
-    keep_f, keep_u, keep_v = _kept(temporal, frames), _kept(spatial, height), _kept(spatial, width)
     mask = torch.zeros(frames, height, width)
-    mask[:keep_f, :keep_u, :keep_v] = 1.0
+    mask[:, : kept_frequencies(threshold, height), : kept_frequencies(threshold, width)] = 1.0
     return mask
 
 
 def lowpass_energy(S: torch.Tensor, S_ref: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """E_reg = mean |H * DCT3D(S) - H * DCT3D(S_ref)| for S, S_ref (F, K, R, R), DCT over (F, R, R) per part.
 
-    The mean over all F K R R coefficients (the paper writes an L1 norm) keeps lambda_reg independent of the
-    window size and resolution; the authors' lambda_reg = 8 only makes sense at such a mean-like scale.
+    The mean over all F K R R coefficients (the paper writes an L1 norm) is the authors' F.l1_loss of the
+    masked spectra (src/frequency_filter.py: dct_loss).
     """
     if S.shape != S_ref.shape:
         raise ValueError(f"S {tuple(S.shape)} and S_ref {tuple(S_ref.shape)} differ in shape")

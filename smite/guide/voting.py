@@ -1,9 +1,11 @@
 """Temporal voting (paper §4.3, eq. 4, Algorithm 1), vectorised over the grid and the window of frames.
 
-Every grid point of every query frame collects votes from its tracked correspondences in the frames
-t + offsets[w] (visible ones, inside the window): each vote is the label argmax_k S at the tracked
-position; the majority label P wins (ties -> smallest label) and S_tracked is the mean of the voting
-score vectors that carry P. The output is a guidance *target*, so it is computed without gradients.
+Every grid point of every query frame collects votes from its tracked correspondences in the frames of
+its voting window (visible ones): each vote is the label argmax_k S at the tracked position; the majority
+label P wins (ties -> smallest label) and S_tracked is the mean of the voting score vectors that carry P.
+The voting window of frame t always holds ``window`` frames of the processed ones, shifted rather than cut
+near their ends (the authors' ``determine_window``: frames 0..w-1 at the start, L-w..L-1 at the end).
+The output is a guidance *target*, so it is computed without gradients.
 """
 
 from __future__ import annotations
@@ -39,25 +41,40 @@ def _check_shapes(scores: torch.Tensor, positions: torch.Tensor, visible: torch.
         raise ValueError(f"offsets must contain 0 exactly once; got {offsets.tolist()}")
 
 
-def _vote_cells(
-    positions: torch.Tensor, visible: torch.Tensor, offsets: torch.Tensor, resolution: int
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Flat index (target frame * N + cell) and validity of every vote, both (L, W, N).
+def vote_range(frame: int, frames: int, window: int) -> tuple[int, int]:
+    """Frames [start, stop) that vote for `frame` among `frames` processed ones (authors' determine_window).
 
-    A vote is valid when the tracker marks it visible, its position is finite and its target frame lies
-    in the window; the query frame itself (offset 0) always votes with its own cell. Positions are
-    rounded to the nearest cell centre (torch.round: halves to even) and clamped to the grid.
+    The window holds `window` frames centred on `frame`, shifted inside [0, frames) near the ends; it is
+    cut only when fewer than `window` frames are processed.
+    """
+    if window < 1 or window % 2 == 0:
+        raise ValueError(f"the voting window must be a positive odd number of frames, got {window}")
+    start = min(max(frame - window // 2, 0), max(frames - window, 0))
+    return start, min(start + window, frames)
+
+
+def _vote_cells(
+    positions: torch.Tensor, visible: torch.Tensor, offsets: torch.Tensor, resolution: int, window: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Flat index (target frame * N + cell) and validity of every vote, both (L, O, N).
+
+    A vote is valid when the tracker marks it visible, its rounded position lies on the grid (the authors
+    mark other points invisible) and its target frame lies in the query frame's voting window; the query
+    frame itself (offset 0) always votes with its own cell. Positions are rounded to the nearest cell
+    (torch.round: halves to even, as numpy's round in the authors' code).
     """
     frames, _, points, _ = positions.shape
     device = positions.device
     query = torch.arange(frames, device=device)[:, None]  # (L, 1)
-    target = query + offsets.to(device)[None, :]  # (L, W)
-    in_window = (target >= 0) & (target < frames)
+    target = query + offsets.to(device)[None, :]  # (L, O)
+    ranges = torch.tensor([vote_range(t, frames, window) for t in range(frames)], device=device)  # (L, 2)
+    in_window = (target >= ranges[:, :1]) & (target < ranges[:, 1:])
     finite = torch.isfinite(positions).all(-1)
-    cols = torch.round(torch.nan_to_num(positions[..., 0])).clamp(0, resolution - 1).long()
-    rows = torch.round(torch.nan_to_num(positions[..., 1])).clamp(0, resolution - 1).long()
-    cells = rows * resolution + cols  # (L, W, N)
-    valid = visible.to(torch.bool) & finite & in_window[..., None]
+    cols = torch.round(torch.nan_to_num(positions[..., 0], nan=-1.0))
+    rows = torch.round(torch.nan_to_num(positions[..., 1], nan=-1.0))
+    on_grid = (cols >= 0) & (cols <= resolution - 1) & (rows >= 0) & (rows <= resolution - 1)
+    cells = rows.clamp(0, resolution - 1).long() * resolution + cols.clamp(0, resolution - 1).long()  # (L, O, N)
+    valid = visible.to(torch.bool) & finite & on_grid & in_window[..., None]
     own = (offsets == 0).to(device)  # (W,)
     cells = torch.where(own[None, :, None], torch.arange(points, device=device), cells)
     valid = valid | own[None, :, None]
@@ -71,15 +88,17 @@ def temporal_vote(
     positions: ArrayLike,
     visible: ArrayLike,
     offsets: ArrayLike,
+    window: int,
     start: int = 0,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Algorithm 1 on a window of L frames: returns (S_tracked (L, K, R, R), majority labels (L, R, R) long).
+    """Algorithm 1 on L processed frames: returns (S_tracked (L, K, R, R), majority labels (L, R, R) long).
 
     scores: WAS maps (L, K, R, R) of video frames [start, start + L). positions (x = column, y = row, in
     attention-grid cells) and visible describe, for query frame l and grid point n = i * R + j, the tracked
-    point in frame l + offsets[w]; they are either already restricted to the L query frames ((L, W, N, 2) and
-    (L, W, N)) or cover the whole video, in which case rows [start, start + L) are used. Votes from target
-    frames outside the window are discarded. The result is detached: it is a target for the tracking energy.
+    point in frame l + offsets[o]; they are either already restricted to the L query frames ((L, O, N, 2) and
+    (L, O, N)) or cover the whole video, in which case rows [start, start + L) are used. Only votes from the
+    query frame's voting window of `window` frames count (:func:`vote_range`). The result is detached: it is
+    a target for the tracking energy.
     """
     scores = scores.detach()
     frames, parts, resolution, _ = scores.shape
@@ -90,7 +109,7 @@ def temporal_vote(
 
     table = scores.reshape(frames, parts, -1).transpose(1, 2).reshape(-1, parts)  # (L * N, K)
     table_labels = table.argmax(-1)  # first maximum on ties
-    flat, valid = _vote_cells(positions, visible, offsets, resolution)
+    flat, valid = _vote_cells(positions, visible, offsets, resolution, window)
     labels = table_labels[flat]  # (L, W, N)
 
     counts = torch.zeros(frames, flat.shape[2], parts, dtype=torch.long, device=scores.device)

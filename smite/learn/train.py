@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from smite.data.references import ReferenceSet
 from smite.learn.augment import AugmentConfig, Augmenter
-from smite.learn.losses import cross_entropy_loss, ldm_loss, was_mse_loss
+from smite.learn.losses import combine_losses, cross_entropy_loss, fourier_loss, ldm_loss, was_mse_loss
 from smite.metrics import score_video
 from smite.model.inference import predict_labels
 from smite.model.segmenter import PartSegmenter, resize_labels, to_model_input
@@ -31,20 +31,29 @@ MODES = ("embeddings", "two-phase", "joint")
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Hyperparameters; defaults are the paper's / authors' values (sources in config/config.yaml)."""
+    """Hyperparameters; defaults are the paper's / authors' values (sources in smite/defaults.yaml).
+
+    ``phase1_epochs`` counts the epochs of phase 1 (epochs 0 .. phase1_epochs - 1): the authors'
+    ``epoch <= 50`` is 51. The Fourier term joins the loss at epoch ``fourier_from_epoch`` (their
+    ``epoch > 5``). Validation noises each image to its own t ~ U[val_min_timestep, val_max_timestep].
+    """
 
     mode: str = "two-phase"
     epochs: int = 300
-    phase1_epochs: int = 50
+    phase1_epochs: int = 51
     embedding_lr: float = 0.1
     cross_attention_lr: float = 1e-6
     phase2_train_embeddings: bool = False
     mse_weight: float = 1.0
     ldm_weight: float = 0.005
+    fourier_weight: float = 0.001
+    fourier_from_epoch: int = 6
+    fourier_cutoff: int = 30
     min_timestep: int = 5
     max_timestep: int = 100
     val_every: int = 1
-    inference_timestep: int = 100
+    val_min_timestep: int = 95
+    val_max_timestep: int = 105
     seed: int = 0
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 
@@ -93,9 +102,18 @@ def load_state(model: PartSegmenter, state: dict[str, torch.Tensor]) -> None:
 
 
 def step_loss(
-    model: PartSegmenter, image: np.ndarray, labels: np.ndarray, config: TrainConfig, generator: torch.Generator
+    model: PartSegmenter,
+    image: np.ndarray,
+    labels: np.ndarray,
+    config: TrainConfig,
+    generator: torch.Generator,
+    *,
+    epoch: int,
 ) -> dict[str, torch.Tensor]:
-    """Losses of one augmented reference at a random timestep t ~ U[min, max] with fresh noise."""
+    """Losses of one augmented reference at a random timestep t ~ U[min, max] with fresh noise.
+
+    The Fourier loss is always computed (and reported); it enters ``loss`` from ``fourier_from_epoch``.
+    """
     size = model.backbone.image_size
     latents = model.backbone.encode_images(to_model_input([image], size))
     timestep = int(torch.randint(config.min_timestep, config.max_timestep + 1, (1,), generator=generator))
@@ -104,16 +122,38 @@ def step_loss(
     maps = model(model.backbone.scheduler.add_noise(latents, noise, steps), steps)
     resolution = maps.was.shape[-1]
     target = torch.from_numpy(resize_labels(labels, resolution))[None].to(maps.was.device)
-    ce = cross_entropy_loss(maps.cross_logits, target)
-    mse = was_mse_loss(maps.was, target)
-    ldm = ldm_loss(maps.noise_pred, noise)
-    total = ce + config.mse_weight * mse + config.ldm_weight * ldm
-    return {"loss": total, "ce": ce, "mse": mse, "ldm": ldm}
+    terms = {
+        "ce": cross_entropy_loss(maps.cross_logits, target),
+        "mse": was_mse_loss(maps.was, target),
+        "ldm": ldm_loss(maps.noise_pred, noise),
+        "fourier": fourier_loss(maps.was, target, config.fourier_cutoff),
+    }
+    total = combine_losses(
+        terms,
+        epoch=epoch,
+        mse_weight=config.mse_weight,
+        ldm_weight=config.ldm_weight,
+        fourier_weight=config.fourier_weight,
+        fourier_from_epoch=config.fourier_from_epoch,
+    )
+    return {"loss": total, **terms}
 
 
-def validation_miou(model: PartSegmenter, references: ReferenceSet, config: TrainConfig) -> float:
-    """mIoU (%, SMITE rules) of single-pass predictions on un-augmented images."""
-    preds = predict_labels(model, references.images, config.inference_timestep, config.seed)
+def validation_miou(
+    model: PartSegmenter, references: ReferenceSet, config: TrainConfig, generator: torch.Generator | None = None
+) -> float:
+    """mIoU (%, SMITE rules) of single-pass predictions on un-augmented images.
+
+    As in the authors' validation, each image gets its own timestep t ~ U[val_min_timestep,
+    val_max_timestep] (both inclusive) and fresh noise; both are drawn from `generator` (default: one
+    seeded with config.seed), so a run is deterministic given its seed.
+    """
+    generator = generator or torch.Generator().manual_seed(config.seed)
+    preds = []
+    for index in range(len(references.images)):
+        timestep = int(torch.randint(config.val_min_timestep, config.val_max_timestep + 1, (1,), generator=generator))
+        noise_seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
+        preds += predict_labels(model, references.images[index : index + 1], timestep, noise_seed)
     gts = dict(enumerate(references.labels))
     return float(score_video(dict(enumerate(preds)), gts, model.num_parts)["mIoU"])
 
@@ -143,6 +183,10 @@ def train(
     validation = validation or references
     augmenter = Augmenter(config.augment, config.seed)
     generator = torch.Generator().manual_seed(config.seed)
+    val_generator = torch.Generator().manual_seed(config.seed + 1)
+    # fp16 autocast (Backbone.autocast) backpropagates in fp16: scale the loss against underflow, as
+    # accelerate's fp16 mixed precision does for the authors' training; a no-op in fp32 and bf16.
+    scaler = torch.amp.GradScaler(model.backbone.device.type, enabled=model.backbone.precision == "fp16")
     order_rng = np.random.default_rng(config.seed)
     start = time.perf_counter()
     best = TrainResult(model_state(model), -1, -1.0, [], 0.0)
@@ -155,15 +199,16 @@ def train(
         totals: dict[str, float] = {}
         for index in order_rng.permutation(len(references.images)):
             image, labels = augmenter(references.images[index], references.labels[index])
-            losses = step_loss(model, image, labels, config, generator)
+            losses = step_loss(model, image, labels, config, generator, epoch=epoch)
             optimizer.zero_grad(set_to_none=True)
-            losses["loss"].backward()
-            optimizer.step()
+            scaler.scale(losses["loss"]).backward()
+            scaler.step(optimizer)
+            scaler.update()
             for name, value in losses.items():
                 totals[name] = totals.get(name, 0.0) + value.item() / len(references.images)
         row = {"epoch": epoch, **totals, "seconds": time.perf_counter() - start}
         if (epoch + 1) % config.val_every == 0 or epoch == config.epochs - 1:
-            row["val_mIoU"] = validation_miou(model, validation, config)
+            row["val_mIoU"] = validation_miou(model, validation, config, val_generator)
             if row["val_mIoU"] > best.best_val_miou:
                 best.best_state, best.best_epoch, best.best_val_miou = model_state(model), epoch, row["val_mIoU"]
         best.curve.append(row)

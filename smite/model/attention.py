@@ -7,18 +7,26 @@ other layers run the fused kernel and store nothing.
 Inflation (SMITE section 3, authors' code): with ``store.inflated`` the batch holds videos
 of F frames folded frame-major; self-attention then attends over every token of every frame of the
 video (no new parameters), while cross-attention stays per frame. The captured self-attention map
-is still taken within each frame (F = store.num_frames). With F = 1 this is exactly the 2D UNet.
+is still taken within each frame (F = store.num_frames). The GroupNorms of the ResNet blocks
+(norm1, norm2 of the down, mid and up blocks) and the final ``conv_norm_out`` then pool their
+statistics over all frames of the video, as the authors' ``ResnetBlock3D`` / ``UNet3DConditionModel``
+apply ``nn.GroupNorm`` to the 5-D (b, c, f, h, w) tensor; the transformer blocks' own GroupNorm and
+LayerNorms stay per frame. With F = 1 this is exactly the 2D UNet.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 from diffusers.models.attention_processor import Attention
+from diffusers.models.resnet import ResnetBlock2D
 from diffusers.models.unets.unet_2d_condition import UNet2DConditionModel
+from torch import nn
 
 
 @dataclass
@@ -31,6 +39,21 @@ class AttentionStore:
     active: bool = False
     cross: list[torch.Tensor] = field(default_factory=list)  # each (B, K, h, w) logits
     self_: list[torch.Tensor] = field(default_factory=list)  # each (B, N, N) probabilities
+
+    @contextmanager
+    def video(self, num_frames: int) -> Iterator[AttentionStore]:
+        """Run the UNet inflated over videos of num_frames frames (batch folded frame-major).
+
+        Restores the previous inflated / num_frames on exit, also on error.
+        """
+        if num_frames < 1:
+            raise ValueError(f"num_frames must be >= 1, got {num_frames}")
+        saved = self.inflated, self.num_frames
+        self.inflated, self.num_frames = True, int(num_frames)
+        try:
+            yield self
+        finally:
+            self.inflated, self.num_frames = saved
 
     def reset(self, num_parts: int | None = None) -> None:
         self.cross.clear()
@@ -65,6 +88,68 @@ def _video_attention(
 
     out = F.scaled_dot_product_attention(unfold(query), unfold(key), unfold(value), scale=scale)
     return out.view(folded // frames, heads, frames, tokens, dim).transpose(1, 2).reshape(folded, heads, tokens, dim)
+
+
+def video_group_norm(
+    x: torch.Tensor, frames: int, num_groups: int, weight: torch.Tensor | None, bias: torch.Tensor | None, eps: float
+) -> torch.Tensor:
+    """GroupNorm of (B*F, C, ...) frames folded frame-major, statistics pooled over each video's F frames.
+
+    Equals ``F.group_norm`` of the (B, C, F, ...) video tensor, which is what the authors' 3D UNet computes.
+    """
+    folded = x.shape[0]
+    if folded % frames:
+        raise ValueError(f"batch {folded} is not a multiple of {frames} frames")
+    video = x.view(folded // frames, frames, *x.shape[1:]).transpose(1, 2)  # (B, C, F, ...)
+    out = F.group_norm(video, num_groups, weight, bias, eps)
+    return out.transpose(1, 2).reshape(x.shape)
+
+
+class FrameGroupNorm(nn.GroupNorm):
+    """nn.GroupNorm that, while its store is inflated with F > 1 frames, pools statistics over each video.
+
+    Shares weight and bias with the GroupNorm it replaces (same Parameter objects, same state_dict
+    names); when not inflated it is exactly nn.GroupNorm.
+    """
+
+    def __init__(self, norm: nn.GroupNorm, store: AttentionStore) -> None:
+        nn.Module.__init__(self)
+        self.num_groups, self.num_channels = norm.num_groups, norm.num_channels
+        self.eps, self.affine = norm.eps, norm.affine
+        self.weight, self.bias = norm.weight, norm.bias
+        self.store = store
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        frames = self.store.num_frames
+        if not self.store.inflated or frames == 1:
+            return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+        return video_group_norm(x, frames, self.num_groups, self.weight, self.bias, self.eps)
+
+
+def _frame_norm(norm: nn.GroupNorm, store: AttentionStore) -> FrameGroupNorm:
+    if isinstance(norm, FrameGroupNorm):
+        norm.store = store
+        return norm
+    if type(norm) is not nn.GroupNorm:
+        raise TypeError(f"expected nn.GroupNorm, got {type(norm).__name__}")
+    return FrameGroupNorm(norm, store)
+
+
+def install_frame_norms(unet: UNet2DConditionModel, store: AttentionStore) -> list[str]:
+    """Swap the ResNet blocks' norm1/norm2 and conv_norm_out for FrameGroupNorm bound to store.
+
+    Idempotent: a UNet patched before is rebound to the new store. Returns the patched module names.
+    """
+    patched = []
+    for name, module in list(unet.named_modules()):
+        if isinstance(module, ResnetBlock2D):
+            for attr in ("norm1", "norm2"):
+                setattr(module, attr, _frame_norm(getattr(module, attr), store))
+                patched.append(f"{name}.{attr}")
+    if unet.conv_norm_out is not None:
+        unet.conv_norm_out = _frame_norm(unet.conv_norm_out, store)
+        patched.append("conv_norm_out")
+    return patched
 
 
 def _split_heads(x: torch.Tensor, heads: int) -> torch.Tensor:
@@ -136,7 +221,11 @@ class SmiteAttnProcessor:
 def install_processors(
     unet: UNet2DConditionModel, cross_layers: list[str], self_layers: list[str]
 ) -> AttentionStore:
-    """Replace every attention processor by SmiteAttnProcessor; capture on the configured layers."""
+    """Replace every attention processor by SmiteAttnProcessor; capture on the configured layers.
+
+    Also swaps the ResNet and output GroupNorms for frame-pooling ones (see install_frame_norms), so
+    ``with store.video(F):`` runs the authors' inflated UNet and, outside it, the plain 2D UNet.
+    """
     store = AttentionStore()
     processors = {}
     for name in unet.attn_processors:
@@ -151,4 +240,5 @@ def install_processors(
     if unknown:
         raise ValueError(f"configured attention layers not in the UNet: {sorted(unknown)}")
     unet.set_attn_processor(processors)
+    install_frame_norms(unet, store)
     return store

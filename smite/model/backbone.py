@@ -7,10 +7,12 @@ config with a fixed seed, so every machine gets bit-identical weights.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,10 +25,19 @@ from smite.errors import SmiteInputError
 
 SD21_ID = "stabilityai/stable-diffusion-2-1-base"
 
+PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+
 
 @dataclass
 class Backbone:
-    """The frozen parts of a latent diffusion model plus what SMITE needs to know about its layers."""
+    """The frozen parts of a latent diffusion model plus what SMITE needs to know about its layers.
+
+    Precision (:func:`set_precision`): the UNet's weights are always float32 (its to_k/to_v are
+    trained, and Adam must not run on fp16 weights); the VAE and text encoder are stored in
+    ``precision``; UNet forwards run under :meth:`autocast` in ``precision``. This is the authors'
+    setup: ``load_unets`` keeps the UNet in float32 under accelerate's fp16 autocast, and only the text
+    encoder and VAE are cast to fp16. ``encode_images`` / ``encode_prompt`` return float32.
+    """
 
     name: str
     unet: UNet2DConditionModel
@@ -38,6 +49,7 @@ class Backbone:
     cross_layers: list[str]
     self_layers: list[str]
     identity: dict[str, Any] = field(default_factory=dict)
+    precision: str = "fp32"
 
     @property
     def device(self) -> torch.device:
@@ -45,7 +57,22 @@ class Backbone:
 
     @property
     def dtype(self) -> torch.dtype:
+        """dtype of the UNet's weights and of its inputs (float32 in every precision)."""
         return self.unet.dtype
+
+    @contextlib.contextmanager
+    def autocast(self, device_type: str | None = None) -> Iterator[None]:
+        """Mixed precision for UNet forwards: autocast to fp16/bf16 per ``precision``; nothing for fp32.
+
+        ``device_type`` defaults to the backbone's device. :func:`load_backbone` sets fp32 on a CPU,
+        so there it is a no-op unless a precision was set explicitly (:func:`set_precision`), as
+        tests do to run the GPU's dtype path on a CPU.
+        """
+        if self.precision == "fp32":
+            yield
+            return
+        with torch.autocast(device_type or self.device.type, dtype=PRECISIONS[self.precision]):
+            yield
 
     @property
     def latent_size(self) -> int:
@@ -57,13 +84,13 @@ class Backbone:
 
     @torch.no_grad()
     def encode_images(self, images: torch.Tensor) -> torch.Tensor:
-        """Images in [0, 1], (B, 3, S, S) -> scaled latents (B, C, S/f, S/f), the posterior mean."""
+        """Images in [0, 1], (B, 3, S, S) -> scaled latents (B, C, S/f, S/f), the posterior mean (UNet dtype)."""
         posterior = self.vae.encode(images.to(self.device, self.vae.dtype) * 2 - 1).latent_dist
-        return posterior.mean * self.vae.config.scaling_factor
+        return (posterior.mean * self.vae.config.scaling_factor).to(self.dtype)
 
     @torch.no_grad()
     def encode_prompt(self, prompt: str) -> torch.Tensor:
-        """Text-encoder outputs of a prompt padded to the model's context length: (1, L, D)."""
+        """Text-encoder outputs of a prompt padded to the model's context length: (1, L, D), UNet dtype."""
         tokens = self.tokenizer(
             prompt,
             padding="max_length",
@@ -71,7 +98,7 @@ class Backbone:
             truncation=True,
             return_tensors="pt",
         )
-        return self.text_encoder(tokens.input_ids.to(self.device))[0]
+        return self.text_encoder(tokens.input_ids.to(self.device))[0].to(self.dtype)
 
 
 def default_layers(unet: UNet2DConditionModel) -> tuple[list[str], list[str]]:
@@ -190,7 +217,7 @@ def load_pretrained(model: str, config: dict[str, Any], dtype: torch.dtype) -> B
     """Stable Diffusion (2.1 base by default) by hub id or local folder, honouring HF_HUB_OFFLINE."""
     offline = {"local_files_only": os.environ.get("HF_HUB_OFFLINE") == "1"}
     try:
-        unet = UNet2DConditionModel.from_pretrained(model, subfolder="unet", torch_dtype=dtype, **offline)
+        unet = UNet2DConditionModel.from_pretrained(model, subfolder="unet", torch_dtype=torch.float32, **offline)
         vae = AutoencoderKL.from_pretrained(model, subfolder="vae", torch_dtype=dtype, **offline)
         text_encoder = CLIPTextModel.from_pretrained(model, subfolder="text_encoder", torch_dtype=dtype, **offline)
         tokenizer = CLIPTokenizer.from_pretrained(model, subfolder="tokenizer", **offline)
@@ -234,22 +261,40 @@ def resolve_device(device: str = "auto") -> torch.device:
     return torch.device(device)
 
 
+def set_precision(backbone: Backbone, precision: str) -> Backbone:
+    """Store the VAE and text encoder in `precision` and autocast UNet forwards to it; UNet weights float32.
+
+    :func:`load_backbone` calls it (with fp32 on a CPU); calling it directly sets a precision on any
+    device, e.g. fp16 on a CPU to test the GPU's dtype path.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; choose one of {sorted(PRECISIONS)}")
+    targets = {backbone.unet: torch.float32, backbone.vae: PRECISIONS[precision],
+               backbone.text_encoder: PRECISIONS[precision]}
+    for module, dtype in targets.items():
+        if module.dtype != dtype:  # diffusers warns on every cast
+            module.to(dtype)
+    backbone.precision = precision
+    return backbone
+
+
 def load_backbone(
     name: str, backbone_config: dict[str, Any], seed: int, device: str = "auto", precision: str = "fp32"
 ) -> Backbone:
-    """Backbone by name: 'embedded', 'sd21' (the hub id of SD 2.1 base), a hub id, or a local folder."""
+    """Backbone by name: 'embedded', 'sd21' (the hub id of SD 2.1 base), a hub id, or a local folder.
+
+    `precision` as in :func:`set_precision`; a CPU always runs fp32.
+    """
     target = resolve_device(device)
-    dtype = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[precision]
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; choose one of {sorted(PRECISIONS)}")
     if target.type == "cpu":
-        dtype = torch.float32
+        precision = "fp32"
     if name in ("embedded", "sd21_random"):
         backbone = build_embedded(backbone_config[name], seed, name)
     else:
         model = SD21_ID if name == "sd21" else name
-        backbone = load_pretrained(model, backbone_config["sd21"], dtype)
+        backbone = load_pretrained(model, backbone_config["sd21"], PRECISIONS[precision])
     for module in (backbone.unet, backbone.vae, backbone.text_encoder):
-        module.to(target)
-        if module.dtype != dtype:
-            module.to(dtype)
-        module.eval().requires_grad_(False)
-    return backbone
+        module.to(target).eval().requires_grad_(False)
+    return set_precision(backbone, precision)

@@ -1,46 +1,49 @@
-"""Single-pass inference (SLiMe, SMITE's reference pass): noise at t ~ 100, one UNet forward, WAS."""
+"""Single-pass inference (SLiMe, SMITE's reference pass): noise at t ~ U[95, 104], one UNet forward, WAS."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+import cv2
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
 from smite.model.segmenter import PartSegmenter, to_model_input
-from smite.model.was import label_map, rescale_to_cross
 
+TimestepRange = int | tuple[int, int] | list[int]
 
 def item_noise(shape: tuple[int, ...], seeds: list[int]) -> torch.Tensor:
     """One independent noise tensor per item, each from its own seed (batching-independent)."""
     return torch.stack([torch.randn(shape, generator=torch.Generator().manual_seed(s)) for s in seeds])
 
 
-def frame_seeds(seed: int, indices: range | list[int]) -> list[int]:
-    """Per-frame noise seeds: frame i of a video always gets the same noise, whatever the batching."""
-    return [seed * 100_003 + i for i in indices]
+def frame_seeds(seed: int, indices: range | list[int], stream: int = 0) -> list[int]:
+    """Per-frame seeds: frame i of a video always gets the same draw, whatever the batching.
+
+    `stream` separates independent draws of the same frame (the reference pass's noise, the guided pass's
+    noise and the reference timestep are drawn independently in the authors' code).
+    """
+    return [(seed * 100_003 + i) * 7 + stream for i in indices]
+
+
+def item_timesteps(timesteps: TimestepRange, seeds: list[int]) -> torch.Tensor:
+    """One timestep per item: fixed, or uniform on the inclusive range [lo, hi] from each item's seed."""
+    if isinstance(timesteps, int):
+        return torch.full((len(seeds),), timesteps, dtype=torch.long)
+    low, high = (int(t) for t in timesteps)
+    if not 0 <= low <= high:
+        raise ValueError(f"timestep range must be 0 <= lo <= hi; got {timesteps}")
+    return torch.tensor([int(torch.randint(low, high + 1, (1,), generator=torch.Generator().manual_seed(s)))
+                         for s in seeds], dtype=torch.long)
 
 
 def noise_latents(
-    model: PartSegmenter, images: torch.Tensor, timestep: int, seeds: list[int]
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Encode images in [0, 1] and noise them to `timestep`; returns (noisy latents, timesteps)."""
-    latents = model.backbone.encode_images(images)
-    noise = item_noise(tuple(latents.shape[1:]), seeds).to(latents)
-    steps = torch.full((latents.shape[0],), timestep, dtype=torch.long, device=latents.device)
-    return model.backbone.scheduler.add_noise(latents, noise, steps), steps
-
-
-@torch.no_grad()
-def predict_scores(
-    model: PartSegmenter, images: list[np.ndarray] | np.ndarray, timestep: int, seeds: list[int]
+    model: PartSegmenter, latents: torch.Tensor, timesteps: torch.Tensor, seeds: list[int]
 ) -> torch.Tensor:
-    """RGB uint8 images -> per-part scores (B, K, R, R): WAS rescaled to the cross-map range."""
-    inputs = to_model_input(images, model.backbone.image_size)
-    noisy, steps = noise_latents(model, inputs, timestep, seeds)
-    maps = model(noisy, steps)
-    return rescale_to_cross(maps.was, maps.cross_logits).cpu()
+    """Clean latents noised to per-item timesteps with per-item seeded noise."""
+    noise = item_noise(tuple(latents.shape[1:]), seeds).to(latents)
+    return model.backbone.scheduler.add_noise(latents, noise, timesteps.to(latents.device))
 
 
 def batches(count: int, size: int) -> Iterator[slice]:
@@ -49,24 +52,35 @@ def batches(count: int, size: int) -> Iterator[slice]:
         yield slice(start, min(start + size, count))
 
 
+@torch.no_grad()
 def predict_labels(
     model: PartSegmenter,
     images: list[np.ndarray] | np.ndarray,
-    timestep: int,
+    timesteps: TimestepRange,
     seed: int,
     batch_size: int = 8,
     progress: bool = False,
 ) -> list[np.ndarray]:
-    """Label map per image at the image's own size (argmax of upsampled scores).
+    """Label map per image at the image's own size, from the authors' inference WAS at the model's image size.
 
-    Image i is noised with seed (seed, i), so results do not depend on the batch size.
+    Image i gets its noise and (for a range) its timestep from seed (seed, i), so results do not depend on
+    the batch size.
     """
+    size = model.backbone.image_size
     labels: list[np.ndarray] = []
-    chunks = list(batches(len(images), batch_size))
-    for chunk in tqdm(chunks, desc="segmenting", unit="batch", disable=not progress):
+    for chunk in tqdm(list(batches(len(images), batch_size)), desc="segmenting", unit="batch", disable=not progress):
         group = images[chunk]
-        seeds = frame_seeds(seed, range(chunk.start, chunk.stop))
-        scores = predict_scores(model, group, timestep, seeds)
-        for image, score in zip(group, scores, strict=True):
-            labels.append(label_map(score[None], image.shape[:2])[0].numpy().astype(np.int64))
+        indices = range(chunk.start, chunk.stop)
+        latents = model.backbone.encode_images(to_model_input(group, size))
+        steps = item_timesteps(timesteps, frame_seeds(seed, indices, stream=2))
+        maps = model(noise_latents(model, latents, steps, frame_seeds(seed, indices)), steps.to(latents.device))
+        for image, label in zip(group, maps.inference_was().at(size).argmax(1).cpu().numpy(), strict=True):
+            labels.append(resize_label_map(label, image.shape[:2]))
     return labels
+
+
+def resize_label_map(labels: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Labels computed at the model's image size -> the frame's (H, W) by nearest neighbour."""
+    if labels.shape == tuple(shape):
+        return labels.astype(np.int64)
+    return cv2.resize(labels.astype(np.int32), (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST).astype(np.int64)

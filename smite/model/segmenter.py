@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import cv2
@@ -11,7 +12,7 @@ from torch import nn
 
 from smite.model.attention import install_processors
 from smite.model.backbone import Backbone
-from smite.model.was import was_maps
+from smite.model.was import InferenceWas, was_maps
 
 
 @dataclass
@@ -21,7 +22,11 @@ class Maps:
     noise_pred: torch.Tensor  # (B, C, h_lat, w_lat)
     cross_logits: torch.Tensor  # (B, K, R, R)
     self_probs: torch.Tensor  # (B, R*R, R*R)
-    was: torch.Tensor  # (B, K, R, R)
+    was: torch.Tensor  # (B, K, R, R) training WAS (softmax weights)
+
+    def inference_was(self) -> InferenceWas:
+        """The authors' inference WAS of these maps (raw-logit weights; rescaled by `.at(size)`)."""
+        return InferenceWas.from_maps(self.cross_logits, self.self_probs)
 
 
 class PartSegmenter(nn.Module):
@@ -75,16 +80,15 @@ class PartSegmenter(nn.Module):
         """
         store = self.store
         store.reset(self.num_parts)
-        store.inflated = num_frames is not None
-        store.num_frames = num_frames or 1
         store.active = True
+        video = store.video(num_frames) if num_frames is not None else contextlib.nullcontext()
         try:
-            noise_pred = self.backbone.unet(
-                noisy_latents, timesteps, encoder_hidden_states=self.encoding(noisy_latents.shape[0])
-            ).sample
+            with video, self.backbone.autocast():  # float32 UNet, fp16/bf16 autocast per precision (backbone.py)
+                noise_pred = self.backbone.unet(
+                    noisy_latents, timesteps, encoder_hidden_states=self.encoding(noisy_latents.shape[0])
+                ).sample.float()
         finally:
             store.active = False
-            store.inflated, store.num_frames = False, 1
         self_probs = store.self_probs().float()
         resolution = int(round(self_probs.shape[-1] ** 0.5))
         cross = store.cross_logits(resolution).float()

@@ -1,11 +1,17 @@
 """Trajectory cache for SMITE's temporal voting (paper §4.3, Alg. 1).
 
 For every frame t, the centres of the ``grid x grid`` attention grid are tracked over the frames
-``t + offsets`` (``offsets = -w//2 .. w//2``) and stored in attention-grid coordinates, where cell
+``t + offsets`` (``offsets = -(w-1) .. w-1`` for a voting window of w frames) and stored in attention-grid
+coordinates, where cell
 ``(i, j)`` (row i, column j) has its centre at ``(x, y) = (j, i)``:
 ``x_grid = x_pixel * grid / W - 0.5`` and ``y_grid = y_pixel * grid / H - 0.5``.
 
-Query frames are processed in chunks: one tracker call per chunk, on that chunk's frames plus ``w//2``
+The span is ``w - 1`` frames each side, not ``w // 2``: the authors' voting window always holds w frames
+and is shifted, not cut, near the ends of the processed frames (``determine_window`` in their
+src/tracking.py), so frame t may vote with frames up to ``w - 1`` away. The window is part of the cache's
+identity: it is stored and checked against the inference config when the cache is used.
+
+Query frames are processed in chunks: one tracker call per chunk, on that chunk's frames plus ``w - 1``
 frames each side, so the work grows linearly with the video length (the authors' one call per frame over
 the whole video is quadratic).
 """
@@ -25,17 +31,18 @@ from smite.errors import SmiteInputError
 from smite.track.base import Tracker
 
 CACHE_FORMAT = "smite-track-cache"
-CACHE_VERSION = 1
-_KEYS = ("format", "version", "positions", "visible", "offsets", "grid", "frame_size", "tracker")
+CACHE_VERSION = 2
+_KEYS = ("format", "version", "positions", "visible", "offsets", "vote_window", "grid", "frame_size", "tracker")
 
 
 @dataclass
 class TrackCache:
     """Trajectories of the attention-grid centres around every frame.
 
-    positions: (T, window, N, 2) float32, attention-grid coordinates (x, y) in frame t + offsets[k] of grid
-    point n = i * grid + j queried in frame t; visible: (T, window, N) bool, False for frames outside the
-    video (whose positions hold the query cell). offsets: (window,) int. frame_size: (H, W) of the frames
+    positions: (T, O, N, 2) float32, attention-grid coordinates (x, y) in frame t + offsets[k] of grid
+    point n = i * grid + j queried in frame t; visible: (T, O, N) bool, False for frames outside the
+    video (whose positions hold the query cell). offsets: (O,) int, -(w-1) .. w-1 for the voting window
+    vote_window = w (O = 2w - 1). frame_size: (H, W) of the frames
     tracked. tracker: name of the tracker that produced them. video_sha256: digest of the decoded frames, so
     a cache is never applied to another video ("" when unknown).
     """
@@ -43,15 +50,17 @@ class TrackCache:
     positions: np.ndarray
     visible: np.ndarray
     offsets: np.ndarray
+    vote_window: int
     grid: int
     frame_size: tuple[int, int]
     tracker: str
     video_sha256: str = ""
 
-    @property
-    def window(self) -> int:
-        """Number of frames in the voting window (odd)."""
-        return len(self.offsets)
+    def check_window(self, vote_window: int, source: str | Path = "track cache") -> None:
+        """SmiteInputError unless the cache was tracked for this voting window."""
+        if int(vote_window) != self.vote_window:
+            raise SmiteInputError(source, f"tracked for a voting window of {self.vote_window} frames, but the "
+                                          f"inference config votes over {vote_window}: re-run `smite track`")
 
 
 def grid_queries(grid: int, height: int, width: int) -> np.ndarray:
@@ -76,10 +85,10 @@ def grid_to_pixel(points: np.ndarray, grid: int, height: int, width: int) -> np.
 
 
 def window_offsets(window: int) -> np.ndarray:
-    """Frame offsets -window//2 .. window//2 of an odd voting window."""
+    """Frame offsets -(window-1) .. window-1 that a shifted voting window of `window` (odd) frames can reach."""
     if window < 1 or window % 2 == 0:
         raise ValueError(f"the voting window must be a positive odd number of frames, got {window}")
-    return np.arange(window) - window // 2
+    return np.arange(-(window - 1), window)
 
 
 def build_track_cache(
@@ -93,7 +102,7 @@ def build_track_cache(
     """Track the grid centres of every frame over its voting window; see the module docstring.
 
     frames: (T, H, W, 3) uint8 RGB. chunk: query frames per tracker call (bounds memory; the overhead is
-    ``window - 1`` extra frames per call).
+    ``2 (window - 1)`` extra frames per call).
     """
     offsets = window_offsets(window)
     if chunk < 1:
@@ -103,17 +112,18 @@ def build_track_cache(
         raise ValueError(f"frames must be (T, H, W, 3), got shape {frames.shape}")
     num_frames, height, width = frames.shape[:3]
     cells = pixel_to_grid(grid_queries(grid, height, width), grid, height, width).round()  # exact integers
-    positions = np.broadcast_to(cells, (num_frames, window, grid * grid, 2)).astype(np.float32)
-    visible = np.zeros((num_frames, window, grid * grid), dtype=bool)
+    span = len(offsets)
+    positions = np.broadcast_to(cells, (num_frames, span, grid * grid, 2)).astype(np.float32)
+    visible = np.zeros((num_frames, span, grid * grid), dtype=bool)
     with tqdm(total=num_frames, desc=f"tracking ({tracker.name})", unit="frame", disable=not progress) as bar:
         for first in range(0, num_frames, chunk):
             last = min(num_frames, first + chunk)
             _track_chunk(frames, tracker, grid, offsets, (first, last), positions, visible)
             bar.update(last - first)
-    centre = window // 2  # offsets[centre] == 0: the query frame is its own cell, exactly
+    centre = span // 2  # offsets[centre] == 0: the query frame is its own cell, exactly
     positions[:, centre] = cells
     visible[:, centre] = True
-    return TrackCache(positions, visible, offsets, grid, (height, width), tracker.name)
+    return TrackCache(positions, visible, offsets, window, grid, (height, width), tracker.name)
 
 
 def _track_chunk(
@@ -161,6 +171,7 @@ def save_track_cache(path: str | Path, cache: TrackCache) -> None:
             positions=np.asarray(cache.positions, dtype=np.float32),
             visible=np.asarray(cache.visible, dtype=bool),
             offsets=np.asarray(cache.offsets, dtype=np.int64),
+            vote_window=np.array(cache.vote_window, dtype=np.int64),
             grid=np.array(cache.grid, dtype=np.int64),
             frame_size=np.array(cache.frame_size, dtype=np.int64),
             tracker=np.array(cache.tracker),
@@ -197,13 +208,14 @@ def _cache_from_arrays(path: Path, arrays: dict[str, np.ndarray]) -> TrackCache:
         raise SmiteInputError(path, f"positions have shape {positions.shape}, not (T, {len(offsets)}, {grid**2}, 2)")
     if visible.shape != positions.shape[:3] or visible.dtype != bool:
         raise SmiteInputError(path, f"visible is {visible.shape} {visible.dtype}, not {positions.shape[:3]} bool")
-    if len(offsets) % 2 == 0 or not np.array_equal(offsets, np.arange(len(offsets)) - len(offsets) // 2):
-        raise SmiteInputError(path, f"offsets {offsets.tolist()} are not a centred odd window")
+    vote_window = int(arrays["vote_window"])
+    if vote_window < 1 or vote_window % 2 == 0 or not np.array_equal(offsets, window_offsets(vote_window)):
+        raise SmiteInputError(path, f"offsets {offsets.tolist()} do not span a voting window of {vote_window} frames")
     if arrays["frame_size"].shape != (2,):
         raise SmiteInputError(path, f"frame_size has shape {arrays['frame_size'].shape}, not (2,)")
     height, width = (int(v) for v in arrays["frame_size"])
-    return TrackCache(positions.astype(np.float32), visible, offsets, grid, (height, width), str(arrays["tracker"]),
-                      str(arrays["video_sha256"]))
+    return TrackCache(positions.astype(np.float32), visible, offsets, vote_window, grid, (height, width),
+                      str(arrays["tracker"]), str(arrays["video_sha256"]))
 
 
 def frames_digest(frames: np.ndarray) -> str:

@@ -1,0 +1,207 @@
+"""The project's functions against golden cases computed by the authors' own code (tests/fixtures/authors/).
+
+Each .npz holds cases ``c<i>.<field>``: the inputs the authors' function was run on and what it returned
+(see docs/fidelity.md for the function behind each file). Cases are discovered from the files, so a file
+with more cases means more checks. Tolerance: 1e-5 relative for float outputs (the authors ran float32 on
+CPU), 1e-5 absolute for the UNet's noise prediction.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from diffusers import DDIMScheduler, UNet2DConditionModel
+
+from smite.guide import LatentAdam, guidance_step_size, lowpass_energy, lowpass_mask, temporal_vote, tracking_energy
+from smite.learn.losses import combine_losses, cross_entropy_loss, fourier_loss, ldm_loss, was_mse_loss
+from smite.metrics import score_video
+from smite.model.attention import install_processors
+from smite.model.was import inference_was
+
+GOLDEN = Path(__file__).parent / "fixtures" / "authors"
+RTOL = 1e-5
+# SD 2.1 base's scheduler (scheduler_config.json): the alphas the latent update reads
+SD21_SCHEDULER = {"num_train_timesteps": 1000, "beta_start": 0.00085, "beta_end": 0.012,
+                  "beta_schedule": "scaled_linear", "clip_sample": False, "set_alpha_to_one": False,
+                  "steps_offset": 1, "prediction_type": "epsilon"}
+
+
+def cases(name: str) -> list[pytest.param]:
+    """One pytest param per case c<i> of a golden file: a dict of that case's fields."""
+    with np.load(GOLDEN / name) as data:
+        grouped: dict[int, dict[str, np.ndarray]] = {}
+        for key in data.files:
+            match = re.fullmatch(r"c(\d+)\.(.+)", key)
+            if match:
+                grouped.setdefault(int(match[1]), {})[match[2]] = data[key]
+    assert grouped, f"{name} holds no case"
+    return [pytest.param(grouped[i], id=f"c{i}") for i in sorted(grouped)]
+
+
+def shared(name: str) -> dict[str, np.ndarray]:
+    """The fields of a golden file that belong to no case (a model shared by its cases)."""
+    with np.load(GOLDEN / name) as data:
+        return {key: data[key] for key in data.files if not re.match(r"c\d+\.", key)}
+
+
+def close(actual: torch.Tensor | float, expected: np.ndarray | float, rtol: float = RTOL) -> None:
+    """Relative 1e-5 against the expected magnitude (an absolute floor of rtol x max |expected|)."""
+    actual = np.asarray(actual.detach().cpu() if isinstance(actual, torch.Tensor) else actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    scale = max(float(np.abs(expected).max()), 1e-12)
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol * scale)
+
+
+def test_every_golden_file_is_checked() -> None:
+    """A golden file added to the fixtures without a test here fails (every file must be compared)."""
+    tested = {"voting.npz", "lowpass.npz", "track_energy.npz", "latent_update.npz", "was.npz",
+              "unet_inflated.npz", "train_loss.npz", "metrics.npz"}
+    assert {p.name for p in GOLDEN.glob("*.npz")} == tested
+
+
+@pytest.mark.parametrize("case", cases("voting.npz"))
+def test_voting(case: dict[str, np.ndarray]) -> None:
+    """apply_voting: shifted windows of `window` frames, visible votes, majority label, mean of its WAS."""
+    tracks, visible = case["tracks"], case["visible"]  # (T, T, N, 2) absolute frames j, (T, T, N)
+    frames = tracks.shape[0]
+    offsets = np.arange(-(frames - 1), frames)
+    positions = np.zeros((frames, len(offsets), tracks.shape[2], 2), np.float32)
+    seen = np.zeros((frames, len(offsets), tracks.shape[2]), bool)
+    for query in range(frames):
+        for column, offset in enumerate(offsets):
+            if 0 <= query + offset < frames:
+                positions[query, column] = tracks[query, query + offset]
+                seen[query, column] = visible[query, query + offset] > 0
+    tracked, labels = temporal_vote(torch.from_numpy(case["was"]), positions, seen, offsets, int(case["window"]))
+    close(tracked, case["expected"])
+    assert torch.equal(labels, torch.from_numpy(case["expected"]).argmax(1))
+
+
+@pytest.mark.parametrize("case", cases("lowpass.npz"))
+def test_lowpass_energy(case: dict[str, np.ndarray]) -> None:
+    """dct_loss(S, S_ref, low_pass=True, threshold): int cutoff on rows/columns, every temporal frequency."""
+    S, S_ref = torch.from_numpy(case["S"]).double(), torch.from_numpy(case["S_ref"]).double()
+    frames, _, rows, cols = S.shape
+    energy = lowpass_energy(S, S_ref, lowpass_mask(frames, rows, cols, float(case["threshold"])))
+    close(energy, case["expected"])
+
+
+@pytest.mark.parametrize("case", cases("track_energy.npz"))
+def test_tracking_energy(case: dict[str, np.ndarray]) -> None:
+    """_compute_tracking_loss: class-weighted CE of the WAS logits against argmax S_tracked."""
+    S = torch.from_numpy(case["S"])
+    close(tracking_energy(S, torch.from_numpy(case["S_tracked"]).argmax(1)), case["expected"])
+
+
+@pytest.mark.parametrize("case", cases("latent_update.npz"))
+def test_latent_update(case: dict[str, np.ndarray]) -> None:
+    """_update_latent_with_gradient: Adam moments from 0, step 10 (1 - alpha_t) / alpha_t, per-step alpha."""
+    scheduler = DDIMScheduler(**SD21_SCHEDULER)
+    step = guidance_step_size(float(scheduler.alphas[int(case["t"])]), lr=10.0)
+    optimizer, z = LatentAdam(0.9, 0.999, 1e-5), torch.from_numpy(case["z"])
+    for grad in torch.from_numpy(case["grads"]):
+        z = optimizer.step(z, grad, step)
+    close(z, case["expected"])
+
+
+@pytest.mark.parametrize("case", cases("was.npz"))
+def test_inference_was(case: dict[str, np.ndarray]) -> None:
+    """calculate_was_mask: raw-logit weights, background above its mean, rescaled to each logit map's range."""
+    cross, self_maps = torch.from_numpy(case["cross"]), torch.from_numpy(case["self"])
+    self_probs = self_maps.reshape(self_maps.shape[0], self_maps.shape[1], -1)  # (T, query p, keys)
+    was = inference_was(cross, self_probs, int(case["out_size"]))
+    close(was, case["expected"])
+    assert torch.equal(was.argmax(1), torch.from_numpy(case["expected"]).argmax(1))
+
+
+@pytest.fixture(scope="module")
+def tiny_unet() -> UNet2DConditionModel:
+    """The tiny SD-architecture UNet of unet_inflated.npz with its random weights."""
+    model = shared("unet_inflated.npz")
+    unet = UNet2DConditionModel(**json.loads(str(model["config"])))
+    weights = {key.removeprefix("weight."): torch.from_numpy(value) for key, value in model.items()
+               if key.startswith("weight.")}
+    unet.load_state_dict(weights)
+    return unet.eval()
+
+
+@pytest.mark.parametrize("case", cases("unet_inflated.npz"))
+def test_inflated_unet(tiny_unet: UNet2DConditionModel, case: dict[str, np.ndarray]) -> None:
+    """UNet3DConditionModel.from_pretrained_2d: spatio-temporal self-attention, GroupNorm pooled over frames."""
+    store = install_processors(tiny_unet, [], [])
+    latents, frames = torch.from_numpy(case["latents"]), case["latents"].shape[0]
+    context = torch.from_numpy(case["encoder_hidden_states"])[None].expand(frames, -1, -1)
+    with torch.no_grad(), store.video(frames):
+        noise = tiny_unet(latents, int(case["t"]), encoder_hidden_states=context).sample
+    np.testing.assert_allclose(noise.numpy(), case["expected"], rtol=0, atol=1e-5)
+    with torch.no_grad(), store.video(1):  # one frame of the inflated UNet is the 2D UNet
+        single = tiny_unet(latents[:1], int(case["t"]), encoder_hidden_states=context[:1]).sample
+    with torch.no_grad():
+        plain = tiny_unet(latents[:1], int(case["t"]), encoder_hidden_states=context[:1]).sample
+    np.testing.assert_allclose(single.numpy(), plain.numpy(), rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", cases("train_loss.npz"))
+def test_training_loss(case: dict[str, np.ndarray]) -> None:
+    """compute_loss: CE + MSE x K + coef_sd LDM + coef_fourier Fourier (the last from epoch 6 on)."""
+    cross, was = torch.from_numpy(case["cross"])[None], torch.from_numpy(case["was"])[None]
+    mask = torch.from_numpy(case["mask"])[None]
+    terms = {"ce": cross_entropy_loss(cross, mask), "mse": was_mse_loss(was, mask),
+             "ldm": ldm_loss(torch.from_numpy(case["noise_pred"]), torch.from_numpy(case["noise"])),
+             "fourier": fourier_loss(was, mask, cutoff=30)}
+    for name, value in terms.items():
+        close(value, case[name])
+    total = combine_losses(terms, epoch=int(case["epoch"]), mse_weight=1.0, ldm_weight=float(case["coef_sd"]),
+                           fourier_weight=float(case["coef_fourier"]), fourier_from_epoch=6)
+    close(total, case["total"])
+
+
+@pytest.mark.parametrize("case", cases("metrics.npz"))
+def test_video_metrics(case: dict[str, np.ndarray]) -> None:
+    """calculate_metrics: F and J over the parts present anywhere in the video; mIoU and per-part IoU."""
+    parts = int(case["parts"])
+    scores = score_video(dict(enumerate(case["pred"])), dict(enumerate(case["gt"])), parts)
+    close(scores["F"], case["F"])
+    close(scores["J"], case["J"])
+    close(scores["mIoU"], case["mIoU"])
+    per_part = [scores["per_part"][str(k)]["IoU"] or 0.0 for k in range(parts)]
+    close(np.array(per_part), case["per_part"])
+
+
+def test_paper_config_resolves_to_the_authors_values() -> None:
+    """config/paper.yaml, resolved per SMITE-50 category, computes with the authors' values (docs/fidelity.md)."""
+    from smite.config import deep_merge, method_config, read_yaml
+    from smite.plan import collections
+
+    run = read_yaml(Path(__file__).parents[1] / "config" / "paper.yaml")
+    groups = collections(run)["smite50"]
+    authors_inference = {
+        "reference_timesteps": [95, 104], "window": 16, "overlap": 8, "window_unguided": 18,
+        "schedule_steps": 1000, "guided_timesteps": 4, "timestep_shift": 100, "guided_updates": 3,
+        "updates_per_step": 15, "guidance_slice": 4, "guidance_lr": 10.0, "adam_beta1": 0.9, "adam_beta2": 0.999,
+        "adam_eps": 1e-5, "lambda_reg": 8.0, "vote_window": 15, "lowpass_spatial": 0.4,
+        "lowpass_spatial_first": 0.999, "tracker": "cotracker3", "crop_refinement": False,
+    }
+    authors_train = {
+        "mode": "two-phase", "epochs": 300, "phase1_epochs": 51, "embedding_lr": 0.1, "cross_attention_lr": 1e-6,
+        "phase2_train_embeddings": False, "mse_weight": 1.0, "ldm_weight": 0.005, "fourier_weight": 0.001,
+        "fourier_from_epoch": 6, "fourier_cutoff": 30, "min_timestep": 5, "max_timestep": 100,
+        "val_min_timestep": 95, "val_max_timestep": 105, "shots": 10,
+    }
+    crop_ratio = {"car": 0.6, "face": 0.6, "horse": 0.8, "non-text": 0.6}  # scripts/configs/*.sh min_crop_ratio
+    assert set(groups) == set(crop_ratio)
+    for name, group in groups.items():
+        method = deep_merge(method_config(run.get("method")), group.method)
+        assert (method["backbone"]["name"], method["precision"]) == ("sd21", "fp16")
+        assert {k: method["inference"][k] for k in authors_inference} == authors_inference, name
+        assert {k: method["train"][k] for k in authors_train} == authors_train, name
+        assert method["train"]["augment"]["crop_min_ratio"] == crop_ratio[name]
+        assert method["train"]["augment"]["rotate_limit"] == (10 if name == "face" else 30)  # utils/dataset.py
+    # the paper's reading is one switch away: 7 frames for horses (paper 7.5)
+    paper_groups = collections({**run, "paper_vote_windows": True})["smite50"]
+    assert paper_groups["horse"].method["inference"]["vote_window"] == 7

@@ -1,0 +1,92 @@
+"""The paper configuration's dtype path, on a CPU: fp16 text encoder and VAE, float32 UNet, fp16 autocast.
+
+On a GPU the paper config (precision fp16) trains this way (as the authors do: float32 UNet under
+accelerate's fp16 autocast, text encoder and VAE in fp16). A CPU run of load_backbone is always fp32,
+so these tests set the precision explicitly (set_precision) to follow the same path on a CPU.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+
+from smite.config import train_config
+from smite.data.references import ReferenceSet
+from smite.learn.train import model_state, train
+from smite.model.backbone import Backbone, load_backbone, set_precision
+from smite.model.segmenter import PartSegmenter
+
+
+@pytest.fixture()
+def fp16_backbone(method: dict) -> Backbone:
+    """The embedded backbone at 48 px (12x12 latents) in fp16: fp16 kernels on a CPU are slow (~6 s per
+    training step at the default 96 px, ~1.5 s at 48 px)."""
+    config = copy.deepcopy(method["backbone"])
+    config["embedded"]["image_size"] = 48
+    config["embedded"]["unet"]["sample_size"] = 12
+    backbone = load_backbone("embedded", config, method["seed"], "cpu", "fp16")
+    assert backbone.precision == "fp32"  # a CPU load is fp32 whatever was asked ...
+    return set_precision(backbone, "fp16")  # ... unless the precision is set explicitly
+
+
+def _references() -> ReferenceSet:
+    """One 48x48 image with three labels: two coloured blocks on a grey background."""
+    rng = np.random.default_rng(0)
+    label = np.zeros((48, 48), np.int64)
+    label[12:36, 6:24] = 1
+    label[12:36, 24:42] = 2
+    colours = np.array([[120, 120, 120], [200, 40, 40], [40, 40, 200]])
+    image = np.clip(colours[label] + rng.integers(-10, 10, (48, 48, 3)), 0, 255).astype(np.uint8)
+    return ReferenceSet([image], [label], ["background", "left", "right"], ["a"])
+
+
+def test_fp16_dtypes_and_autocast(fp16_backbone: Backbone) -> None:
+    backbone = fp16_backbone
+    assert backbone.unet.dtype == torch.float32 and backbone.dtype == torch.float32
+    assert backbone.vae.dtype == torch.float16 and backbone.text_encoder.dtype == torch.float16
+    assert backbone.encode_prompt("a b").dtype == torch.float32
+    images = torch.rand(1, 3, backbone.image_size, backbone.image_size)
+    assert backbone.encode_images(images).dtype == torch.float32
+    with backbone.autocast():
+        assert torch.nn.Linear(4, 4)(torch.ones(1, 4)).dtype == torch.float16
+    fp32 = set_precision(backbone, "fp32")
+    with fp32.autocast():
+        assert torch.nn.Linear(4, 4)(torch.ones(1, 4)).dtype == torch.float32
+    with pytest.raises(ValueError, match="precision"):
+        set_precision(backbone, "fp8")
+
+
+def test_fp16_phase2_training_keeps_float32_weights(fp16_backbone: Backbone, method: dict) -> None:
+    """Phase 2 (two-phase, phase1_epochs 0) then joint, Fourier term on: to_k/to_v and embeddings stay
+    float32 and finite, and move."""
+    torch.set_num_threads(2)
+    references = _references()
+    model = PartSegmenter(fp16_backbone, references.parts)
+    seen: set[torch.dtype] = set()
+    to_k = next(m for name, m in fp16_backbone.unet.named_modules() if name.endswith("attn2.to_k"))
+    hook = to_k.register_forward_hook(lambda module, args, out: seen.add(out.dtype))
+    start = model_state(model)
+    cross = [k for k in start if k.startswith("unet.")]
+    try:
+        config = train_config(method, mode="two-phase", epochs=1, phase1_epochs=0, cross_attention_lr=1e-3,
+                              fourier_from_epoch=0)
+        result = train(model, references, config, progress=False)
+        assert all(np.isfinite(row[key]) for row in result.curve for key in ("loss", "fourier", "val_mIoU"))
+        phase2 = model_state(model)
+        assert torch.equal(phase2["part_embeddings"], start["part_embeddings"])
+        assert any(not torch.equal(phase2[k], start[k]) for k in cross)
+
+        joint = train_config(method, mode="joint", epochs=1, cross_attention_lr=1e-3, fourier_from_epoch=0)
+        train(model, references, joint, progress=False)
+    finally:
+        hook.remove()
+    assert seen == {torch.float16}  # the UNet's projections ran under fp16 autocast
+    after = model_state(model)
+    assert not torch.equal(after["part_embeddings"], phase2["part_embeddings"])
+    assert any(not torch.equal(after[k], phase2[k]) for k in cross)
+    for param in [model.part_embeddings, *model.cross_attention_parameters()]:
+        assert param.dtype == torch.float32
+        assert torch.isfinite(param).all()
