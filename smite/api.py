@@ -190,7 +190,8 @@ def segment_images(
     seed_everything(method["seed"])
     model, metadata = load_model(checkpoint, method)
     inference = method["inference"]
-    labels = predict_labels(model, images, inference["reference_timesteps"], method["seed"], inference["batch_size"], progress)
+    labels = predict_labels(model, images, inference["reference_timesteps"], method["seed"], inference["batch_size"],
+                            progress)
     with atomic_dir(out_dir) as staging:
         (staging / "masks").mkdir()
         for name, label in zip(names, labels, strict=True):
