@@ -31,10 +31,15 @@ def main() -> None:
     parser.add_argument("--overlap", type=int, help="default: paper, 8")
     parser.add_argument("--updates", type=int, help="latent updates per guided step (default: paper, 15)")
     parser.add_argument("--guided-steps", type=int, help="guided steps with updates (default: paper, 3)")
+    parser.add_argument("--guided-timesteps", type=int, help="denoising timesteps (default: paper, 4)")
+    parser.add_argument("--image-size", type=int, help="frame side in pixels (default: the backbone's, 512 for SD 2.1)")
     args = parser.parse_args()
     inference = {k: v for k, v in {"window": args.window, "overlap": args.overlap, "updates_per_step": args.updates,
-                                   "guided_updates": args.guided_steps}.items() if v is not None}
+                                   "guided_updates": args.guided_steps,
+                                   "guided_timesteps": args.guided_timesteps}.items() if v is not None}
     method = method_for(args.backbone, args.device, args.precision, inference)
+    if args.image_size:
+        method["backbone"][args.backbone]["image_size"] = args.image_size
     backbone = load_backbone(args.backbone, method["backbone"], 0, method["device"], args.precision)
     device = backbone.device
     model = PartSegmenter(backbone, ["background", "head", "neck+torso", "leg", "tail"])
@@ -42,7 +47,9 @@ def main() -> None:
     frames = np.random.default_rng(0).integers(0, 255, (args.frames, size, size, 3), dtype=np.uint8)
     results = {"backbone": args.backbone, "device": str(torch.cuda.get_device_name(device)) if device.type == "cuda"
                else "cpu", "precision": str(backbone.dtype), "frames": args.frames, "method": args.method,
-               **{k: method["inference"][k] for k in ("window", "overlap", "guided_updates", "updates_per_step")}}
+               "image_size": size,
+               **{k: method["inference"][k] for k in ("window", "overlap", "guided_timesteps", "guided_updates",
+                                                      "updates_per_step", "guidance_slice")}}
     with timed(results, "track_s", device):
         tracks = compute_tracks(frames, method, progress=False, grid=backbone.latent_size)
     with timed(results, "segment_s", device):
