@@ -32,11 +32,13 @@ def main() -> None:
     parser.add_argument("--updates", type=int, help="latent updates per guided step (default: paper, 15)")
     parser.add_argument("--guided-steps", type=int, help="guided steps with updates (default: paper, 3)")
     parser.add_argument("--guided-timesteps", type=int, help="denoising timesteps (default: paper, 4)")
+    parser.add_argument("--guidance-slice", type=int, help="frames per update forward (paper: 4)")
     parser.add_argument("--image-size", type=int, help="frame side in pixels (default: the backbone's, 512 for SD 2.1)")
     args = parser.parse_args()
     inference = {k: v for k, v in {"window": args.window, "overlap": args.overlap, "updates_per_step": args.updates,
                                    "guided_updates": args.guided_steps,
-                                   "guided_timesteps": args.guided_timesteps}.items() if v is not None}
+                                   "guided_timesteps": args.guided_timesteps,
+                                   "guidance_slice": args.guidance_slice}.items() if v is not None}
     method = method_for(args.backbone, args.device, args.precision, inference)
     if args.image_size:
         method["backbone"][args.backbone]["image_size"] = args.image_size
