@@ -16,7 +16,6 @@ from typing import Any
 import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
-from skimage.morphology import disk
 
 from smite.errors import SmiteInputError
 
@@ -76,6 +75,8 @@ def seg2bmap(seg: np.ndarray) -> np.ndarray:
 
 @lru_cache(maxsize=32)
 def _disk_kernel(radius: int) -> np.ndarray:
+    from skimage.morphology import disk  # imported on first use: 0.5 s that segmentation jobs do not need
+
     return disk(radius).astype(np.uint8)
 
 

@@ -22,6 +22,7 @@ from smite.learn.losses import (
 )
 from smite.learn.train import TrainConfig, model_state, step_loss, train, trainable_groups, validation_miou
 from smite.metrics import score_video
+from smite.model.inference import frame_seeds, item_timesteps
 from smite.model.segmenter import PartSegmenter
 
 
@@ -112,21 +113,30 @@ def test_paper_schedule_defaults():
 def test_validation_draws_timesteps_per_image(monkeypatch):
     calls = []
 
-    def fake_predict(model, images, timestep, seed):
-        calls.append((timestep, seed))
+    def fake_predict(model, images, timesteps, seed):
+        calls.append((timesteps, seed))
         return [np.zeros(image.shape[:2], np.int64) for image in images]
 
     monkeypatch.setattr(train_module, "predict_labels", fake_predict)
     model = type("M", (), {"num_parts": 2})()
     refs = ReferenceSet([np.zeros((4, 4, 3), np.uint8)] * 40, [np.zeros((4, 4), np.int64)] * 40, ["bg", "a"], [])
     config = TrainConfig(val_min_timestep=95, val_max_timestep=105, seed=3)
-    validation_miou(model, refs, config)
-    first = list(calls)
-    assert {t for t, _ in first} <= set(range(95, 106)) and len({t for t, _ in first}) > 5
-    assert len({s for _, s in first}) == 40  # fresh noise per image
+    generator = torch.Generator().manual_seed(3)
+    validation_miou(model, refs, config, generator)
+    validation_miou(model, refs, config, generator)
+    assert [t for t, _ in calls] == [(95, 105), (95, 105)]
+    assert calls[0][1] != calls[1][1]  # fresh noise and timesteps at every validation
     calls.clear()
     validation_miou(model, refs, config)
-    assert calls == first  # deterministic given the seed
+    assert calls[0][1] == validation_first_seed(3)  # deterministic given the seed
+    # each image gets its own t in [95, 105] (both ends inclusive) from the round seed
+    steps = item_timesteps((95, 105), frame_seeds(calls[0][1], range(40), stream=2))
+    assert set(steps.tolist()) <= set(range(95, 106)) and len(set(steps.tolist())) > 5
+    assert torch.equal(steps, item_timesteps((95, 105), frame_seeds(calls[0][1], range(40), stream=2)))
+
+
+def validation_first_seed(seed: int) -> int:
+    return int(torch.randint(0, 2**31 - 1, (1,), generator=torch.Generator().manual_seed(seed)))
 
 
 def test_step_loss_adds_fourier_from_its_epoch(backbone, method):

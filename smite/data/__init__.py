@@ -1,29 +1,33 @@
-"""Data layer: clips, video and mask I/O, reference sets, dataset readers, synthetic benchmark."""
+"""Data layer: clips, video and mask I/O, reference sets, dataset readers, synthetic benchmark.
 
-from smite.data.clip import Clip
-from smite.data.masks import VOC_PALETTE, colorize, overlay, read_binary_png, read_label_png, save_label_png
-from smite.data.references import ReferenceSet, load_references, save_references
-from smite.data.smite50 import (
-    export_label_pngs,
-    list_categories,
-    list_videos,
-    load_video_clip,
-    read_frames_numbers,
-    read_ground_truth,
-    write_ground_truth,
-)
-from smite.data.synth import (
-    DavisSynthConfig,
-    PascalPartSynthConfig,
-    PumavosSynthConfig,
-    SynthConfig,
-    generate_benchmark,
-    generate_davis,
-    generate_layout,
-    generate_pascal_part,
-    generate_pumavos,
-)
-from smite.data.video import read_video, write_frames, write_video
+Names are imported from their submodules on first use (PEP 562), so that `import smite.data.masks` in a job
+that only segments does not load the synthetic generator, the downloader and their dependencies.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_SUBMODULE = {
+    **dict.fromkeys(["Clip"], "clip"),
+    **dict.fromkeys(["VOC_PALETTE", "colorize", "overlay", "read_binary_png", "read_label_png", "save_label_png"],
+                    "masks"),
+    **dict.fromkeys(["ReferenceSet", "load_references", "save_references"], "references"),
+    **dict.fromkeys(["export_label_pngs", "list_categories", "list_videos", "load_video_clip", "read_frames_numbers",
+                     "read_ground_truth", "write_ground_truth"], "smite50"),
+    **dict.fromkeys(["DavisSynthConfig", "PascalPartSynthConfig", "PumavosSynthConfig", "SynthConfig",
+                     "generate_benchmark", "generate_davis", "generate_layout", "generate_pascal_part",
+                     "generate_pumavos"], "synth"),
+    **dict.fromkeys(["read_video", "write_frames", "write_video"], "video"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULE:
+        return getattr(importlib.import_module(f"smite.data.{_SUBMODULE[name]}"), name)
+    raise AttributeError(f"module 'smite.data' has no attribute {name!r}")
+
 
 __all__ = [
     "VOC_PALETTE",

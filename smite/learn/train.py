@@ -145,15 +145,13 @@ def validation_miou(
     """mIoU (%, SMITE rules) of single-pass predictions on un-augmented images.
 
     As in the authors' validation, each image gets its own timestep t ~ U[val_min_timestep,
-    val_max_timestep] (both inclusive) and fresh noise; both are drawn from `generator` (default: one
-    seeded with config.seed), so a run is deterministic given its seed.
+    val_max_timestep] (both inclusive) and fresh noise: one round seed is drawn from `generator` (default:
+    one seeded with config.seed) and predict_labels derives each image's t and noise from it, so a run is
+    deterministic given its seed and the images are still forwarded in batches.
     """
     generator = generator or torch.Generator().manual_seed(config.seed)
-    preds = []
-    for index in range(len(references.images)):
-        timestep = int(torch.randint(config.val_min_timestep, config.val_max_timestep + 1, (1,), generator=generator))
-        noise_seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
-        preds += predict_labels(model, references.images[index : index + 1], timestep, noise_seed)
+    round_seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
+    preds = predict_labels(model, references.images, (config.val_min_timestep, config.val_max_timestep), round_seed)
     gts = dict(enumerate(references.labels))
     return float(score_video(dict(enumerate(preds)), gts, model.num_parts)["mIoU"])
 
