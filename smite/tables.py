@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import platform
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -109,6 +111,22 @@ def table1(
     return pd.DataFrame(rows)
 
 
+# the packages whose versions can change a table's numbers (recorded in its header)
+MAIN_PACKAGES = ("torch", "diffusers", "transformers", "numpy", "scipy", "opencv-python-headless", "scikit-image",
+                 "albumentations", "pandas", "snakemake")
+
+
+def software_versions() -> str:
+    """'python 3.11.7 | torch 2.13.0 | ...' for the running interpreter (from the installed distributions)."""
+    versions = [f"python {platform.python_version()}"]
+    for name in MAIN_PACKAGES:
+        try:
+            versions.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name} not installed")
+    return " | ".join(versions)
+
+
 def header_lines(context: TableContext, date: str | None = None) -> list[str]:
     """Provenance lines printed above the Markdown and LaTeX tables."""
     date = date or dt.date.today().isoformat()
@@ -116,6 +134,7 @@ def header_lines(context: TableContext, date: str | None = None) -> list[str]:
         context.title,
         f"config: {context.config} | backbone: {context.backbone} | tracker: {context.tracker} | "
         f"dataset: {context.dataset} | date: {date}",
+        f"software: {software_versions()}",
         f"'{THIS_RUN}' rows were computed by this run; '({PAPER})' columns are reported values; "
         f"'{NOT_RUN}' rows are methods this pipeline has not computed (never filled in).",
     ]

@@ -134,3 +134,8 @@ def test_written_table_marks_rows_and_round_trips(tmp_path):
     text = md.read_text()
     assert "not present in this run" in text and "reported" in text and "backbone: embedded" in text
     assert tex.read_text().startswith("% Table 5")
+    # the resolved versions of the packages that can change the numbers
+    from importlib import metadata
+
+    assert f"torch {metadata.version('torch')}" in text and f"pandas {metadata.version('pandas')}" in text
+    assert "% software: python " in tex.read_text()

@@ -1,0 +1,46 @@
+"""The declared dependencies, the conda file and the pinned environment (constraints.txt) agree."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+REPO = Path(__file__).resolve().parents[1]
+tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+
+def _declared() -> list[Requirement]:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    return [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]]
+
+
+def _pins() -> dict[str, Version]:
+    pins = {}
+    for line in (REPO / "constraints.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[canonicalize_name(name)] = Version(version)
+    return pins
+
+
+def test_constraints_pin_every_declared_dependency_within_its_range() -> None:
+    pins = _pins()
+    for requirement in _declared():
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"constraints.txt does not pin {requirement.name}: run bash .ci/lock.sh"
+        assert requirement.specifier.contains(pins[name], prereleases=True), (requirement, pins[name])
+    assert all(not str(v).count("+") for v in pins.values())  # no local build tags (+cpu): CPU and CUDA match
+
+
+def test_conda_file_lists_the_declared_dependencies() -> None:
+    conda = yaml.safe_load((REPO / "environment.yml").read_text())
+    pip_section = next(d["pip"] for d in conda["dependencies"] if isinstance(d, dict))
+    listed = {str(Requirement(r)) for r in pip_section if not r.startswith("-")}
+    assert listed == {str(r) for r in _declared()}
+    assert re.search(r"python=3\.\d+", " ".join(map(str, conda["dependencies"])))
