@@ -94,7 +94,9 @@ def make_tracker(name: str, method: dict[str, Any]):
     if name == "flow":
         return FlowTracker()
     if name == "cotracker3":
-        return CoTracker3Tracker(checkpoint=method["inference"].get("cotracker_checkpoint"))
+        inference = method["inference"]
+        return CoTracker3Tracker(checkpoint=inference.get("cotracker_checkpoint"),
+                                 interp_shape=inference.get("cotracker_interp_shape"))
     raise SmiteInputError(None, f"unknown tracker {name!r}: use flow or cotracker3")
 
 

@@ -29,7 +29,7 @@ DERIVED_REFERENCES = ("pumavos", "davis_zeroshot", "davis_semi")
 CATEGORY_INFERENCE_KEYS = ("lambda_track", "vote_window")
 # what a video's trajectories depend on: its track rule gets only this slice of its group's method overrides,
 # so that e.g. a new lambda_track does not re-track (Snakemake reruns a job whose params change)
-TRACK_INFERENCE_KEYS = ("tracker", "vote_window", "cotracker_checkpoint")
+TRACK_INFERENCE_KEYS = ("tracker", "vote_window", "cotracker_checkpoint", "cotracker_interp_shape")
 TRACK_UNUSED_SECTIONS = ("train", "gsam2", "parts_init")
 
 

@@ -387,3 +387,36 @@ def test_cotracker3_with_random_weights() -> None:
     positions, visible = tracker.track(frames, queries)
     assert positions.shape == (4, 2, 2) and visible.shape == (4, 2)
     np.testing.assert_allclose(positions[3, 1], [20.0, 12.0], atol=1e-4)
+
+
+def test_smite_track_caches_trajectories_with_cotracker3(tmp_path) -> None:
+    """`smite track --tracker cotracker3` with a random-weight checkpoint file, through the installed cotracker
+    package's model code (CI installs one for this test; users install CoTracker from its repository)."""
+    predictor_module = pytest.importorskip("cotracker.predictor")
+    import torch
+    import yaml
+
+    from smite.cli import main
+    from smite.track import load_track_cache
+
+    torch.manual_seed(0)
+    predictor = predictor_module.CoTrackerPredictor(checkpoint=None, offline=True, v2=False, window_len=60)
+    checkpoint = tmp_path / "random_cotracker3.pth"
+    torch.save(predictor.model.state_dict(), checkpoint)
+    frames_dir = tmp_path / "frames"
+    frames_dir.mkdir()
+    for index, frame in enumerate(_translating(5, size=48)):
+        cv2.imwrite(str(frames_dir / f"{index:05d}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    config = tmp_path / "run.yaml"
+    config.write_text(yaml.safe_dump({"method": {"inference": {
+        "cotracker_checkpoint": str(checkpoint), "cotracker_interp_shape": [64, 64]}}}))  # small: fast on a CPU
+    out = tmp_path / "tracks.npz"
+    assert main(["track", str(frames_dir), "--out", str(out), "--tracker", "cotracker3", "--window", "3",
+                 "--backbone", "embedded", "--config", str(config), "--device", "cpu", "--quiet"]) == 0
+    cache = load_track_cache(out)
+    grid = cache.grid
+    assert (cache.tracker, cache.vote_window, cache.positions.shape) == ("cotracker3", 3, (5, 5, grid * grid, 2))
+    assert np.isfinite(cache.positions).all()
+    rows, cols = np.mgrid[0:grid, 0:grid]
+    np.testing.assert_array_equal(cache.positions[:, 2], np.broadcast_to(
+        np.column_stack([cols.ravel(), rows.ravel()]).astype(np.float32), (5, grid * grid, 2)))

@@ -31,6 +31,7 @@ class CoTracker3Tracker:
     checkpoint: local ``.pth`` file, or None for the official weights (download cache). model: an already
     built predictor (any callable with the ``CoTrackerPredictor`` call signature), e.g. for tests.
     max_queries: queries per model call, to bound memory (CoTracker tracks each batch jointly).
+    interp_shape: see load_cotracker3.
     """
 
     name = "cotracker3"
@@ -41,12 +42,13 @@ class CoTracker3Tracker:
         device: str = "cpu",
         model: Callable[..., Any] | None = None,
         max_queries: int = 4096,
+        interp_shape: tuple[int, int] | None = None,
     ) -> None:
         if max_queries < 1:
             raise ValueError(f"max_queries must be at least 1, got {max_queries}")
         self.device = device
         self.max_queries = max_queries
-        self.model = model if model is not None else load_cotracker3(checkpoint, device)
+        self.model = model if model is not None else load_cotracker3(checkpoint, device, interp_shape)
 
     def track(
         self, frames: np.ndarray, queries: np.ndarray, max_steps: int | None = None
@@ -95,8 +97,14 @@ def tracks_to_numpy(tracks: Any, visibility: Any, num_frames: int, num_queries: 
     return positions.astype(np.float32), seen
 
 
-def load_cotracker3(checkpoint: str | Path | None, device: str = "cpu") -> Any:
-    """The offline CoTracker3 predictor on `device`, from a local checkpoint or the official weights."""
+def load_cotracker3(
+    checkpoint: str | Path | None, device: str = "cpu", interp_shape: tuple[int, int] | None = None
+) -> Any:
+    """The offline CoTracker3 predictor on `device`, from a local checkpoint or the official weights.
+
+    interp_shape: (H, W) the video is resized to inside the model; None keeps the model's own resolution
+    (384 x 512, what the authors ran); smaller values only make tests on a CPU fast.
+    """
     if checkpoint is not None and not Path(checkpoint).is_file():
         raise SmiteInputError(checkpoint, "CoTracker3 checkpoint does not exist")
     try:
@@ -108,6 +116,8 @@ def load_cotracker3(checkpoint: str | Path | None, device: str = "cpu") -> Any:
         predictor.model.load_state_dict(_state_dict(checkpoint))
     except (RuntimeError, KeyError, ValueError) as exc:
         raise SmiteInputError(checkpoint, f"not a CoTracker3 offline checkpoint ({exc})") from exc
+    if interp_shape is not None:
+        predictor.interp_shape = tuple(int(side) for side in interp_shape)
     return predictor.to(device).eval()
 
 
