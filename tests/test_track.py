@@ -405,7 +405,7 @@ def test_smite_track_caches_trajectories_with_cotracker3(tmp_path) -> None:
     torch.save(predictor.model.state_dict(), checkpoint)
     frames_dir = tmp_path / "frames"
     frames_dir.mkdir()
-    for index, frame in enumerate(_translating(5, size=48)):
+    for index, frame in enumerate(_translating(3, size=48)):
         cv2.imwrite(str(frames_dir / f"{index:05d}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
     config = tmp_path / "run.yaml"
     config.write_text(yaml.safe_dump({"method": {"inference": {
@@ -415,8 +415,8 @@ def test_smite_track_caches_trajectories_with_cotracker3(tmp_path) -> None:
                  "--backbone", "embedded", "--config", str(config), "--device", "cpu", "--quiet"]) == 0
     cache = load_track_cache(out)
     grid = cache.grid
-    assert (cache.tracker, cache.vote_window, cache.positions.shape) == ("cotracker3", 3, (5, 5, grid * grid, 2))
+    assert (cache.tracker, cache.vote_window, cache.positions.shape) == ("cotracker3", 3, (3, 5, grid * grid, 2))
     assert np.isfinite(cache.positions).all()
     rows, cols = np.mgrid[0:grid, 0:grid]
     np.testing.assert_array_equal(cache.positions[:, 2], np.broadcast_to(
-        np.column_stack([cols.ravel(), rows.ravel()]).astype(np.float32), (5, grid * grid, 2)))
+        np.column_stack([cols.ravel(), rows.ravel()]).astype(np.float32), (3, grid * grid, 2)))
