@@ -48,7 +48,7 @@ def main() -> None:
     size = backbone.image_size
     frames = np.random.default_rng(0).integers(0, 255, (args.frames, size, size, 3), dtype=np.uint8)
     results = {"backbone": args.backbone, "device": str(torch.cuda.get_device_name(device)) if device.type == "cuda"
-               else "cpu", "precision": str(backbone.dtype), "frames": args.frames, "method": args.method,
+               else "cpu", "precision": backbone.precision, "frames": args.frames, "method": args.method,
                "image_size": size,
                **{k: method["inference"][k] for k in ("window", "overlap", "guided_timesteps", "guided_updates",
                                                       "updates_per_step", "guidance_slice")}}

@@ -37,7 +37,7 @@ def main() -> None:
     model = PartSegmenter(backbone, references.parts)
     config = train_config(method, mode=args.mode, epochs=args.epochs, phase1_epochs=args.epochs // 2,
                           val_every=args.epochs)
-    results = {"backbone": args.backbone, "device": str(backbone.device), "precision": str(backbone.dtype),
+    results = {"backbone": args.backbone, "device": str(backbone.device), "precision": backbone.precision,
                "references": args.references, "epochs": args.epochs}
     with timed(results, "train_s", backbone.device):
         train(model, references, config, progress=False)
