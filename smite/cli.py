@@ -25,7 +25,7 @@ def _method(args: argparse.Namespace) -> dict[str, Any]:
     overrides: dict[str, Any] = {}
     if args.config:
         overrides = read_yaml(args.config).get("method", {})
-    method = method_config(overrides)
+    method = method_config(overrides, args.config)
     if getattr(args, "seed", None) is not None:
         method["seed"] = args.seed
     if getattr(args, "backbone", None):

@@ -31,9 +31,57 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
     return merged
 
 
-def method_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Defaults merged with overrides (the `method:` section of a run config)."""
-    return deep_merge(load_defaults(), overrides or {})
+def method_config(overrides: dict[str, Any] | None = None, source: str | Path | None = None) -> dict[str, Any]:
+    """Defaults merged with overrides (the `method:` section of a run config), checked against the defaults.
+
+    The one check every entry point shares (the `smite` command, the DAG's jobs, library callers): a key
+    the defaults do not have, or a value of another type, is a SmiteInputError naming the key (and
+    `source`, the file the overrides came from).
+    """
+    defaults = load_defaults()
+    check_overrides(defaults, overrides or {}, source)
+    return deep_merge(defaults, overrides or {})
+
+
+# sections whose keys are free: a backbone's own settings (model configs of diffusers / transformers)
+FREE_SECTIONS = ("backbone.embedded", "backbone.sd21_random", "backbone.sd21")
+
+
+def check_overrides(defaults: dict[str, Any], overrides: dict[str, Any], source: str | Path | None = None,
+                    prefix: str = "") -> None:
+    """SmiteInputError for the first override key missing from `defaults` or of a different type."""
+    if not isinstance(overrides, dict):
+        raise SmiteInputError(source, f"method{'.' + prefix if prefix else ''} must be a mapping")
+    for key, value in overrides.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if path in FREE_SECTIONS or any(path.startswith(f"{free}.") for free in FREE_SECTIONS):
+            continue
+        if key not in defaults:
+            if prefix == "backbone":  # a backbone of its own name: its settings are free
+                continue
+            close = ", ".join(sorted(defaults)) if isinstance(defaults, dict) else ""
+            raise SmiteInputError(source, f"unknown method setting {path!r} (known here: {close})")
+        default = defaults[key]
+        if isinstance(default, dict):
+            check_overrides(default, value, source, path)
+        elif not _same_kind(default, value):
+            raise SmiteInputError(source, f"method setting {path!r} must be {_kind(default)}, got {value!r}")
+
+
+def _kind(value: Any) -> str:
+    return {bool: "true or false", int: "an integer", float: "a number", str: "a string", list: "a list"}.get(
+        type(value), type(value).__name__)
+
+
+def _same_kind(default: Any, value: Any) -> bool:
+    """Whether `value` may replace `default`: same type, an int for a float, anything for a null default."""
+    if default is None:
+        return True
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(default))
 
 
 def read_yaml(path: str | Path) -> dict[str, Any]:

@@ -208,3 +208,26 @@ def test_cpu_note_for_paper_guidance_settings(capsys):
     _warn_if_slow(method_config({"device": "cpu", "inference": {"updates_per_step": 2}}), "smite")
     _warn_if_slow(method_config({"device": "cpu"}), "baseline1")
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(("method", "message"), [
+    ({"inference": {"windw": 3}}, "unknown method setting 'inference.windw'"),
+    ({"train": {"epoch": 3}}, "unknown method setting 'train.epoch'"),
+    ({"train": {"epochs": "300"}}, "'train.epochs' must be an integer"),
+    ({"inference": {"lambda_reg": "8"}}, "'inference.lambda_reg' must be a number"),
+    ({"train": {"phase2_train_embeddings": 1}}, "must be true or false"),
+])
+def test_config_typos_give_one_line(tmp_path, capsys, method, message):
+    """A run config's `method:` is checked against the packaged defaults: key and file named, exit 2."""
+    config = tmp_path / "run.yaml"
+    config.write_text(yaml.safe_dump({"method": method}))
+    line = _error(capsys, ["config", "--config", str(config)])
+    assert message in line and "run.yaml" in line
+
+
+def test_config_prints_resolved_values(tmp_path, capsys):
+    config = tmp_path / "run.yaml"
+    config.write_text(yaml.safe_dump({"method": {"inference": {"lambda_track": 1}}}))  # an int for a float is fine
+    assert main(["config", "--config", str(config)]) == 0
+    printed = yaml.safe_load(capsys.readouterr().out)
+    assert printed["inference"]["lambda_track"] == 1 and printed["inference"]["guidance_lr"] == 10.0
