@@ -43,10 +43,6 @@ def method_config(overrides: dict[str, Any] | None = None, source: str | Path | 
     return deep_merge(defaults, overrides or {})
 
 
-# sections whose keys are free: a backbone's own settings (model configs of diffusers / transformers)
-FREE_SECTIONS = ("backbone.embedded", "backbone.sd21_random", "backbone.sd21")
-
-
 def check_overrides(defaults: dict[str, Any], overrides: dict[str, Any], source: str | Path | None = None,
                     prefix: str = "") -> None:
     """SmiteInputError for the first override key missing from `defaults` or of a different type."""
@@ -54,13 +50,11 @@ def check_overrides(defaults: dict[str, Any], overrides: dict[str, Any], source:
         raise SmiteInputError(source, f"method{'.' + prefix if prefix else ''} must be a mapping")
     for key, value in overrides.items():
         path = f"{prefix}.{key}" if prefix else str(key)
-        if path in FREE_SECTIONS or any(path.startswith(f"{free}.") for free in FREE_SECTIONS):
+        if prefix == "backbone" and key != "name":  # a backbone's own settings (model configs) are free
             continue
         if key not in defaults:
-            if prefix == "backbone":  # a backbone of its own name: its settings are free
-                continue
-            close = ", ".join(sorted(defaults)) if isinstance(defaults, dict) else ""
-            raise SmiteInputError(source, f"unknown method setting {path!r} (known here: {close})")
+            known = ", ".join(sorted(defaults))
+            raise SmiteInputError(source, f"unknown method setting {path!r} (known here: {known})")
         default = defaults[key]
         if isinstance(default, dict):
             check_overrides(default, value, source, path)

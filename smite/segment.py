@@ -27,8 +27,8 @@ from tqdm.auto import tqdm
 from smite.data.masks import draw_legend, overlay, save_label_png
 from smite.data.video import atomic_dir, write_video
 from smite.guide import LatentAdam, guidance_step_size, lowpass_mask, temporal_vote, total_energy
-from smite.model.inference import batches, frame_seeds, item_timesteps, noise_latents, resize_label_map
-from smite.model.segmenter import PartSegmenter, to_model_input
+from smite.model.inference import batches, frame_seeds, item_timesteps, noise_latents
+from smite.model.segmenter import PartSegmenter, resize_labels, to_model_input
 from smite.model.was import InferenceWas, label_map
 from smite.track.cache import TrackCache
 
@@ -192,12 +192,14 @@ class Segmenter:
         slices = list(batches(len(z), config["guidance_slice"]))
         optimisers = [LatentAdam(config["adam_beta1"], config["adam_beta2"], config["adam_eps"]) for _ in slices]
         resolution = reference.shape[-1]
+        masks = {count: lowpass_mask(count, resolution, resolution, threshold).to(z.device)
+                 for count in {part.stop - part.start for part in slices}}
         for _ in range(config["updates_per_step"]):
             for part, optimiser in zip(slices, optimisers, strict=True):
                 latent = z[part].detach().requires_grad_(True)
                 count = len(latent)
                 maps = self.model(latent, _steps(count, timestep, z.device), num_frames=count)
-                mask = lowpass_mask(count, resolution, resolution, threshold).to(z.device)
+                mask = masks[count]
                 energy, terms = total_energy(maps.inference_was().at(resolution), reference[part], target[part],
                                              mask, config["lambda_track"], lambda_reg)
                 (grad,) = torch.autograd.grad(energy, latent)
@@ -245,7 +247,7 @@ class Segmenter:
                                      self.config["vote_window"])
             return label_map(voted.float().cpu(), (height, width)).numpy().astype(np.int64)
         size = self.model.backbone.image_size
-        return np.stack([resize_label_map(outputs[i].at(size).argmax(1)[0].cpu().numpy(), (height, width))
+        return np.stack([resize_labels(outputs[i].at(size).argmax(1)[0].cpu().numpy(), (height, width))
                          for i in range(len(frames))])
 
 

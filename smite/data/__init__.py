@@ -29,34 +29,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'smite.data' has no attribute {name!r}")
 
 
-__all__ = [
-    "VOC_PALETTE",
-    "Clip",
-    "DavisSynthConfig",
-    "PascalPartSynthConfig",
-    "PumavosSynthConfig",
-    "ReferenceSet",
-    "SynthConfig",
-    "colorize",
-    "export_label_pngs",
-    "generate_benchmark",
-    "generate_davis",
-    "generate_layout",
-    "generate_pascal_part",
-    "generate_pumavos",
-    "list_categories",
-    "list_videos",
-    "load_references",
-    "load_video_clip",
-    "overlay",
-    "read_binary_png",
-    "read_frames_numbers",
-    "read_ground_truth",
-    "read_label_png",
-    "read_video",
-    "save_label_png",
-    "save_references",
-    "write_frames",
-    "write_ground_truth",
-    "write_video",
-]
+__all__ = sorted(_SUBMODULE)

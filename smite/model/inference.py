@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import cv2
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from smite.model.segmenter import PartSegmenter, to_model_input
+from smite.model.segmenter import PartSegmenter, resize_labels, to_model_input
 
 TimestepRange = int | tuple[int, int] | list[int]
 
@@ -75,12 +74,5 @@ def predict_labels(
         steps = item_timesteps(timesteps, frame_seeds(seed, indices, stream=2))
         maps = model(noise_latents(model, latents, steps, frame_seeds(seed, indices)), steps.to(latents.device))
         for image, label in zip(group, maps.inference_was().at(size).argmax(1).cpu().numpy(), strict=True):
-            labels.append(resize_label_map(label, image.shape[:2]))
+            labels.append(resize_labels(label, image.shape[:2]))
     return labels
-
-
-def resize_label_map(labels: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Labels computed at the model's image size -> the frame's (H, W) by nearest neighbour."""
-    if labels.shape == tuple(shape):
-        return labels.astype(np.int64)
-    return cv2.resize(labels.astype(np.int32), (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST).astype(np.int64)

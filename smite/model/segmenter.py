@@ -102,6 +102,9 @@ def to_model_input(images: list[np.ndarray] | np.ndarray, size: int) -> torch.Te
     return torch.from_numpy(np.stack(resized)).permute(0, 3, 1, 2).float() / 255.0
 
 
-def resize_labels(labels: np.ndarray, size: int) -> np.ndarray:
-    """Integer label map -> size x size by nearest neighbour (keeps labels exact)."""
-    return cv2.resize(labels.astype(np.int32), (size, size), interpolation=cv2.INTER_NEAREST).astype(np.int64)
+def resize_labels(labels: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
+    """Integer label map -> size x size, or (H, W), by nearest neighbour (keeps labels exact)."""
+    height, width = (size, size) if isinstance(size, int) else size
+    if labels.shape == (height, width):
+        return labels.astype(np.int64)
+    return cv2.resize(labels.astype(np.int32), (width, height), interpolation=cv2.INTER_NEAREST).astype(np.int64)
