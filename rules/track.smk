@@ -14,7 +14,7 @@ rule track_video:
     benchmark:
         f"{RESULTS}/benchmarks/track/{{dataset}}/{{folder}}/{{video}}.tsv"
     conda:
-        "../environment.yml"
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=4000,

@@ -14,7 +14,7 @@ rule train:
     benchmark:
         f"{RESULTS}/benchmarks/train/{{collection}}/{{group}}/{{mode}}_{{shots}}shot.tsv"
     conda:
-        "../environment.yml"
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=8000,

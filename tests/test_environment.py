@@ -44,3 +44,21 @@ def test_conda_file_lists_the_declared_dependencies() -> None:
     listed = {str(Requirement(r)) for r in pip_section if not r.startswith("-")}
     assert listed == {str(r) for r in _declared()}
     assert re.search(r"python=3\.\d+", " ".join(map(str, conda["dependencies"])))
+
+
+def test_every_rule_runs_in_the_environment_that_environment_yml_creates() -> None:
+    """`--sdm conda` activates one existing, named environment in every rule: the one `conda env create -f
+    environment.yml` makes (whose `- -e .` installs this package, which a copied env file could not)."""
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings
+
+    name = yaml.safe_load((REPO / "environment.yml").read_text())["name"]
+    schema = yaml.safe_load((REPO / "config" / "schema.yaml").read_text())
+    assert schema["properties"]["resources"]["properties"]["conda_env"]["default"] == name
+    with SnakemakeApi(OutputSettings(quiet=True)) as api:
+        workflow = api.workflow(snakefile=REPO / "Snakefile", workdir=REPO, resource_settings=ResourceSettings(),
+                                config_settings=ConfigSettings())
+        rules = list(workflow._workflow.rules)  # the API has no public rule listing
+    computing = [rule for rule in rules if rule.script or rule.shellcmd]
+    assert len(computing) >= 20
+    assert {rule.name: rule.conda_env for rule in computing} == {rule.name: name for rule in computing}
