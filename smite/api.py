@@ -18,11 +18,12 @@ from smite.data.video import atomic_dir, read_video
 from smite.errors import SmiteInputError
 from smite.learn.checkpoint import check_backbone, load_checkpoint, save_checkpoint
 from smite.learn.train import TrainResult, config_dict, load_state, train
-from smite.model.backbone import Backbone, attention_grid, load_backbone
+from smite.model.backbone import Backbone, load_backbone
 from smite.model.inference import predict_labels
 from smite.model.segmenter import PartSegmenter
 from smite.segment import VARIANTS, refine_small_objects, segment_frames, write_outputs
-from smite.track.cache import TrackCache, build_track_cache, frames_digest, load_track_cache, save_track_cache
+from smite.track.cache import TrackCache, frames_digest, load_track_cache
+from smite.track.run import compute_tracks
 
 log = logging.getLogger(__name__)
 
@@ -84,44 +85,6 @@ def load_model(checkpoint: str | Path, method: dict[str, Any]) -> tuple[PartSegm
     model = PartSegmenter(backbone, metadata["parts"], init="names")
     load_state(model, state)
     return model, metadata
-
-
-def make_tracker(name: str, method: dict[str, Any]):
-    """The point tracker by name: `flow` (OpenCV DIS, embedded default) or `cotracker3` (the paper's)."""
-    from smite.track.cotracker import CoTracker3Tracker
-    from smite.track.flow import FlowTracker
-
-    if name == "flow":
-        return FlowTracker()
-    if name == "cotracker3":
-        inference = method["inference"]
-        return CoTracker3Tracker(checkpoint=inference.get("cotracker_checkpoint"),
-                                 interp_shape=inference.get("cotracker_interp_shape"))
-    raise SmiteInputError(None, f"unknown tracker {name!r}: use flow or cotracker3")
-
-
-def compute_tracks(
-    frames: np.ndarray, method: dict[str, Any], tracker: str | None = None, window: int | None = None,
-    progress: bool = True, grid: int | None = None,
-) -> TrackCache:
-    """Trajectories of the attention-grid centres over the voting window around every frame."""
-    grid = grid or attention_grid(method["backbone"]["name"], method["backbone"])
-    name = tracker or method["inference"]["tracker"]
-    cache = build_track_cache(frames, make_tracker(name, method), grid, window or method["inference"]["vote_window"],
-                              progress=progress)
-    cache.video_sha256 = frames_digest(frames)
-    return cache
-
-
-def track_video(
-    video: str | Path, out: str | Path, method: dict[str, Any], tracker: str | None = None,
-    window: int | None = None, progress: bool = True,
-) -> TrackCache:
-    """`smite track`: compute and cache (atomically) a video's trajectories."""
-    frames, _ = read_video(video)
-    cache = compute_tracks(frames, method, tracker, window, progress)
-    save_track_cache(out, cache)
-    return cache
 
 
 def _tracks_for(frames: np.ndarray, method: dict[str, Any], tracks: str | Path | None, grid: int,

@@ -64,7 +64,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_track(args: argparse.Namespace) -> int:
-    from smite.api import track_video
+    from smite.track.run import track_video
 
     cache = track_video(args.video, args.out, _method(args), args.tracker, args.window, progress=not args.quiet)
     frames, window, points = cache.visible.shape

@@ -99,3 +99,11 @@ def train_config(method: dict[str, Any], **changes: Any) -> TrainConfig:
     section.update({k: v for k, v in changes.items() if v is not None})
     section.setdefault("seed", method["seed"])
     return TrainConfig(augment=AugmentConfig(**method["train"]["augment"]), **section)
+
+
+def attention_grid(name: str, backbone_config: dict[str, Any]) -> int:
+    """Side of the attention-map grid (the highest-resolution latent) without loading any weights."""
+    if name in ("embedded", "sd21_random"):
+        config = backbone_config[name]
+        return config["image_size"] // 2 ** (len(config["vae"]["block_out_channels"]) - 1)
+    return backbone_config["sd21"]["image_size"] // 8  # Stable Diffusion's VAE downsamples by 8

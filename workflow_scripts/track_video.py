@@ -1,7 +1,7 @@
 """Rule track_video: cache a video's trajectories over the voting window around every frame."""
 
-from smite.api import track_video
 from smite.data.protocols import video_source
+from smite.track.run import track_video
 from smite.workflow import start
 
 method = start(snakemake)  # noqa: F821

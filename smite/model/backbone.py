@@ -246,14 +246,6 @@ def load_pretrained(model: str, config: dict[str, Any], dtype: torch.dtype) -> B
     )
 
 
-def attention_grid(name: str, backbone_config: dict[str, Any]) -> int:
-    """Side of the attention-map grid (the highest-resolution latent) without loading any weights."""
-    if name in ("embedded", "sd21_random"):
-        config = backbone_config[name]
-        return config["image_size"] // 2 ** (len(config["vae"]["block_out_channels"]) - 1)
-    return backbone_config["sd21"]["image_size"] // 8  # Stable Diffusion's VAE downsamples by 8
-
-
 def resolve_device(device: str = "auto") -> torch.device:
     """'auto' -> CUDA when present, else CPU."""
     if device == "auto":

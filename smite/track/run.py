@@ -1,0 +1,55 @@
+"""Trajectory caching as the `smite track` command and the DAG's track jobs run it.
+
+Kept apart from smite.api so that a tracking job loads OpenCV and numpy, not torch and diffusers (the
+flow tracker needs neither; CoTracker3 imports torch itself when chosen).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from smite.config import attention_grid
+from smite.data.video import read_video
+from smite.errors import SmiteInputError
+from smite.track.cache import TrackCache, build_track_cache, frames_digest, save_track_cache
+
+
+def make_tracker(name: str, method: dict[str, Any]):
+    """The point tracker by name: `flow` (OpenCV DIS, embedded default) or `cotracker3` (the paper's)."""
+    from smite.track.cotracker import CoTracker3Tracker
+    from smite.track.flow import FlowTracker
+
+    if name == "flow":
+        return FlowTracker()
+    if name == "cotracker3":
+        inference = method["inference"]
+        return CoTracker3Tracker(checkpoint=inference.get("cotracker_checkpoint"),
+                                 interp_shape=inference.get("cotracker_interp_shape"))
+    raise SmiteInputError(None, f"unknown tracker {name!r}: use flow or cotracker3")
+
+
+def compute_tracks(
+    frames: np.ndarray, method: dict[str, Any], tracker: str | None = None, window: int | None = None,
+    progress: bool = True, grid: int | None = None,
+) -> TrackCache:
+    """Trajectories of the attention-grid centres over the voting window around every frame."""
+    grid = grid or attention_grid(method["backbone"]["name"], method["backbone"])
+    name = tracker or method["inference"]["tracker"]
+    cache = build_track_cache(frames, make_tracker(name, method), grid, window or method["inference"]["vote_window"],
+                              progress=progress)
+    cache.video_sha256 = frames_digest(frames)
+    return cache
+
+
+def track_video(
+    video: str | Path, out: str | Path, method: dict[str, Any], tracker: str | None = None,
+    window: int | None = None, progress: bool = True,
+) -> TrackCache:
+    """`smite track`: compute and cache (atomically) a video's trajectories."""
+    frames, _ = read_video(video)
+    cache = compute_tracks(frames, method, tracker, window, progress)
+    save_track_cache(out, cache)
+    return cache
