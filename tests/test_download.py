@@ -368,3 +368,27 @@ def test_gdrive_wiring(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
     download_file(spec, tmp_path, progress=False)
     assert len(calls) == 1, "a verified cached file is not fetched again"
+
+
+@pytest.mark.parametrize("form", ["absolute", "relative"])
+def test_file_url_is_copied_and_verified_like_a_download(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         form: str) -> None:
+    """A `file:` URL (a local mirror; the smoke run's toy archives) goes through the same cache, checksum and
+    extraction; a wrong pinned checksum leaves no cached file and no dataset."""
+    monkeypatch.chdir(tmp_path)
+    data = _zip_bytes(TREE)
+    (tmp_path / "mirror").mkdir()
+    (tmp_path / "mirror" / "data.zip").write_bytes(data)
+    url = (tmp_path / "mirror" / "data.zip").as_uri() if form == "absolute" else "file:mirror/data.zip"
+    good = {"kind": "download", "files": [{"name": "data.zip", "url": url, "sha256": hashlib.sha256(data).hexdigest()}]}
+    prepare_dataset(good, tmp_path / "ds", tmp_path / "cache", **FAST)
+    assert _tree(tmp_path / "ds").keys() == TREE.keys() | {"manifest.json"}
+
+    wrong = {"kind": "download", "files": [{**good["files"][0], "sha256": "1" * 64, "name": "other.zip"}]}
+    with pytest.raises(SmiteInputError, match="other.zip"):
+        prepare_dataset(wrong, tmp_path / "ds2", tmp_path / "cache", **FAST)
+    assert not (tmp_path / "cache" / "other.zip").exists() and not (tmp_path / "ds2").exists()
+
+    missing = {"kind": "download", "files": [{"name": "gone.zip", "url": "file:mirror/gone.zip"}]}
+    with pytest.raises(SmiteInputError, match="names no file"):
+        prepare_dataset(missing, tmp_path / "ds3", tmp_path / "cache", **FAST)

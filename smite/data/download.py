@@ -1,11 +1,12 @@
 """Dataset downloads: resumable, retried, checksum-verified, and extracted atomically.
 
-A dataset's `source` lists files to fetch (plain HTTP(S) `url` or Google Drive `gdrive_id`) into a
-download cache, each verified against a pinned sha256 or, when none is pinned, against the digest
-recorded next to it (`<name>.sha256`) at its first complete download. A file only gets its final
-name once it is complete and verified, so the cache never holds a half or poisoned file under the
-name that later runs trust. A file put into the cache by hand (e.g. when Google Drive refuses a
-scripted download) is used like a downloaded one.
+A dataset's `source` lists files to fetch (HTTP(S) `url`, a `file:` URL of a local copy such as a
+mirror on a shared filesystem, or Google Drive `gdrive_id`) into a download cache, each verified
+against a pinned sha256 or, when none is pinned, against the digest recorded next to it
+(`<name>.sha256`) at its first complete download. A file only gets its final name once it is
+complete and verified, so the cache never holds a half or poisoned file under the name that later
+runs trust. A file put into the cache by hand (e.g. when Google Drive refuses a scripted download)
+is used like a downloaded one.
 
 `prepare_dataset` extracts every file into a staging folder next to the dataset root and swaps it
 into place with renames, so the root is either absent, the previous complete dataset, or the new
@@ -32,6 +33,8 @@ import zlib
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import gdown
 import requests
@@ -273,7 +276,11 @@ def _fetch(spec: dict, cache: Path, retries: int, timeout: float, backoff: float
         log.info("using cached %s (sha256 %s)", final, digest)
         return final, digest
 
-    if spec.get("url"):
+    if spec.get("url") and local_path(spec["url"]) is not None:
+        part = cache / f"{spec['name']}.part"
+        log.info("copying %s to %s", spec["url"], final)
+        _copy_local(local_path(spec["url"]), part, final)
+    elif spec.get("url"):
         part = cache / f"{spec['name']}.part"
         log.info("downloading %s to %s", spec["url"], final)
         _http_download(spec["url"], part, final, retries, timeout, backoff, progress)
@@ -328,6 +335,23 @@ def _read_record(record: Path) -> str | None:
     if not fields or not _SHA256.fullmatch(fields[0].lower()):
         raise SmiteInputError(record, "not a sha256 record (expected '<64 hex digits>  <file name>')")
     return fields[0].lower()
+
+
+def local_path(url: str) -> Path | None:
+    """The file a `file:` URL names, else None: `file:///abs/path`, or `file:rel/path` (also `file://rel/path`)
+    relative to the working directory, as the DAG's paths are."""
+    parsed = urlparse(url)
+    if parsed.scheme != "file":
+        return None
+    host = "" if parsed.netloc in ("", "localhost") else parsed.netloc
+    return Path(url2pathname(host + parsed.path))
+
+
+def _copy_local(source: Path, part: Path, final: Path) -> None:
+    """A local copy into `part` (verified like a download afterwards)."""
+    if not source.is_file():
+        raise SmiteInputError(final, f"the file: URL names no file ({source})")
+    shutil.copyfile(source, part)
 
 
 def _http_download(url: str, part: Path, final: Path, retries: int, timeout: float, backoff: float,
