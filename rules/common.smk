@@ -16,8 +16,6 @@ from smite.plan import track_method as plan_track_method
 RUN = config["run"]
 RESULTS = f"results/{RUN}"
 DATASETS = config["datasets"]
-# `--sdm conda`: every rule runs in this existing environment (environment.yml creates it; README)
-CONDA_ENV = config["resources"]["conda_env"]
 SMITE50 = DATASETS["smite50"]
 CATEGORIES = list(SMITE50["categories"])
 COLLECTIONS = collections(config)

@@ -9,7 +9,7 @@ rule prepare_dataset:
     benchmark:
         f"{RESULTS}/benchmarks/datasets/{{root}}.tsv"
     conda:
-        CONDA_ENV
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=4000,
@@ -33,7 +33,7 @@ rule references:
     benchmark:
         f"{RESULTS}/benchmarks/references/{{collection}}/{{group}}/{{shots}}shot.tsv"
     conda:
-        CONDA_ENV
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -57,7 +57,7 @@ rule ground_truth:
     benchmark:
         f"{RESULTS}/benchmarks/ground_truth/{{collection}}/{{group}}/{{video}}.tsv"
     conda:
-        CONDA_ENV
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -79,7 +79,7 @@ rule dataset_statistics:
     benchmark:
         f"{RESULTS}/benchmarks/statistics/{{dataset}}.tsv"
     conda:
-        CONDA_ENV
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=4000,

@@ -15,7 +15,7 @@ rule evaluate_video:
     benchmark:
         f"{RESULTS}/benchmarks/evaluate/{{collection}}/{{method}}/{{mode}}_{{shots}}shot/{{group}}/{{video}}.tsv"
     conda:
-        CONDA_ENV
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -54,7 +54,7 @@ rule evaluate_images:
     benchmark:
         f"{RESULTS}/benchmarks/evaluate/pascal_part/{{method}}/{{mode}}_{{shots}}shot/{{cls}}.tsv"
     conda:
-        CONDA_ENV
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=2000,

@@ -11,7 +11,7 @@ rule figure_training_curves:
     benchmark:
         f"{RESULTS}/benchmarks/figures/training_curves.tsv"
     conda:
-        CONDA_ENV
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -31,7 +31,7 @@ rule figure_shots_curve:
     benchmark:
         f"{RESULTS}/benchmarks/figures/shots_curve.tsv"
     conda:
-        CONDA_ENV
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -55,7 +55,7 @@ rule figure_qualitative:
     benchmark:
         f"{RESULTS}/benchmarks/figures/qualitative_{{category}}.tsv"
     conda:
-        CONDA_ENV
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -75,7 +75,7 @@ rule figure_stage_costs:
     benchmark:
         f"{RESULTS}/benchmarks/figures/stage_costs.tsv"
     conda:
-        CONDA_ENV
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,

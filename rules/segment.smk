@@ -14,7 +14,7 @@ rule segment_video:
     benchmark:
         f"{RESULTS}/benchmarks/segment/{{collection}}/{{method}}/{{mode}}_{{shots}}shot/{{group}}/{{video}}.tsv"
     conda:
-        CONDA_ENV
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=8000,
@@ -39,7 +39,7 @@ rule segment_gsam2:
     benchmark:
         f"{RESULTS}/benchmarks/segment/{{collection}}/gsam2/text_0shot/{{group}}/{{video}}.tsv"
     conda:
-        CONDA_ENV
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=16000,
@@ -66,7 +66,7 @@ rule segment_images:
     benchmark:
         f"{RESULTS}/benchmarks/segment/pascal_part/{{method}}/{{mode}}_{{shots}}shot/{{cls}}.tsv"
     conda:
-        CONDA_ENV
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=8000,

@@ -23,7 +23,7 @@ rule make_table1:
     benchmark:
         f"{RESULTS}/benchmarks/tables/table1.tsv"
     conda:
-        CONDA_ENV
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -47,7 +47,7 @@ rule make_table2:
     benchmark:
         f"{RESULTS}/benchmarks/tables/table2.tsv"
     conda:
-        CONDA_ENV
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -71,7 +71,7 @@ rule make_table3:
     benchmark:
         f"{RESULTS}/benchmarks/tables/table3.tsv"
     conda:
-        CONDA_ENV
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -95,7 +95,7 @@ rule make_table4:
     benchmark:
         f"{RESULTS}/benchmarks/tables/table4.tsv"
     conda:
-        CONDA_ENV
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -119,7 +119,7 @@ rule make_table8:
     benchmark:
         f"{RESULTS}/benchmarks/tables/table8.tsv"
     conda:
-        CONDA_ENV
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -142,7 +142,7 @@ rule make_table5:
     benchmark:
         f"{RESULTS}/benchmarks/tables/table5.tsv"
     conda:
-        CONDA_ENV
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -166,7 +166,7 @@ rule make_table6:
     benchmark:
         f"{RESULTS}/benchmarks/tables/table6.tsv"
     conda:
-        CONDA_ENV
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -190,7 +190,7 @@ rule make_table7:
     benchmark:
         f"{RESULTS}/benchmarks/tables/table7.tsv"
     conda:
-        CONDA_ENV
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -216,7 +216,7 @@ rule make_table9:
     benchmark:
         f"{RESULTS}/benchmarks/tables/table9.tsv"
     conda:
-        CONDA_ENV
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,
@@ -260,7 +260,7 @@ rule make_table11:
     benchmark:
         f"{RESULTS}/benchmarks/tables/table11.tsv"
     conda:
-        CONDA_ENV
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=1000,

@@ -14,7 +14,7 @@ rule track_video:
     benchmark:
         f"{RESULTS}/benchmarks/track/{{dataset}}/{{folder}}/{{video}}.tsv"
     conda:
-        CONDA_ENV
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=4000,

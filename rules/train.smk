@@ -14,7 +14,7 @@ rule train:
     benchmark:
         f"{RESULTS}/benchmarks/train/{{collection}}/{{group}}/{{mode}}_{{shots}}shot.tsv"
     conda:
-        CONDA_ENV
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=8000,

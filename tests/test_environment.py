@@ -46,19 +46,26 @@ def test_conda_file_lists_the_declared_dependencies() -> None:
     assert re.search(r"python=3\.\d+", " ".join(map(str, conda["dependencies"])))
 
 
-def test_every_rule_runs_in_the_environment_that_environment_yml_creates() -> None:
-    """`--sdm conda` activates one existing, named environment in every rule: the one `conda env create -f
-    environment.yml` makes (whose `- -e .` installs this package, which a copied env file could not)."""
-    from snakemake.api import SnakemakeApi
-    from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings
+def test_conda_environment_installs_the_package_after_it_is_built(tmp_path: Path) -> None:
+    """`--sdm conda` builds each rule's environment from a copy of environment.yml (so it holds no relative
+    `-e .`), then runs environment.post-deploy.sh, the file Snakemake looks for beside it: that installs this
+    package from the script's own folder, whatever the working directory."""
+    import os
+    import subprocess
 
-    name = yaml.safe_load((REPO / "environment.yml").read_text())["name"]
-    schema = yaml.safe_load((REPO / "config" / "schema.yaml").read_text())
-    assert schema["properties"]["resources"]["properties"]["conda_env"]["default"] == name
-    with SnakemakeApi(OutputSettings(quiet=True)) as api:
-        workflow = api.workflow(snakefile=REPO / "Snakefile", workdir=REPO, resource_settings=ResourceSettings(),
-                                config_settings=ConfigSettings())
-        rules = list(workflow._workflow.rules)  # the API has no public rule listing
-    computing = [rule for rule in rules if rule.script or rule.shellcmd]
-    assert len(computing) >= 20
-    assert {rule.name: rule.conda_env for rule in computing} == {rule.name: name for rule in computing}
+    conda = yaml.safe_load((REPO / "environment.yml").read_text())
+    pip_section = next(d["pip"] for d in conda["dependencies"] if isinstance(d, dict))
+    assert not [r for r in pip_section if r.startswith("-e") or r.startswith(".")]
+    script = REPO / "environment.post-deploy.sh"  # Snakemake's rule: the env file's .yml -> .post-deploy.sh
+    assert script.is_file()
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "pip").write_text(f'#!/bin/sh\necho "$@" > {tmp_path / "pip-args"}\n')
+    (fake / "pip").chmod(0o755)
+    elsewhere = tmp_path / "work"
+    elsewhere.mkdir()
+    env = {**os.environ, "PATH": f"{fake}{os.pathsep}{os.environ['PATH']}"}
+    subprocess.run(["sh", os.path.relpath(script, elsewhere)], cwd=elsewhere, env=env, check=True)
+    assert (tmp_path / "pip-args").read_text().split() == ["install", "--no-deps", "-e", str(REPO)]
+    rules = "".join(p.read_text() for p in (REPO / "rules").glob("*.smk"))
+    assert rules.count("conda:") == rules.count('conda:\n        "../environment.yml"') > 20
