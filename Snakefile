@@ -16,6 +16,14 @@ if not workflow.overwrite_configfiles:
 
 
 
+# A run config may list only its changes to another (`base:`; config/paper_smoke.yaml): resolved here, once.
+if "base" in config:
+    from smite.config import resolve_run_config
+
+    _resolved = resolve_run_config(dict(config))
+    config.clear()
+    config.update(_resolved)
+
 validate(config, "config/schema.yaml")
 
 

@@ -12,6 +12,7 @@ from smite.plan import (
 )
 from smite.plan import group_method as plan_group_method
 from smite.plan import track_method as plan_track_method
+from smite.data.download import local_path
 
 RUN = config["run"]
 RESULTS = f"results/{RUN}"
@@ -52,6 +53,33 @@ wildcard_constraints:
 def manifest(dataset):
     """The file that marks a dataset as complete (written last by rule prepare_dataset)."""
     return f"{DATASETS[dataset]['root']}/manifest.json"
+
+
+# Smoke runs: toy copies of the datasets (smite.data.toy), archive file name -> dataset key
+TOY = config.get("toy_datasets")
+TOY_ARCHIVES = {
+    file["name"]: name
+    for name, spec in DATASETS.items()
+    for file in spec.get("source", {}).get("files", [])
+    if TOY and spec["kind"] == "download" and file.get("url", "").startswith("file:")
+    and os.path.dirname(str(local_path(file["url"]))) == os.path.normpath(TOY["folder"])
+}
+TOY_LOCAL = [name for name, spec in DATASETS.items() if TOY and spec["kind"] == "local"]
+
+
+def dataset_inputs(wildcards):
+    """Local files a dataset's preparation reads: its `file:` URL sources (a smoke run's toy archives) and,
+    for a `kind: local` dataset of a smoke run, the flag of its toy folder."""
+    spec = dataset_spec(wildcards)
+    files = [str(local_path(f["url"])) for f in spec.get("source", {}).get("files", [])
+             if spec["kind"] == "download" and f.get("url", "").startswith("file:")]
+    return files + ([f"{TOY['folder']}/{spec['key']}.placed"] if spec["key"] in TOY_LOCAL else [])
+
+
+def toy_dataset(wildcards):
+    """The dataset entry (with its key) whose toy copy is asked for, by archive name or by dataset key."""
+    name = TOY_ARCHIVES.get(wildcards.get("archive"), wildcards.get("dataset"))
+    return {"key": name, **DATASETS[name]}
 
 
 def dataset_spec(wildcards):

@@ -1,5 +1,7 @@
 rule prepare_dataset:
     """A dataset folder, complete once its manifest exists: generated (synthetic) or downloaded and verified."""
+    input:
+        dataset_inputs,
     output:
         manifest="{root}/manifest.json",
     params:
@@ -86,3 +88,50 @@ rule dataset_statistics:
         runtime=30,
     script:
         "../workflow_scripts/dataset_statistics.py"
+
+
+if TOY:
+
+    rule toy_archive:
+        """Smoke runs: a toy copy of a dataset's archive in its real layout, fetched by its file: URL."""
+        output:
+            f"{TOY['folder']}/{{archive}}",
+        wildcard_constraints:
+            archive="|".join(re.escape(name) for name in TOY_ARCHIVES) or "^$",
+        params:
+            spec=toy_dataset,
+            settings=TOY,
+        log:
+            f"{RESULTS}/logs/toy/{{archive}}.log",
+        benchmark:
+            f"{RESULTS}/benchmarks/toy/{{archive}}.tsv"
+        conda:
+            "../environment.yml"
+        threads: 1
+        resources:
+            mem_mb=2000,
+            runtime=10,
+        script:
+            "../workflow_scripts/toy_dataset.py"
+
+    rule toy_local_dataset:
+        """Smoke runs: a toy copy of a `kind: local` dataset written into its root, as a user fetches it by hand."""
+        output:
+            placed=f"{TOY['folder']}/{{dataset}}.placed",
+        wildcard_constraints:
+            dataset="|".join(re.escape(name) for name in TOY_LOCAL) or "^$",
+        params:
+            spec=toy_dataset,
+            settings=TOY,
+        log:
+            f"{RESULTS}/logs/toy/{{dataset}}.log",
+        benchmark:
+            f"{RESULTS}/benchmarks/toy/{{dataset}}.tsv"
+        conda:
+            "../environment.yml"
+        threads: 1
+        resources:
+            mem_mb=2000,
+            runtime=10,
+        script:
+            "../workflow_scripts/toy_dataset.py"

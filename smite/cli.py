@@ -20,11 +20,11 @@ EXIT_BAD_INPUT = 2
 
 def _method(args: argparse.Namespace) -> dict[str, Any]:
     """Packaged defaults, then --config's `method:` section, then --seed / --device."""
-    from smite.config import method_config, read_yaml
+    from smite.config import method_config, read_run_config
 
     overrides: dict[str, Any] = {}
     if args.config:
-        overrides = read_yaml(args.config).get("method", {})
+        overrides = read_run_config(args.config).get("method", {})
     method = method_config(overrides, args.config)
     if getattr(args, "seed", None) is not None:
         method["seed"] = args.seed
@@ -123,12 +123,12 @@ def cmd_config(args: argparse.Namespace) -> int:
     """Print the method configuration a run resolves to (defaults, the run's `method:`, a group's overrides)."""
     import yaml
 
-    from smite.config import deep_merge, read_yaml
+    from smite.config import deep_merge, read_run_config
     from smite.plan import collections
 
     method = _method(args)
     if args.group:
-        run = read_yaml(args.config) if args.config else {}
+        run = read_run_config(args.config) if args.config else {}
         collection, _, group = args.group.partition("/")
         try:
             overrides = collections(run)[collection][group].method

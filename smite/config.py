@@ -90,6 +90,34 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     return content
 
 
+def overlay(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """`base` with `changes` merged in (mappings recursively; other values, lists included, replaced), where
+    a `null` in `changes` removes that key: a run config that differs from another by deletions too."""
+    merged = copy.deepcopy(base)
+    for key, value in changes.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = overlay(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def resolve_run_config(config: dict[str, Any]) -> dict[str, Any]:
+    """A run config as read, or, when it names a `base:` run config (a path from the working directory),
+    that base (itself resolved) overlaid with the rest of it (see `overlay`)."""
+    if "base" not in config:
+        return config
+    changes = {key: value for key, value in config.items() if key != "base"}
+    return overlay(resolve_run_config(read_yaml(config["base"])), changes)
+
+
+def read_run_config(path: str | Path) -> dict[str, Any]:
+    """A run config file (config/*.yaml), its `base:` applied."""
+    return resolve_run_config(read_yaml(path))
+
+
 def train_config(method: dict[str, Any], **changes: Any) -> TrainConfig:
     """TrainConfig from the merged method config (`changes` win, e.g. from command-line flags)."""
     from smite.learn.augment import AugmentConfig
