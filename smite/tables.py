@@ -275,11 +275,15 @@ def _mean_columns(groups: Mapping[str, str | None]) -> list[tuple[str, str]]:
 
 def table6(metrics: pd.DataFrame, literature: pd.DataFrame, sequences: Mapping[str, str | None],
            methods_run: Sequence[str]) -> pd.DataFrame:
-    """Table 6: PUMaVOS with one training frame per video: F / mIoU per sequence, XMem++ as reported."""
+    """Table 6: PUMaVOS with one training frame per video: F / mIoU per sequence, XMem++ as reported.
+
+    A method of the run with no scored sequence is `not run` (GSAM2 where no sequence names its parts:
+    PUMaVOS's masks are palette indices, and the text prompts need `parts:` per sequence in the config).
+    """
     rows = []
     for method, display in TABLE6_METHODS.items():
-        computed = method in methods_run
-        means = _group_means(metrics, method) if computed else None
+        means = _group_means(metrics, method)
+        computed = method in methods_run and len(means) > 0
         source = THIS_RUN if computed else (_citation(literature, method) if method == "xmem++" else NOT_RUN)
         row: dict[str, object] = {"Method": display, "source": source}
         for group, paper_column in _mean_columns(sequences):

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 
 from smite.config import overlay, read_run_config, read_yaml
 from smite.data import davis, pascal_part, pumavos, smite50
@@ -98,4 +97,4 @@ def test_smoke_config_is_the_papers_but_for_data_sizes_and_models() -> None:
     for split in ("train", "val"):
         assert set(smoke["datasets"]["davis2016"][split]) <= set(paper["datasets"]["davis2016"][split])
     assert smoke["datasets"]["pascal_part"]["classes"] == paper["datasets"]["pascal_part"]["classes"]
-    assert yaml.safe_dump(smoke["datasets"]["pumavos"]["kind"]).strip() == "local"
+    assert smoke["datasets"]["pumavos"]["kind"] == "local"

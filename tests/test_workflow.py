@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
@@ -206,6 +207,61 @@ def _check_appendix_tables(tables: Path) -> None:
         computed = pascal[pascal["source"] == "this run"]
         assert set(computed["Method"]) == {"slime", "smite"} and (computed["Class"] == cls).all()
         assert computed["average"].between(0, 100).all() and computed["average (paper)"].notna().all()
+
+
+@pytest.mark.e2e
+def test_paper_configuration_runs_end_to_end_at_toy_size(tmp_path, capsys):
+    """config/paper_smoke.yaml: the paper's DAG (downloads of toy archives in the real layouts by file: URL,
+    the four readers, GSAM2, every table with the paper's categories) runs to the end; a wrong checksum fails
+    its dataset with one clear error and leaves no dataset that looks complete."""
+    repo = _copy_repo(tmp_path)
+    start = time.perf_counter()
+    result = _run(["--cores", "2", "all_tables", "--configfile", "config/paper_smoke.yaml"], repo, 3600)
+    with capsys.disabled():
+        print(f"\npaper smoke DAG (config/paper_smoke.yaml): {time.perf_counter() - start:.0f} s wall")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    tables = repo / "results" / "paper_smoke" / "tables"
+    table1 = pd.read_csv(tables / "table1.csv").set_index("Method")
+    for method in ("Baseline-I", "Baseline-II", "Baseline-III", "GSAM2", "SMITE (ours)"):
+        assert table1.loc[method, "source"] == "this run", method
+        for category in ("car", "face", "horse", "non-text"):
+            if method == "GSAM2" and category == "non-text":  # no words name its parts (paper Table 1)
+                assert pd.isna(table1.loc[method, f"{category} mIoU"])
+                continue
+            assert 0 <= table1.loc[method, f"{category} mIoU"] <= 100, (method, category)
+            assert pd.notna(table1.loc[method, f"{category} mIoU (paper)"]), (method, category)
+    for name in ("table2", "table3", "table4", "table8"):
+        frame = pd.read_csv(tables / f"{name}.csv")
+        assert (frame["source"] == "this run").any(), name
+    pumavos = pd.read_csv(tables / "table6.csv").set_index("Method")
+    assert pumavos.loc["SMITE (ours)", "source"] == "this run"
+    assert pd.notna(pumavos.loc["SMITE (ours)", "chair mIoU"]) and pd.notna(pumavos.loc["SMITE (ours)",
+                                                                                          "chair mIoU (paper)"])
+    assert pumavos.loc["GSAM2", "source"] == "not run"  # PUMaVOS names no parts: no text prompts
+    for name in ("table9", "table10"):
+        davis = pd.read_csv(tables / f"{name}.csv").set_index("Method")
+        assert davis.loc["SMITE", "source"] == "this run" and pd.notna(davis.loc["SMITE", "J"])
+    for name, cls in (("table11", "car"), ("table12", "horse")):
+        pascal = pd.read_csv(tables / f"{name}.csv")
+        computed = pascal[pascal["source"] == "this run"]
+        assert (computed["Class"] == cls).all() and computed["average (paper)"].notna().all()
+    assert "SMITE-50" in (tables / "table1.md").read_text()
+    report = _run(["--report", "report.html", "--configfile", "config/paper_smoke.yaml"], repo, 600)
+    assert report.returncode == 0, report.stdout[-3000:] + report.stderr[-3000:]
+
+    bad = repo / "config" / "bad_checksum.yaml"  # the same archive, pinned to another digest
+    files = [{"name": "SMITE-50.zip", "url": "file:resources/paper_smoke/archives/SMITE-50.zip",
+              "sha256": "0" * 64, "extract": "zip", "strip": 1}]
+    bad.write_text(yaml.safe_dump({"base": "config/paper_smoke.yaml", "run": "bad_checksum", "datasets": {
+        "smite50": {"root": "resources/paper_smoke/SMITE-50-bad", "source": {"files": files}}}}))
+    failed = _run(["--cores", "1", "resources/paper_smoke/SMITE-50-bad/manifest.json", "--configfile",
+                   "config/bad_checksum.yaml"], repo, 600)
+    assert failed.returncode != 0
+    log = (repo / "results" / "bad_checksum" / "logs" / "datasets" / "resources" / "paper_smoke"
+           / "SMITE-50-bad.log").read_text()
+    assert "SMITE-50.zip" in log and "0" * 64 in log
+    assert not (repo / "resources" / "paper_smoke" / "SMITE-50-bad").exists()
+    assert not list((repo / "resources" / "paper_smoke").glob(".SMITE-50-bad*"))
 
 
 def _small_run(tmp_path: Path, name: str) -> Path:
