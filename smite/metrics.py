@@ -15,8 +15,8 @@ from typing import Any
 
 import cv2
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
+from smite.data.masks import read_label_png
 from smite.errors import SmiteInputError
 
 __all__ = [
@@ -24,7 +24,6 @@ __all__ = [
     "boundary_precision_recall",
     "evaluate_dirs",
     "jaccard",
-    "read_label_png",
     "score_video",
     "seg2bmap",
 ]
@@ -233,41 +232,6 @@ def score_video(
         "per_part": per_part,
         "frames": len(gts),
     }
-
-
-_INDEX_MODES = {"P", "L", "1", "I", "I;16", "I;16L", "I;16B", "I;16N"}
-
-
-def _image_to_labels(img: Image.Image, path: Path) -> np.ndarray:
-    """Label indices of a decoded image; colour images only if all colour channels are equal."""
-    if img.mode in _INDEX_MODES:
-        return np.array(img)
-    if img.mode in {"LA", "PA"}:
-        return np.array(img)[..., 0]
-    if img.mode in {"RGB", "RGBA"}:
-        rgb = np.array(img)[..., :3]
-        if not (rgb == rgb[..., :1]).all():
-            raise SmiteInputError(path, f"{img.mode} image is not a label map (channels differ)")
-        return rgb[..., 0]
-    raise SmiteInputError(path, f"unsupported image mode {img.mode} for a label map")
-
-
-def read_label_png(path: str | Path) -> np.ndarray:
-    """Read a palette or grayscale-index PNG as an int64 label map (palette PNGs give indices)."""
-    path = Path(path)
-    if not path.is_file():
-        raise SmiteInputError(path, "file does not exist")
-    try:
-        with Image.open(path) as img:
-            img.load()
-            labels = _image_to_labels(img, path)
-    except SmiteInputError:
-        raise
-    except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as exc:
-        raise SmiteInputError(path, f"cannot read label image ({exc})") from exc
-    if labels.ndim != 2:
-        raise SmiteInputError(path, f"label image has shape {labels.shape}, expected 2-D")
-    return labels.astype(np.int64)
 
 
 def _frame_index(path: Path) -> int | None:

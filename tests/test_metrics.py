@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from smite.data.masks import read_label_png
 from smite.errors import SmiteInputError
 from smite.metrics import (
     boundary_f,
     boundary_precision_recall,
     evaluate_dirs,
     jaccard,
-    read_label_png,
     score_video,
     seg2bmap,
 )

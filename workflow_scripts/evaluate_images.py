@@ -3,8 +3,9 @@
 import json
 from pathlib import Path
 
+from smite.data.masks import read_label_png
 from smite.data.pascal_part import load_split
-from smite.metrics import read_label_png, score_video
+from smite.metrics import score_video
 from smite.workflow import start
 
 start(snakemake)  # noqa: F821

@@ -56,19 +56,26 @@ def _open_image(path: str | Path) -> Image.Image:
         raise SmiteInputError(path, f"unreadable image ({error})") from error
 
 
+_INDEX_MODES = ("P", "L", "1", "I", "I;16", "I;16L", "I;16B", "I;16N")
+
+
 def read_label_png(path: str | Path) -> np.ndarray:
-    """Read an index PNG (palette, grey or 16-bit; RGB only if its channels are equal) as int64."""
+    """Read an index PNG (palette, grey or 16-bit; RGB only if its channels are equal) as an int64 (H, W) map."""
     image = _open_image(path)
-    if image.mode in ("P", "L", "I", "I;16", "1"):
-        return np.asarray(image).astype(np.int64)
-    if image.mode in ("LA", "PA"):
-        return np.asarray(image)[..., 0].astype(np.int64)
-    if image.mode in ("RGB", "RGBA"):
+    if image.mode in _INDEX_MODES:
+        labels = np.asarray(image)
+    elif image.mode in ("LA", "PA"):
+        labels = np.asarray(image)[..., 0]
+    elif image.mode in ("RGB", "RGBA"):
         rgb = np.asarray(image)[..., :3]
-        if np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 0], rgb[..., 2]):
-            return rgb[..., 0].astype(np.int64)
-        raise SmiteInputError(path, "colour PNG is not a label map (expected a palette or grey index PNG)")
-    raise SmiteInputError(path, f"unsupported image mode {image.mode!r} for a label map")
+        if not (np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 0], rgb[..., 2])):
+            raise SmiteInputError(path, "colour PNG is not a label map (expected a palette or grey index PNG)")
+        labels = rgb[..., 0]
+    else:
+        raise SmiteInputError(path, f"unsupported image mode {image.mode!r} for a label map")
+    if labels.ndim != 2:
+        raise SmiteInputError(path, f"label image has shape {labels.shape}, expected 2-D")
+    return labels.astype(np.int64)
 
 
 def read_binary_png(path: str | Path, threshold: float = 127.5) -> np.ndarray:
