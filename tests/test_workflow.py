@@ -310,3 +310,10 @@ def test_small_dag_is_deterministic_and_resumes_after_kill(tmp_path):
     assert len(first) > 10 and first.keys() == second.keys()
     for path in first:
         assert first[path] == second[path], path
+
+
+def test_every_workflow_script_belongs_to_a_rule():
+    """A script no rule runs is dead code that still looks like part of the DAG."""
+    rules = "".join(p.read_text() for p in (REPO / "rules").glob("*.smk"))
+    scripts = sorted(p.name for p in (REPO / "workflow_scripts").glob("*.py"))
+    assert scripts and [name for name in scripts if f"../workflow_scripts/{name}" not in rules] == []
