@@ -52,13 +52,13 @@ from transformers.image_utils import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
 from smite.data.video import read_video
 from smite.errors import SmiteInputError
 from smite.model.backbone import resolve_device
+from smite.model.precision import PRECISIONS
 from smite.segment import write_outputs
 
 log = logging.getLogger(__name__)
 
 TINY_RANDOM = "tiny-random"  # model id of the small randomly initialised pair (offline wiring runs only)
 _BOX_LABELS = (2, 3)  # SAM 2's point labels for a box's top-left and bottom-right corners
-_DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 
 @dataclass
@@ -306,7 +306,7 @@ def run_gsam2_video(video: str | Path, out_dir: str | Path, parts: list[str], se
     start = time.perf_counter()
     frames, fps = read_video(video)
     target = resolve_device(device)
-    dtype = torch.float32 if target.type == "cpu" else _DTYPES[settings.get("precision", "fp32")]
+    dtype = torch.float32 if target.type == "cpu" else PRECISIONS[settings.get("precision", "fp32")]
     models = load_gsam2(settings, target, dtype, seed)
     labels, detections = _segment(frames, parts, models, settings, progress)
     info = {

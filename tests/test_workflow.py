@@ -296,9 +296,12 @@ def test_small_dag_is_deterministic_and_resumes_after_kill(tmp_path):
     process = subprocess.Popen(SNAKEMAKE + SMALL, cwd=killed, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 300
-    while not list((killed / "results" / "small" / "logs" / "train").rglob("*.log")) and time.time() < deadline:
-        time.sleep(0.5)
-    time.sleep(2)  # inside a training job
+    logs = killed / "results" / "small" / "logs" / "train"
+    while not list(logs.rglob("*.log")) and time.time() < deadline:
+        time.sleep(0.2)
+    models = killed / "results" / "small" / "models"
+    # a job's log is opened first thing in its script: a training job is running and its checkpoint not written
+    assert list(logs.rglob("*.log")) and not list(models.rglob("*.safetensors"))
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     assert not (killed / "results" / "small" / "tables" / "table1.csv").exists()

@@ -22,10 +22,9 @@ from diffusers import AutoencoderKL, DDIMScheduler, UNet2DConditionModel
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 
 from smite.errors import SmiteInputError
+from smite.model.precision import PRECISIONS
 
 SD21_ID = "stabilityai/stable-diffusion-2-1-base"
-
-PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 
 @dataclass
@@ -99,6 +98,12 @@ class Backbone:
             return_tensors="pt",
         )
         return self.text_encoder(tokens.input_ids.to(self.device))[0].to(self.dtype)
+
+
+def captured_layers(config: dict[str, Any], unet: UNet2DConditionModel) -> tuple[list[str], list[str]]:
+    """The config's cross- and self-attention layers, or `default_layers` when either list is empty."""
+    cross, self_ = config.get("cross_layers") or None, config.get("self_layers") or None
+    return (cross, self_) if cross is not None and self_ is not None else default_layers(unet)
 
 
 def default_layers(unet: UNet2DConditionModel) -> tuple[list[str], list[str]]:
@@ -195,9 +200,7 @@ def build_embedded(config: dict[str, Any], seed: int, name: str = "embedded") ->
         _identity_qk(unet, config["self_attention_qk_scale"])
     if config["vae"].get("scaling_factor") == "auto":
         vae.register_to_config(scaling_factor=_unit_variance_scale(vae, config["image_size"], seed))
-    cross, self_ = config.get("cross_layers") or None, config.get("self_layers") or None
-    if cross is None or self_ is None:
-        cross, self_ = default_layers(unet)
+    cross, self_ = captured_layers(config, unet)
     digest = hashlib.sha256(json.dumps([config, seed], sort_keys=True).encode()).hexdigest()[:16]
     return Backbone(
         name=name,
@@ -229,9 +232,7 @@ def load_pretrained(model: str, config: dict[str, Any], dtype: torch.dtype) -> B
             f"Stable Diffusion weights are not available ({reason[:200]}); fetch them with network "
             "access (huggingface-cli download) or pass a local folder, or use --backbone embedded",
         ) from error
-    cross, self_ = config.get("cross_layers") or None, config.get("self_layers") or None
-    if cross is None or self_ is None:
-        cross, self_ = default_layers(unet)
+    cross, self_ = captured_layers(config, unet)
     return Backbone(
         name=model,
         unet=unet,
