@@ -13,6 +13,8 @@ from smite.plan import (
 from smite.plan import group_method as plan_group_method
 from smite.plan import track_method as plan_track_method
 from smite.data.download import local_path
+from smite.methods import DIFFUSION_METHODS, METHODS
+from smite.tables import TABLE11_METHODS
 
 RUN = config["run"]
 RESULTS = f"results/{RUN}"
@@ -23,16 +25,8 @@ COLLECTIONS = collections(config)
 TABLE_FORMATS = ["csv", "md", "tex"]
 SHOTS = config["shots"]
 
-# method -> training mode of the checkpoint it uses by default (paper §5 baselines; Table 2)
-TRAINING_MODE = {
-    "baseline1": "embeddings",
-    "baseline2": "embeddings",
-    "baseline3": "embeddings",
-    "smite_ca": "two-phase",
-    "smite_track": "two-phase",
-    "smite": "two-phase",
-    "gsam2": "text",  # no training: Grounding DINO prompted with the part names
-}
+# method -> training mode of the checkpoint it uses by default (the registry smite.methods)
+TRAINING_MODE = {name: method.training_mode for name, method in METHODS.items()}
 TABLES = [f"table{k}" for k in range(1, 13)]
 
 
@@ -43,7 +37,7 @@ wildcard_constraints:
     group="[^/]+",
     folder="[^/]+",
     video="[^/]+",
-    method="|".join(m for m in TRAINING_MODE if m != "gsam2"),
+    method="|".join(DIFFUSION_METHODS),
     mode="embeddings|two-phase|joint",
     shots=r"\d+",
     cls="[^/]+",
@@ -262,7 +256,7 @@ def pascal_inputs(table):
     return {
         method: [f"{RESULTS}/metrics/pascal_part/{run_key(method, shots=shots)}/{c}.json"
                  for c in pascal_classes(table)]
-        for method in ("baseline1", "smite")
+        for method in TABLE11_METHODS.values()
         if pascal_classes(table)
     }
 

@@ -18,10 +18,11 @@ from smite.data.video import atomic_dir, read_video
 from smite.errors import SmiteInputError
 from smite.learn.checkpoint import check_backbone, load_checkpoint, save_checkpoint
 from smite.learn.train import TrainResult, config_dict, load_state, train
+from smite.methods import METHODS
 from smite.model.backbone import Backbone, load_backbone
 from smite.model.inference import predict_labels
 from smite.model.segmenter import PartSegmenter
-from smite.segment import VARIANTS, refine_small_objects, segment_frames, write_outputs
+from smite.segment import refine_small_objects, segment_frames, write_outputs
 from smite.track.cache import TrackCache, frames_digest, load_track_cache
 from smite.track.run import compute_tracks
 
@@ -121,7 +122,7 @@ def segment_video(
     frames, fps = read_video(video)
     seed_everything(method["seed"])
     model, metadata = load_model(checkpoint, method)
-    needs_tracks = VARIANTS[method_name].needs_tracks
+    needs_tracks = METHODS[method_name].needs_tracks
     grid = model.backbone.latent_size
     if method["inference"]["crop_refinement"]:
         if on_start is not None:

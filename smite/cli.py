@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from smite.errors import SmiteInputError
+from smite.methods import PUBLIC_METHODS
 
 EXIT_BAD_INPUT = 2
 
@@ -182,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     segment.add_argument("video", help="video file (mp4, avi, mov, mkv, ...) or folder of frames")
     segment.add_argument("--model", required=True, help="checkpoint from `smite train`")
     segment.add_argument("--out", required=True, help="output folder: masks/, overlay.mp4, parts.json")
-    segment.add_argument("--method", default="smite", choices=["smite", "baseline1", "baseline2", "baseline3"],
+    segment.add_argument("--method", default="smite", choices=PUBLIC_METHODS,
                          help="smite (default): inflated UNet + tracking + low-pass guidance; baseline1: SLiMe per "
                               "frame; baseline2: baseline1 + voting afterwards; baseline3: SLiMe + inflated UNet")
     segment.add_argument("--tracks", help="trajectory cache from `smite track` (default: computed when needed)")

@@ -27,38 +27,13 @@ from tqdm.auto import tqdm
 from smite.data.masks import draw_legend, overlay, save_label_png
 from smite.data.video import atomic_dir, write_video
 from smite.guide import LatentAdam, guidance_step_size, lowpass_mask, temporal_vote, total_energy
+from smite.methods import DIFFUSION_METHODS, Method
 from smite.model.inference import batches, frame_seeds, item_timesteps, noise_latents
 from smite.model.segmenter import PartSegmenter, resize_labels, to_model_input
 from smite.model.was import InferenceWas, label_map
 from smite.track.cache import TrackCache
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Variant:
-    """What a method does at inference, and which checkpoint (training mode) it needs."""
-
-    inflated: bool
-    guidance: bool
-    regulariser: bool
-    posthoc_vote: bool
-    training_mode: str
-
-    @property
-    def needs_tracks(self) -> bool:
-        return self.guidance or self.posthoc_vote
-
-
-VARIANTS: dict[str, Variant] = {
-    "baseline1": Variant(False, False, False, False, "embeddings"),
-    "baseline2": Variant(False, False, False, True, "embeddings"),
-    "baseline3": Variant(True, False, False, False, "embeddings"),
-    "smite_ca": Variant(True, False, False, False, "two-phase"),
-    "smite_track": Variant(True, True, False, False, "two-phase"),
-    "smite": Variant(True, True, True, False, "two-phase"),
-}
-PUBLIC_METHODS = ("smite", "baseline1", "baseline2", "baseline3")
 
 
 @dataclass(frozen=True)
@@ -104,7 +79,7 @@ class Segmenter:
     attention resolution R; the output labels are the argmax of the same WAS at the model's image size.
     """
 
-    def __init__(self, model: PartSegmenter, variant: Variant, inference: dict[str, Any], seed: int) -> None:
+    def __init__(self, model: PartSegmenter, variant: Method, inference: dict[str, Any], seed: int) -> None:
         self.model = model
         self.variant = variant
         self.config = inference
@@ -261,9 +236,9 @@ def segment_frames(
     progress: bool = False,
 ) -> np.ndarray:
     """Label maps (T, H, W) at the frames' own size."""
-    if method not in VARIANTS:
-        raise ValueError(f"unknown method {method!r}; choose one of {sorted(VARIANTS)}")
-    return Segmenter(model, VARIANTS[method], inference, seed).labels(frames, tracks, progress)
+    if method not in DIFFUSION_METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {sorted(DIFFUSION_METHODS)}")
+    return Segmenter(model, DIFFUSION_METHODS[method], inference, seed).labels(frames, tracks, progress)
 
 
 def foreground_box(labels: np.ndarray, margin: float) -> tuple[int, int, int, int] | None:

@@ -13,23 +13,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-METHOD_NAMES = {
-    "baseline1": "Baseline-I",
-    "baseline2": "Baseline-II",
-    "baseline3": "Baseline-III",
-    "gsam2": "GSAM2",
-    "smite": "SMITE (ours)",
-}
+from smite.methods import METHODS
+
+METHOD_NAMES = {name: m.display for name, m in METHODS.items() if m.in_table1}  # Tables 1 and 4, paper's order
 METRIC_KEYS = ("mIoU", "F", "J", "flicker", "warped_agreement")
-ABLATION_STEPS = {
-    "baseline1": "Baseline I (SLiMe)",
-    "baseline3": "+IUNet (Baseline III)",
-    "smite_ca": "+CA Tuning",
-    "smite_track": "+Tracking",
-    "smite": "+LP Reg (SMITE)",
-}
-LITERATURE_KEYS = {"baseline1": "baseline1", "baseline3": "baseline3", "smite_ca": "ca_tuning",
-                   "smite_track": "tracking", "smite": "smite"}
+ABLATION_STEPS = {name: m.ablation_step for name, m in METHODS.items() if m.ablation_step}  # Table 2's ladder
+LITERATURE_KEYS = {name: m.literature_key for name, m in METHODS.items()}
 PAPER = "paper"
 NOT_RUN = "not run"
 THIS_RUN = "this run"
@@ -232,7 +221,8 @@ def table8(metrics_by_mode: Mapping[str, pd.DataFrame], train_seconds: Mapping[s
 REPORTED = "reported"
 TABLE5_DATASETS = {"davis2016": "DAVIS-2016", "pumavos": "PUMaVOS", "ytvos": "YT-VOS", "smite50": "SMITE-50"}
 TABLE5_STATISTICS = ("training videos", "testing videos", "avg parts per video", "multi-part videos")
-TABLE6_METHODS = {"gsam2": "GSAM2", "baseline1": "Baseline-I", "xmem++": "XMem++", "smite": "SMITE (ours)"}
+TABLE6_METHODS = {"gsam2": METHOD_NAMES["gsam2"], "baseline1": METHOD_NAMES["baseline1"], "xmem++": "XMem++",
+                  "smite": METHOD_NAMES["smite"]}
 TABLE11_METHODS = {"slime": "baseline1", "smite": "smite"}  # literature key -> method computed for that row
 
 

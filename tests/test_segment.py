@@ -11,9 +11,10 @@ from smite.data.references import load_references
 from smite.data.smite50 import load_video_clip
 from smite.errors import SmiteInputError
 from smite.guide import lowpass_mask, temporal_vote, total_energy
+from smite.methods import DIFFUSION_METHODS as VARIANTS
 from smite.model.segmenter import PartSegmenter
 from smite.model.was import label_map
-from smite.segment import VARIANTS, Segmenter, Window, plan_windows, segment_frames
+from smite.segment import Segmenter, Window, plan_windows, segment_frames
 
 
 def _create_slices2(length: int, slice_size: int, overlap: int) -> list[tuple[int, int]]:
