@@ -1,6 +1,7 @@
 # Input functions and path helpers: the only Python logic of the workflow (the plan itself is smite.plan).
 import os
 import re
+from importlib.resources import files
 
 from smite.plan import (
     COLLECTION_DATASET,
@@ -11,6 +12,7 @@ from smite.plan import (
     zero_shot_shots,
 )
 from smite.plan import group_method as plan_group_method
+from smite.plan import stage_slice
 from smite.plan import track_method as plan_track_method
 from smite.data.download import local_path
 from smite.methods import DIFFUSION_METHODS, METHODS
@@ -19,6 +21,9 @@ from smite.tables import TABLE11_METHODS
 RUN = config["run"]
 RESULTS = f"results/{RUN}"
 DATASETS = config["datasets"]
+# the method defaults the model jobs read (the installed package's file): an input of those rules, so that
+# editing a default re-runs them
+SMITE_DEFAULTS = str(files("smite").joinpath("defaults.yaml"))
 SMITE50 = DATASETS["smite50"]
 CATEGORIES = list(SMITE50["categories"])
 COLLECTIONS = collections(config)
@@ -98,10 +103,21 @@ def group_parts(wildcards):
     return group_of(wildcards).parts
 
 
-def group_method(wildcards):
-    """The run's method overrides with this group's over them: its category's lambda_track, vote window
-    (paper 7.5, or the authors' code; switch `paper_vote_windows`) and training augmentation."""
-    return plan_group_method(config["method"], group_of(wildcards))
+def train_method(wildcards):
+    """The training slice of the run's method overrides with this group's over them (its category's
+    augmentation, paper 7.5)."""
+    return stage_slice(plan_group_method(config["method"], group_of(wildcards)), "train")
+
+
+def segment_method(wildcards):
+    """The segmentation slice of the run's method overrides with this group's over them: its category's
+    lambda_track and vote window (paper 7.5, or the authors' code; switch `paper_vote_windows`)."""
+    return stage_slice(plan_group_method(config["method"], group_of(wildcards)), "segment")
+
+
+def gsam2_method(wildcards):
+    """GSAM2's slice of the run's method overrides (its model ids and thresholds, device, seed)."""
+    return stage_slice(plan_group_method(config["method"], group_of(wildcards)), "gsam2")
 
 
 def track_method(wildcards):
@@ -110,9 +126,9 @@ def track_method(wildcards):
     return plan_track_method(config["method"], COLLECTIONS, wildcards.dataset, wildcards.folder, wildcards.video)
 
 
-def run_method(wildcards):
-    """The run's method overrides alone: for work outside the groups (PASCAL-Part classes)."""
-    return config["method"]
+def run_segment_method(wildcards):
+    """The segmentation slice of the run's method overrides alone: for work outside the groups (PASCAL-Part)."""
+    return stage_slice(config["method"], "segment")
 
 
 def scoring_shots(wildcards):

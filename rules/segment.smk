@@ -1,6 +1,7 @@
 rule segment_video:
     """Masks, overlay and parts legend of one video by one method and checkpoint setting."""
     input:
+        defaults=SMITE_DEFAULTS,
         manifest=collection_manifest,
         checkpoint=checkpoint_for,
         tracks=tracks_for,
@@ -8,7 +9,7 @@ rule segment_video:
         directory(f"{RESULTS}/segment/{{collection}}/{{method}}/{{mode}}_{{shots}}shot/{{group}}/{{video}}"),
     params:
         root=collection_root,
-        method=group_method,
+        method=segment_method,
     log:
         f"{RESULTS}/logs/segment/{{collection}}/{{method}}/{{mode}}_{{shots}}shot/{{group}}/{{video}}.log",
     benchmark:
@@ -27,13 +28,14 @@ rule segment_video:
 rule segment_gsam2:
     """GSAM2 baseline: Grounding DINO boxes from the part names on one frame, SAM2 propagation (paper 5)."""
     input:
+        defaults=SMITE_DEFAULTS,
         manifest=collection_manifest,
     output:
         directory(f"{RESULTS}/segment/{{collection}}/gsam2/text_0shot/{{group}}/{{video}}"),
     params:
         root=collection_root,
         parts=group_parts,
-        method=group_method,
+        method=gsam2_method,
     log:
         f"{RESULTS}/logs/segment/{{collection}}/gsam2/text_0shot/{{group}}/{{video}}.log",
     benchmark:
@@ -52,6 +54,7 @@ rule segment_gsam2:
 rule segment_images:
     """PASCAL-Part image segmentation of one class's test split by one trained model (Tables 11-12)."""
     input:
+        defaults=SMITE_DEFAULTS,
         manifest=lambda wildcards: manifest("pascal_part"),
         checkpoint=f"{RESULTS}/models/pascal_part/{{cls}}/{{mode}}_{{shots}}shot.safetensors",
     output:
@@ -60,7 +63,7 @@ rule segment_images:
         root=lambda wildcards: DATASETS["pascal_part"]["root"],
         split=lambda wildcards: DATASETS["pascal_part"]["test_split"],
         parts=pascal_class_parts,
-        method=run_method,
+        method=run_segment_method,
     log:
         f"{RESULTS}/logs/segment/pascal_part/{{method}}/{{mode}}_{{shots}}shot/{{cls}}.log",
     benchmark:

@@ -2,13 +2,14 @@ rule train:
     """Part tokens (and, by mode, cross-attention keys/values) of one group's model from its reference images."""
     input:
         derived_references,
+        defaults=SMITE_DEFAULTS,
         manifest=collection_manifest,
     output:
         checkpoint=f"{RESULTS}/models/{{collection}}/{{group}}/{{mode}}_{{shots}}shot.safetensors",
     params:
         references=references_for,
         parts=group_parts,
-        method=group_method,
+        method=train_method,
     log:
         f"{RESULTS}/logs/train/{{collection}}/{{group}}/{{mode}}_{{shots}}shot.log",
     benchmark:

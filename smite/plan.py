@@ -115,6 +115,21 @@ def group_method(run_method: dict[str, Any], group: Group) -> dict[str, Any]:
     return deep_merge(run_method or {}, group.method)
 
 
+# Sections of the method config a job of each stage does not read: its rule's params leave them out, so that
+# changing one re-runs only the jobs that read it (a new lambda_reg re-segments, it does not re-train; a new
+# learning rate re-trains, and the segmentation follows through its checkpoint input).
+STAGE_UNUSED_SECTIONS = {
+    "train": ("inference", "gsam2"),
+    "segment": ("train", "gsam2", "parts_init"),
+    "gsam2": ("train", "inference", "parts_init", "backbone"),
+}
+
+
+def stage_slice(method: dict[str, Any], stage: str) -> dict[str, Any]:
+    """Method overrides without the sections a `stage` (train, segment, gsam2) does not read."""
+    return {k: v for k, v in method.items() if k not in STAGE_UNUSED_SECTIONS[stage]}
+
+
 def track_slice(method: dict[str, Any]) -> dict[str, Any]:
     """The part of method overrides that trajectories depend on: backbone (grid), device, tracker, vote window."""
     sliced = {k: v for k, v in method.items() if k not in (*TRACK_UNUSED_SECTIONS, "inference")}

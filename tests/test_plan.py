@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from smite.config import method_config, read_yaml, train_config
+from smite.config import deep_merge, method_config, read_yaml, train_config
 from smite.data.clip import Clip
 from smite.data.layouts import prepare
 from smite.data.protocols import held_out_frames, training_frames
@@ -19,6 +19,7 @@ from smite.plan import (
     Group,
     collections,
     group_method,
+    stage_slice,
     track_method,
     video_folder,
     zero_shot_shots,
@@ -70,6 +71,23 @@ def test_track_job_gets_only_the_tracking_slice():
                       "inference": {"tracker": "cotracker3", "vote_window": 15}}  # no lambda_track, no training
     davis = track_method(config["method"], collections(config), "davis2016", "-", "blackswan")
     assert davis["inference"] == {"tracker": "cotracker3"}  # zero-shot and semi groups share the cache
+
+
+def test_each_stage_gets_the_sections_it_reads():
+    """A training job's params hold no inference settings (a new lambda_reg does not re-train), a segmentation
+    job's no training settings (its checkpoint input carries them), and the slices leave the resolved values
+    of what each stage reads unchanged."""
+    config = read_yaml(CONFIG / "paper.yaml")
+    horse = group_method(config["method"], collections(config)["smite50"]["horse"])
+    train, segment = stage_slice(horse, "train"), stage_slice(horse, "segment")
+    assert "inference" not in train and train["train"]["augment"]["crop_min_ratio"] == 0.8
+    assert "train" not in segment and segment["inference"]["lambda_track"] == 1.0
+    assert method_config(train)["train"] == method_config(horse)["train"]
+    assert method_config(segment)["inference"] == method_config(horse)["inference"]
+    run = deep_merge(config["method"], {"inference": {"lambda_reg": 2.0}})
+    changed = group_method(run, collections(config)["smite50"]["horse"])
+    assert stage_slice(changed, "train") == train
+    assert stage_slice(changed, "segment") == deep_merge(segment, {"inference": {"lambda_reg": 2.0}})
 
 
 def test_run_window_applies_where_the_category_sets_none():

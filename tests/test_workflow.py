@@ -122,11 +122,12 @@ def test_horse_video_tracks_and_segments_over_its_category_window(tmp_path, pape
     assert result.returncode == 0, result.stdout + result.stderr
     methods = json.loads(result.stdout.strip().splitlines()[-1])
     assert {"track_video", "train", "segment_video"} <= set(methods)
-    assert {rule: m["inference"]["vote_window"] for rule, m in methods.items()} == {
-        rule: window for rule in methods}
+    assert {rule: methods[rule]["inference"]["vote_window"] for rule in ("track_video", "segment_video")} == {
+        "track_video": window, "segment_video": window}
     assert methods["track_video"]["inference"] == {"tracker": "cotracker3", "vote_window": window}
     assert "train" not in methods["track_video"]  # the tracking slice: training settings do not re-track
     assert methods["train"]["train"]["augment"] == {"crop_min_ratio": 0.8}
+    assert "inference" not in methods["train"] and "train" not in methods["segment_video"]  # stage slices
     assert methods["segment_video"]["inference"]["lambda_track"] == 1.0
 
 
