@@ -93,7 +93,7 @@ def table1(
                 ours = float(value.iloc[0]) if computed and len(value) else np.nan
                 row[f"{category} {metric}"] = ours
                 if paper_column is not None:
-                    paper = _paper_value(literature, method, paper_column, metric)
+                    paper = _paper_value(literature, LITERATURE_KEYS[method], paper_column, metric)
                     row[f"{category} {metric} ({PAPER})"] = paper
                     row[f"{category} {metric} (diff)"] = ours - paper
         rows.append(row)
@@ -195,8 +195,9 @@ def table4(metrics: pd.DataFrame, literature: pd.DataFrame, categories: Sequence
             "Method": display, "source": THIS_RUN if computed else NOT_RUN,
             "flicker": _mean_of(means, method, "flicker") if computed else np.nan,
             "warped agreement": _mean_of(means, method, "warped_agreement") if computed else np.nan,
-            f"user rank Horse/Car/Face ({PAPER})": _paper_value(literature, method, "Horse, Car, Face", "user rank"),
-            f"user rank Non-Text ({PAPER})": _paper_value(literature, method, "Non-Text", "user rank"),
+            f"user rank Horse/Car/Face ({PAPER})": _paper_value(literature, LITERATURE_KEYS[method], "Horse, Car, Face",
+                                                                "user rank"),
+            f"user rank Non-Text ({PAPER})": _paper_value(literature, LITERATURE_KEYS[method], "Non-Text", "user rank"),
         })
     return pd.DataFrame(rows)
 
