@@ -13,9 +13,10 @@ from dataclasses import dataclass
 class Method:
     """A segmentation method: its names, the checkpoint it needs, and what it does at inference.
 
-    `inflated`: the UNet sees a window of frames (paper 4.1); `guidance`: latent updates with the tracking
-    energy (4.3); `regulariser`: plus the low-pass energy (4.4); `posthoc_vote`: per-frame labels voted along
-    the trajectories afterwards (Baseline-II). GSAM2 is none of these: it runs smite.gsam2, untrained.
+    `inflated`: the UNet sees a window of frames (paper 4.1); `energies`: the guidance energies its latent
+    updates descend (smite.guide.ENERGIES: "track", eq. 5, 4.3; "reg", the low-pass regulariser, eq. 6, 4.4);
+    `posthoc_vote`: per-frame labels voted along the trajectories afterwards (Baseline-II). GSAM2 is none of
+    these: it runs smite.gsam2, untrained.
     """
 
     name: str  # key in run configs, paths and metrics files
@@ -26,9 +27,13 @@ class Method:
     in_table1: bool = True  # a row of Tables 1 and 4 (the ladder's intermediate steps are not)
     public: bool = False  # offered by `smite segment --method`
     inflated: bool = False
-    guidance: bool = False
-    regulariser: bool = False
+    energies: tuple[str, ...] = ()
     posthoc_vote: bool = False
+
+    @property
+    def guidance(self) -> bool:
+        """Guided windows (latent updates) rather than one forward per window."""
+        return bool(self.energies)
 
     @property
     def needs_tracks(self) -> bool:
@@ -53,9 +58,9 @@ METHODS: dict[str, Method] = {m.name: m for m in (
     Method("smite_ca", "SMITE (cross-attention tuning only)", "two-phase", "ca_tuning", "+CA Tuning",
            in_table1=False, inflated=True),
     Method("smite_track", "SMITE (without low-pass regulariser)", "two-phase", "tracking", "+Tracking",
-           in_table1=False, inflated=True, guidance=True),
+           in_table1=False, inflated=True, energies=("track",)),
     Method("smite", "SMITE (ours)", "two-phase", "smite", "+LP Reg (SMITE)", public=True, inflated=True,
-           guidance=True, regulariser=True),
+           energies=("track", "reg")),
 )}
 DIFFUSION_METHODS = {name: m for name, m in METHODS.items() if m.diffusion}
 PUBLIC_METHODS = [name for name, m in METHODS.items() if m.public]

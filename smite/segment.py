@@ -8,6 +8,8 @@ Variants (paper section 5, Table 2):
 * ``smite_ca``: + cross-attention tuning (two-phase checkpoint), no guidance (Table 2 step);
 * ``smite_track``: + spatio-temporal guidance with the tracking energy only (Table 2 step);
 * ``smite``: + the low-pass regulariser: the full method.
+
+Each is a `smite.methods.Method`; the guided ones descend the sum of the energies they name.
 """
 
 from __future__ import annotations
@@ -26,7 +28,15 @@ from tqdm.auto import tqdm
 
 from smite.data.masks import draw_legend, overlay, save_label_png
 from smite.data.video import atomic_dir, write_video
-from smite.guide import LatentAdam, guidance_step_size, lowpass_mask, temporal_vote, total_energy
+from smite.guide import (
+    LatentAdam,
+    SliceMaps,
+    energy_weights,
+    guidance_step_size,
+    lowpass_mask,
+    temporal_vote,
+    total_energy,
+)
 from smite.methods import DIFFUSION_METHODS, Method
 from smite.model.inference import batches, frame_seeds, item_timesteps, noise_latents
 from smite.model.segmenter import PartSegmenter, resize_labels, to_model_input
@@ -161,8 +171,8 @@ class Segmenter:
         config = self.config
         z = z.detach().clone()
         step_size = guidance_step_size(alpha_t, config["guidance_lr"])
-        lambda_reg = config["lambda_reg"] if self.variant.regulariser else 0.0
-        if not (config["lambda_track"] or lambda_reg):
+        weights = energy_weights(self.variant.energies, config)
+        if not any(weights.values()):
             return z
         slices = list(batches(len(z), config["guidance_slice"]))
         optimisers = [LatentAdam(config["adam_beta1"], config["adam_beta2"], config["adam_eps"]) for _ in slices]
@@ -174,13 +184,13 @@ class Segmenter:
                 latent = z[part].detach().requires_grad_(True)
                 count = len(latent)
                 maps = self.model(latent, _steps(count, timestep, z.device), num_frames=count)
-                mask = masks[count]
-                energy, terms = total_energy(maps.inference_was().at(resolution), reference[part], target[part],
-                                             mask, config["lambda_track"], lambda_reg)
+                slice_maps = SliceMaps(maps.inference_was().at(resolution), reference[part], target[part],
+                                       masks[count])
+                energy, terms = total_energy(slice_maps, weights)
                 (grad,) = torch.autograd.grad(energy, latent)
                 z[part] = optimiser.step(latent, grad, step_size)
-                log.debug("window %d-%d t=%d: E %.4f track %.4f reg %.4f", window.start, window.stop, timestep,
-                          float(energy.detach()), float(terms["track"]), float(terms["reg"]))
+                log.debug("window %d-%d t=%d: E %.4f %s", window.start, window.stop, timestep, float(energy.detach()),
+                          " ".join(f"{name} {float(value):.4f}" for name, value in terms.items()))
         return z
 
     # -- whole video ---------------------------------------------------------------------------

@@ -11,7 +11,9 @@ import scipy.fft
 import torch
 
 from smite.guide import (
+    ENERGIES,
     LatentAdam,
+    SliceMaps,
     dct3,
     dct_matrix,
     guidance_step_size,
@@ -231,11 +233,17 @@ def test_total_energy_combines_terms() -> None:
     ref = torch.randn(3, 3, 6, 6, generator=gen)
     labels = torch.randint(0, 3, (3, 6, 6), generator=gen)
     mask = lowpass_mask(3, 6, 6, 0.4)
-    total, parts = total_energy(s, ref, labels, mask, lambda_track=0.5, lambda_reg=8.0)
+    maps = SliceMaps(s, ref, labels, mask)
+    total, parts = total_energy(maps, {"track": 0.5, "reg": 8.0})
     torch.testing.assert_close(total, 0.5 * tracking_energy(s, labels) + 8.0 * lowpass_energy(s, ref, mask))
     assert set(parts) == {"track", "reg"} and not parts["track"].requires_grad
     total.backward()
     assert s.grad is not None and torch.isfinite(s.grad).all()
+    only_track, parts = total_energy(maps, {"track": 0.5, "reg": 0.0})  # a zero weight skips its term
+    torch.testing.assert_close(only_track, 0.5 * tracking_energy(s, labels))
+    assert float(parts["reg"]) == 0.0
+    torch.testing.assert_close(total_energy(maps, {"track": 0.5})[0], only_track)  # a term not named is left out
+    assert {term.weight_key for term in ENERGIES.values()} == {"lambda_track", "lambda_reg"}
 
 
 # ---------------------------------------------------------------- latent update
@@ -278,3 +286,4 @@ def test_guidance_step_size() -> None:
     assert guidance_step_size(1.0, 2.0) == 0.0
     with pytest.raises(ValueError):
         guidance_step_size(0.0, 1.0)
+

@@ -10,7 +10,7 @@ from smite.api import compute_tracks
 from smite.data.references import load_references
 from smite.data.smite50 import load_video_clip
 from smite.errors import SmiteInputError
-from smite.guide import lowpass_mask, temporal_vote, total_energy
+from smite.guide import SliceMaps, lowpass_mask, temporal_vote, total_energy
 from smite.methods import DIFFUSION_METHODS as VARIANTS
 from smite.model.segmenter import PartSegmenter
 from smite.model.was import label_map
@@ -105,7 +105,7 @@ def test_guidance_lowers_total_energy(small_setup, method):
     target = tracked.argmax(1)
 
     def energy(latent: torch.Tensor) -> float:
-        return float(total_energy(maps_S(latent), S_ref, target, mask, 1.0, 8.0)[0])
+        return float(total_energy(SliceMaps(maps_S(latent), S_ref, target, mask), {"track": 1.0, "reg": 8.0})[0])
 
     before = energy(z)
     z = segmenter._optimise(z, timestep, float(scheduler.alphas[timestep]), target, S_ref, 0.999, window)

@@ -1,14 +1,26 @@
 """Spatio-temporal guidance (paper §4.3–4.4): temporal voting, low-pass regulariser, energies, latent update."""
 
-from smite.guide.energy import part_weights, total_energy, tracking_energy
+from smite.guide.energy import (
+    ENERGIES,
+    EnergyTerm,
+    SliceMaps,
+    energy_weights,
+    part_weights,
+    total_energy,
+    tracking_energy,
+)
 from smite.guide.latent_adam import LatentAdam, guidance_step_size
 from smite.guide.lowpass import dct3, dct_matrix, idct3, kept_frequencies, lowpass_energy, lowpass_mask
 from smite.guide.voting import temporal_vote, vote_range
 
 __all__ = [
+    "ENERGIES",
+    "EnergyTerm",
     "LatentAdam",
+    "SliceMaps",
     "dct3",
     "dct_matrix",
+    "energy_weights",
     "guidance_step_size",
     "idct3",
     "kept_frequencies",

@@ -1,6 +1,13 @@
-"""Guidance energies (paper eqs. 5–7): E_total = lambda_track * E_track + lambda_reg * E_reg."""
+"""Guidance energies (paper eqs. 5–7): E_total = lambda_track * E_track + lambda_reg * E_reg, as named terms.
+
+A new energy is a function of a slice's maps (`SliceMaps`) and one `ENERGIES` line with the config key of its
+weight; a method uses it by naming it in its `energies` (smite.methods).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -21,20 +28,45 @@ def tracking_energy(S: torch.Tensor, target_labels: torch.Tensor, weights: torch
     return F.cross_entropy(S, target, weight=weights.to(S.device, S.dtype))
 
 
-def total_energy(
-    S: torch.Tensor,
-    S_ref: torch.Tensor,
-    target_labels: torch.Tensor,
-    mask: torch.Tensor,
-    lambda_track: float,
-    lambda_reg: float,
-) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """E_total (eq. 7) and its detached terms {"track", "reg"} for logging.
+@dataclass(frozen=True)
+class SliceMaps:
+    """What the energies of one guided slice compare: its maps S (L, K, R, R), the reference S_ref of the same
+    frames, the voted labels (L, R, R) and the low-pass mask (L, R, R)."""
+
+    S: torch.Tensor
+    reference: torch.Tensor
+    target: torch.Tensor
+    mask: torch.Tensor
+
+
+@dataclass(frozen=True)
+class EnergyTerm:
+    """One term of E_total: its function of a slice's maps and the `inference` config key of its weight."""
+
+    energy: Callable[[SliceMaps], torch.Tensor]
+    weight_key: str
+
+
+# The guidance energies by name (paper eq. 7); a method lists the ones it uses (smite.methods.Method.energies).
+ENERGIES: dict[str, EnergyTerm] = {
+    "track": EnergyTerm(lambda m: tracking_energy(m.S, m.target), "lambda_track"),  # eq. 5
+    "reg": EnergyTerm(lambda m: lowpass_energy(m.S, m.reference, m.mask), "lambda_reg"),  # eq. 6
+}
+
+
+def energy_weights(names: Sequence[str], inference: Mapping[str, float]) -> dict[str, float]:
+    """Each named term's weight from the inference config (lambda_track, lambda_reg, ...)."""
+    return {name: float(inference[ENERGIES[name].weight_key]) for name in names}
+
+
+def total_energy(maps: SliceMaps, weights: Mapping[str, float]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """E_total (eq. 7): the weighted sum of the named terms, and each term detached for logging.
 
     A term whose weight is 0 is not computed (as in the authors' _compute_loss) and logs as 0.
     """
-    zero = S.new_zeros(())
-    track = tracking_energy(S, target_labels) if lambda_track else zero
-    reg = lowpass_energy(S, S_ref, mask) if lambda_reg else zero
-    total = lambda_track * track + lambda_reg * reg
-    return total, {"track": track.detach(), "reg": reg.detach()}
+    total, terms = maps.S.new_zeros(()), {}
+    for name, weight in weights.items():
+        term = ENERGIES[name].energy(maps) if weight else maps.S.new_zeros(())
+        total = total + weight * term
+        terms[name] = term.detach()
+    return total, terms
