@@ -4,7 +4,9 @@ import re
 from importlib.resources import files
 
 from smite.plan import (
+    CHECKPOINT_PATH,
     COLLECTION_DATASET,
+    TRAIN_BENCHMARK_PATH,
     DERIVED_REFERENCES,
     ZERO_SHOT_GROUP,
     collections,
@@ -32,6 +34,9 @@ SHOTS = config["shots"]
 
 # method -> training mode of the checkpoint it uses by default (the registry smite.methods)
 TRAINING_MODE = {name: method.training_mode for name, method in METHODS.items()}
+# PASCAL-Part's checkpoints, by the segment_images rule's wildcards
+PASCAL_CHECKPOINT = CHECKPOINT_PATH.format(collection="pascal_part", group="{cls}", mode="{mode}",
+                                           shots="{shots}")
 TABLES = [f"table{k}" for k in range(1, 13)]
 
 
@@ -158,7 +163,9 @@ def tracks_for(wildcards):
 
 
 def checkpoint_for(wildcards):
-    return f"{RESULTS}/models/{wildcards.collection}/{wildcards.group}/{wildcards.mode}_{wildcards.shots}shot.safetensors"
+    path = CHECKPOINT_PATH.format(collection=wildcards.collection, group=wildcards.group, mode=wildcards.mode,
+                                  shots=wildcards.shots)
+    return f"{RESULTS}/{path}"
 
 
 def run_key(method, mode=None, shots=None):
@@ -203,11 +210,13 @@ def table3_inputs(wildcards):
 
 
 def training_benchmarks(collection, mode, shots, groups):
-    return [f"{RESULTS}/benchmarks/train/{collection}/{g}/{mode}_{shots}shot.tsv" for g in groups]
+    return [f"{RESULTS}/{TRAIN_BENCHMARK_PATH.format(collection=collection, group=g, mode=mode, shots=shots)}"
+            for g in groups]
 
 
 def checkpoints(collection, mode, shots, groups):
-    return [f"{RESULTS}/models/{collection}/{g}/{mode}_{shots}shot.safetensors" for g in groups]
+    return [f"{RESULTS}/{CHECKPOINT_PATH.format(collection=collection, group=g, mode=mode, shots=shots)}"
+            for g in groups]
 
 
 def table8_inputs(wildcards):

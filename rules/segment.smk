@@ -56,7 +56,7 @@ rule segment_images:
     input:
         defaults=SMITE_DEFAULTS,
         manifest=lambda wildcards: manifest("pascal_part"),
-        checkpoint=f"{RESULTS}/models/pascal_part/{{cls}}/{{mode}}_{{shots}}shot.safetensors",
+        checkpoint=f"{RESULTS}/{PASCAL_CHECKPOINT}",
     output:
         directory(f"{RESULTS}/segment/pascal_part/{{method}}/{{mode}}_{{shots}}shot/{{cls}}"),
     params:

@@ -5,7 +5,7 @@ rule train:
         defaults=SMITE_DEFAULTS,
         manifest=collection_manifest,
     output:
-        checkpoint=f"{RESULTS}/models/{{collection}}/{{group}}/{{mode}}_{{shots}}shot.safetensors",
+        checkpoint=f"{RESULTS}/{CHECKPOINT_PATH}",
     params:
         references=references_for,
         parts=group_parts,
@@ -13,7 +13,7 @@ rule train:
     log:
         f"{RESULTS}/logs/train/{{collection}}/{{group}}/{{mode}}_{{shots}}shot.log",
     benchmark:
-        f"{RESULTS}/benchmarks/train/{{collection}}/{{group}}/{{mode}}_{{shots}}shot.tsv"
+        f"{RESULTS}/{TRAIN_BENCHMARK_PATH}"
     conda:
         "../environment.yml"
     threads: 1

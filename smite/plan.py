@@ -33,6 +33,12 @@ TRACK_INFERENCE_KEYS = ("tracker", "vote_window", "cotracker_checkpoint", "cotra
 TRACK_UNUSED_SECTIONS = ("train", "gsam2", "parts_init")
 
 
+# Where one model's files go under results/<run>/ (the train rule's output and benchmark, and every reader's
+# input), with Snakemake's wildcard names.
+CHECKPOINT_PATH = "models/{collection}/{group}/{mode}_{shots}shot.safetensors"
+TRAIN_BENCHMARK_PATH = "benchmarks/train/{collection}/{group}/{mode}_{shots}shot.tsv"
+
+
 @dataclass(frozen=True)
 class Group:
     """One model's scope: its parts, the videos it segments and its overrides of the run's method config."""

@@ -196,3 +196,18 @@ def test_synthetic_dataset_regenerates_after_snakemake_removed_its_manifest(tmp_
     with pytest.raises(SmiteInputError, match="not empty"):
         prepare(spec, tmp_path / "other")
     assert (tmp_path / "other" / "notes.txt").read_text() == "user data"
+
+
+def test_model_paths_have_the_train_rules_wildcards():
+    """The checkpoint and training-benchmark templates the rules and the tables share (one spelling each)."""
+    import string
+
+    from smite.plan import CHECKPOINT_PATH, TRAIN_BENCHMARK_PATH
+
+    for template in (CHECKPOINT_PATH, TRAIN_BENCHMARK_PATH):
+        names = [field for _, field, _, _ in string.Formatter().parse(template) if field]
+        assert names == ["collection", "group", "mode", "shots"]
+    assert CHECKPOINT_PATH.format(collection="smite50", group="horse", mode="two-phase", shots=10) == (
+        "models/smite50/horse/two-phase_10shot.safetensors")
+    rules = "".join(p.read_text() for p in (CONFIG.parent / "rules").glob("*.smk"))
+    assert ".safetensors" not in rules and "benchmarks/train" not in rules  # the rules use the templates
