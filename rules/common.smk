@@ -17,7 +17,7 @@ from smite.plan import group_method as plan_group_method
 from smite.plan import stage_slice
 from smite.plan import track_method as plan_track_method
 from smite.data.download import local_path
-from smite.methods import DIFFUSION_METHODS, METHODS
+from smite.methods import DIFFUSION_METHODS, METHODS, TRAINING_MODES
 from smite.tables import TABLE11_METHODS
 
 RUN = config["run"]
@@ -48,7 +48,7 @@ wildcard_constraints:
     folder="[^/]+",
     video="[^/]+",
     method="|".join(DIFFUSION_METHODS),
-    mode="embeddings|two-phase|joint",
+    mode="|".join(TRAINING_MODES),
     shots=r"\d+",
     cls="[^/]+",
     root="|".join(re.escape(spec["root"]) for spec in DATASETS.values()),

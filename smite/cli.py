@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from smite.errors import SmiteInputError
-from smite.methods import PUBLIC_METHODS
+from smite.methods import PUBLIC_METHODS, TRAINING_MODES
 
 EXIT_BAD_INPUT = 2
 
@@ -142,6 +142,10 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from smite.config import load_defaults
+
+    defaults = load_defaults()  # help texts show the packaged values, not copies of them
+    backbone = f"the --config's, else {defaults['backbone']['name']}"
     parser = argparse.ArgumentParser(prog="smite", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log every step (default: warnings only)")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -162,20 +166,22 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("refs_dir", help="folder of images with same-stem .npy label maps (+ parts.txt)")
     train.add_argument("--out", required=True, help="checkpoint to write (.safetensors)")
     train.add_argument("--parts", help="comma-separated part names, background first (default: parts.txt)")
-    train.add_argument("--backbone", help="embedded | sd21 | hub id | local folder (default: config, sd21)")
-    train.add_argument("--mode", choices=["embeddings", "two-phase", "joint"], help="default: two-phase")
-    train.add_argument("--epochs", type=int, help="default: 300 (paper)")
+    train.add_argument("--backbone", help=f"embedded | sd21 | hub id | local folder (default: {backbone})")
+    train.add_argument("--mode", choices=TRAINING_MODES, help=f"default: {defaults['train']['mode']}")
+    train.add_argument("--epochs", type=int, help=f"default: {defaults['train']['epochs']} (paper)")
     train.add_argument("--shots", type=int, help="use the first K references (default: all; the paper uses 10)")
-    train.add_argument("--seed", type=int, help="default: 0")
+    train.add_argument("--seed", type=int, help=f"default: {defaults['seed']}")
     common(train)
     train.set_defaults(run=cmd_train)
 
     track = commands.add_parser("track", help="cache the trajectories of the attention-grid centres of a video")
     track.add_argument("video", help="video file or folder of frames")
     track.add_argument("--out", required=True, help="trajectory cache to write (.npz)")
-    track.add_argument("--tracker", choices=["flow", "cotracker3"], help="default: flow (cotracker3 in the paper)")
-    track.add_argument("--window", type=int, help="voting window in frames, odd (default 15; paper: 7 for horses)")
-    track.add_argument("--backbone", help="backbone whose attention grid is tracked (default: config, sd21)")
+    track.add_argument("--tracker", choices=["flow", "cotracker3"],
+                       help=f"default: {defaults['inference']['tracker']} (cotracker3 in the paper)")
+    track.add_argument("--window", type=int, help=f"voting window in frames, odd (default "
+                                                  f"{defaults['inference']['vote_window']}; paper: 7 for horses)")
+    track.add_argument("--backbone", help=f"backbone whose attention grid is tracked (default: {backbone})")
     common(track)
     track.set_defaults(run=cmd_track)
 
@@ -189,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     segment.add_argument("--tracks", help="trajectory cache from `smite track` (default: computed when needed)")
     segment.add_argument("--per-part-masks", action="store_true",
                          help="also write part_masks/<k>_<name>.mp4, one black/white matte video per part")
-    segment.add_argument("--seed", type=int, help="noise seed (default 0)")
+    segment.add_argument("--seed", type=int, help=f"noise seed (default {defaults['seed']})")
     common(segment)
     segment.set_defaults(run=cmd_segment)
 

@@ -46,6 +46,7 @@ class Method:
 
 
 TEXT = "text"
+TRAINING_MODES = ("embeddings", "two-phase", "joint")  # smite.learn.train: SLiMe's, the paper's, Table 8's
 
 # In the paper's row order: Tables 1 and 4 list baseline1, baseline2, baseline3, gsam2, smite; Table 2's ladder
 # goes baseline1, baseline3, smite_ca, smite_track, smite.

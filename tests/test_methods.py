@@ -8,7 +8,7 @@ import yaml
 
 from smite.cli import build_parser
 from smite.guide import ENERGIES
-from smite.methods import DIFFUSION_METHODS, METHODS, PUBLIC_METHODS
+from smite.methods import DIFFUSION_METHODS, METHODS, PUBLIC_METHODS, TRAINING_MODES
 from smite.tables import ABLATION_STEPS, METHOD_NAMES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -28,6 +28,10 @@ def test_tables_and_command_read_the_registry() -> None:
     segment = next(a for a in build_parser()._subparsers._group_actions[0].choices["segment"]._actions
                    if a.dest == "method")
     assert list(segment.choices) == PUBLIC_METHODS and set(PUBLIC_METHODS) <= set(DIFFUSION_METHODS)
+    train = next(a for a in build_parser()._subparsers._group_actions[0].choices["train"]._actions
+                 if a.dest == "mode")
+    assert tuple(train.choices) == TRAINING_MODES
+    assert {m.training_mode for m in DIFFUSION_METHODS.values()} <= set(TRAINING_MODES)
 
 
 def test_variants_differ_only_where_the_paper_adds_a_step() -> None:

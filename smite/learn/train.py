@@ -20,13 +20,14 @@ from tqdm.auto import tqdm
 from smite.data.references import ReferenceSet
 from smite.learn.augment import AugmentConfig, Augmenter
 from smite.learn.losses import combine_losses, cross_entropy_loss, fourier_loss, ldm_loss, was_mse_loss
+from smite.methods import TRAINING_MODES
 from smite.metrics import score_video
 from smite.model.inference import predict_labels
 from smite.model.segmenter import PartSegmenter, resize_labels, to_model_input
 
 log = logging.getLogger(__name__)
 
-MODES = ("embeddings", "two-phase", "joint")
+MODES = TRAINING_MODES
 
 
 @dataclass(frozen=True)
