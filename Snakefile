@@ -61,18 +61,6 @@ localrules:
     figure_training_curves,
     figure_shots_curve,
     figure_stage_costs,
-    table1,
-    table2,
-    table3,
-    table4,
-    table5,
-    table6,
-    table7,
-    table8,
-    table9,
-    table10,
-    table11,
-    table12,
 
 
 rule all_tables:
@@ -87,61 +75,12 @@ rule all_figures:
         all_figure_files(),
 
 
-rule table1:
-    input:
-        table_files("table1"),
+# One target per table: `snakemake --cores 2 table2` builds Table 2 and what it needs.
+for table in TABLES:
 
-
-rule table2:
-    input:
-        table_files("table2"),
-
-
-rule table3:
-    input:
-        table_files("table3"),
-
-
-rule table4:
-    input:
-        table_files("table4"),
-
-
-rule table5:
-    input:
-        table_files("table5"),
-
-
-rule table6:
-    input:
-        table_files("table6"),
-
-
-rule table7:
-    input:
-        table_files("table7"),
-
-
-rule table8:
-    input:
-        table_files("table8"),
-
-
-rule table9:
-    input:
-        table_files("table9"),
-
-
-rule table10:
-    input:
-        table_files("table10"),
-
-
-rule table11:
-    input:
-        table_files("table11"),
-
-
-rule table12:
-    input:
-        table_files("table12"),
+    rule:
+        name:
+            table
+        input:
+            table_files(table),
+        localrule: True
