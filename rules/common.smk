@@ -6,6 +6,8 @@ from importlib.resources import files
 from smite.plan import (
     CHECKPOINT_PATH,
     COLLECTION_DATASET,
+    REFERENCES_PATH,
+    TRACKS_PATH,
     TRAIN_BENCHMARK_PATH,
     DERIVED_REFERENCES,
     ZERO_SHOT_GROUP,
@@ -144,7 +146,8 @@ def scoring_shots(wildcards):
 def references_for(wildcards):
     """Reference folder of a model: derived by rule references, or the dataset's own images."""
     if wildcards.collection in DERIVED_REFERENCES:
-        return f"{RESULTS}/references/{wildcards.collection}/{wildcards.group}/{wildcards.shots}shot"
+        path = REFERENCES_PATH.format(collection=wildcards.collection, group=wildcards.group, shots=wildcards.shots)
+        return f"{RESULTS}/{path}"
     if wildcards.collection == "pascal_part":
         return f"{collection_root(wildcards)}/{wildcards.group}/train_{wildcards.shots}"
     return f"{collection_root(wildcards)}/{wildcards.group}"
@@ -155,7 +158,9 @@ def derived_references(wildcards):
 
 
 def tracks_path(collection, group, video):
-    return f"{RESULTS}/tracks/{COLLECTION_DATASET[collection]}/{video_folder(collection, group)}/{video}.npz"
+    path = TRACKS_PATH.format(dataset=COLLECTION_DATASET[collection], folder=video_folder(collection, group),
+                              video=video)
+    return f"{RESULTS}/{path}"
 
 
 def tracks_for(wildcards):

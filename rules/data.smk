@@ -25,7 +25,7 @@ rule references:
     input:
         manifest=collection_manifest,
     output:
-        directory(f"{RESULTS}/references/{{collection}}/{{group}}/{{shots}}shot"),
+        directory(f"{RESULTS}/{REFERENCES_PATH}"),
     params:
         root=collection_root,
         parts=group_parts,

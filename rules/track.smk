@@ -6,7 +6,7 @@ rule track_video:
         defaults=SMITE_DEFAULTS,
         manifest=lambda wildcards: manifest(wildcards.dataset),
     output:
-        tracks=f"{RESULTS}/tracks/{{dataset}}/{{folder}}/{{video}}.npz",
+        tracks=f"{RESULTS}/{TRACKS_PATH}",
     params:
         root=lambda wildcards: DATASETS[wildcards.dataset]["root"],
         method=track_method,

@@ -37,6 +37,8 @@ TRACK_UNUSED_SECTIONS = ("train", "gsam2", "parts_init")
 # input), with Snakemake's wildcard names.
 CHECKPOINT_PATH = "models/{collection}/{group}/{mode}_{shots}shot.safetensors"
 TRAIN_BENCHMARK_PATH = "benchmarks/train/{collection}/{group}/{mode}_{shots}shot.tsv"
+REFERENCES_PATH = "references/{collection}/{group}/{shots}shot"  # derived reference folders (rule references)
+TRACKS_PATH = "tracks/{dataset}/{folder}/{video}.npz"  # one cache per video of a dataset (see video_folder)
 
 
 @dataclass(frozen=True)

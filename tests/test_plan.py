@@ -202,12 +202,17 @@ def test_model_paths_have_the_train_rules_wildcards():
     """The checkpoint and training-benchmark templates the rules and the tables share (one spelling each)."""
     import string
 
-    from smite.plan import CHECKPOINT_PATH, TRAIN_BENCHMARK_PATH
+    from smite.plan import CHECKPOINT_PATH, REFERENCES_PATH, TRACKS_PATH, TRAIN_BENCHMARK_PATH
+
+    def names(template: str) -> list[str]:
+        return [field for _, field, _, _ in string.Formatter().parse(template) if field]
 
     for template in (CHECKPOINT_PATH, TRAIN_BENCHMARK_PATH):
-        names = [field for _, field, _, _ in string.Formatter().parse(template) if field]
-        assert names == ["collection", "group", "mode", "shots"]
+        assert names(template) == ["collection", "group", "mode", "shots"]
+    assert names(REFERENCES_PATH) == ["collection", "group", "shots"]
+    assert names(TRACKS_PATH) == ["dataset", "folder", "video"]
     assert CHECKPOINT_PATH.format(collection="smite50", group="horse", mode="two-phase", shots=10) == (
         "models/smite50/horse/two-phase_10shot.safetensors")
     rules = "".join(p.read_text() for p in (CONFIG.parent / "rules").glob("*.smk"))
-    assert ".safetensors" not in rules and "benchmarks/train" not in rules  # the rules use the templates
+    for spelled in (".safetensors", "benchmarks/train", "{RESULTS}/references/", "{RESULTS}/tracks/"):
+        assert spelled not in rules, spelled  # the rules use the templates
