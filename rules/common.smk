@@ -67,7 +67,7 @@ TOY_ARCHIVES = {
     file["name"]: name
     for name, spec in DATASETS.items()
     for file in spec.get("source", {}).get("files", [])
-    if TOY and spec["kind"] == "download" and file.get("url", "").startswith("file:")
+    if TOY and spec["kind"] == "download" and local_path(file.get("url", "")) is not None
     and os.path.dirname(str(local_path(file["url"]))) == os.path.normpath(TOY["folder"])
 }
 TOY_LOCAL = [name for name, spec in DATASETS.items() if TOY and spec["kind"] == "local"]
@@ -77,8 +77,8 @@ def dataset_inputs(wildcards):
     """Local files a dataset's preparation reads: its `file:` URL sources (a smoke run's toy archives) and,
     for a `kind: local` dataset of a smoke run, the flag of its toy folder."""
     spec = dataset_spec(wildcards)
-    files = [str(local_path(f["url"])) for f in spec.get("source", {}).get("files", [])
-             if spec["kind"] == "download" and f.get("url", "").startswith("file:")]
+    local = [local_path(f.get("url", "")) for f in spec.get("source", {}).get("files", [])]
+    files = [str(path) for path in local if spec["kind"] == "download" and path is not None]
     return files + ([f"{TOY['folder']}/{spec['key']}.placed"] if spec["key"] in TOY_LOCAL else [])
 
 

@@ -20,12 +20,17 @@ def load_defaults() -> dict[str, Any]:
     return yaml.safe_load(files("smite").joinpath("defaults.yaml").read_text())
 
 
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """A copy of base with override's keys replacing (recursively for mappings)."""
+def deep_merge(base: dict[str, Any], override: dict[str, Any], *, null_removes: bool = False) -> dict[str, Any]:
+    """A copy of base with override's keys replacing (recursively for mappings; lists are replaced whole).
+
+    With `null_removes`, a `null` in override removes that key instead (run configs built on another).
+    """
     merged = copy.deepcopy(base)
     for key, value in (override or {}).items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
+        if value is None and null_removes:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value, null_removes=null_removes)
         else:
             merged[key] = copy.deepcopy(value)
     return merged
@@ -91,17 +96,8 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
 
 
 def overlay(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """`base` with `changes` merged in (mappings recursively; other values, lists included, replaced), where
-    a `null` in `changes` removes that key: a run config that differs from another by deletions too."""
-    merged = copy.deepcopy(base)
-    for key, value in changes.items():
-        if value is None:
-            merged.pop(key, None)
-        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = overlay(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
+    """`base` with `changes` merged in, where a `null` in `changes` removes that key (see deep_merge)."""
+    return deep_merge(base, changes, null_removes=True)
 
 
 def resolve_run_config(config: dict[str, Any]) -> dict[str, Any]:

@@ -276,10 +276,11 @@ def _fetch(spec: dict, cache: Path, retries: int, timeout: float, backoff: float
         log.info("using cached %s (sha256 %s)", final, digest)
         return final, digest
 
-    if spec.get("url") and local_path(spec["url"]) is not None:
+    local = local_path(spec["url"]) if spec.get("url") else None
+    if local is not None:
         part = cache / f"{spec['name']}.part"
         log.info("copying %s to %s", spec["url"], final)
-        _copy_local(local_path(spec["url"]), part, final)
+        _copy_local(local, part, final)
     elif spec.get("url"):
         part = cache / f"{spec['name']}.part"
         log.info("downloading %s to %s", spec["url"], final)

@@ -44,6 +44,13 @@ def save_label_png(path: str | Path, labels: np.ndarray) -> None:
         image.save(tmp, format="PNG")
 
 
+def save_grey_png(path: str | Path, mask: np.ndarray) -> None:
+    """A single-channel uint8 PNG (0/255 masks), written atomically."""
+    with atomic_output(path) as tmp:
+        if not cv2.imwrite(str(tmp), mask):
+            raise SmiteInputError(path, "OpenCV could not write this PNG")
+
+
 def _open_image(path: str | Path) -> Image.Image:
     """Open and fully decode an image with PIL, turning every failure into SmiteInputError."""
     try:

@@ -19,14 +19,13 @@ import re
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
-import cv2
 import numpy as np
 from natsort import natsorted
 
 from smite.data.clip import Clip
-from smite.data.masks import read_binary_png, save_label_png
+from smite.data.masks import read_binary_png, save_grey_png, save_label_png
 from smite.data.references import PARTS_FILE, read_parts
-from smite.data.video import VIDEO_SUFFIXES, atomic_output, read_same_size, read_video
+from smite.data.video import VIDEO_SUFFIXES, read_same_size, read_video
 from smite.errors import SmiteInputError
 
 VIDEOS_DIR = "videos"
@@ -224,15 +223,8 @@ def write_ground_truth(folder: str | Path, labels: np.ndarray, parts: Sequence[s
             raise ValueError(f"{folder} already holds other part masks: {sorted(p.name for p in stale)}")
     for k, path in enumerate(paths, start=1):
         mask = np.where(labels == k, 255, 0).astype(np.uint8)
-        _write_grey(path, mask)
+        save_grey_png(path, mask)
     return paths
-
-
-def _write_grey(path: Path, mask: np.ndarray) -> None:
-    """Write a single-channel uint8 PNG atomically."""
-    with atomic_output(path) as tmp:
-        if not cv2.imwrite(str(tmp), mask):
-            raise SmiteInputError(path, "OpenCV could not write this PNG")
 
 
 def export_label_pngs(clip: Clip, out_dir: str | Path, exclude: Collection[int] = ()) -> list[Path]:

@@ -38,11 +38,10 @@ import numpy as np
 
 from smite.data import davis, pascal_part, pumavos
 from smite.data.download import MARKER, check_dataset_root, swap_into_place
-from smite.data.masks import save_label_png
+from smite.data.masks import save_grey_png, save_label_png
 from smite.data.references import save_references
 from smite.data.smite50 import FRAMES_NUMBERS, GROUND_TRUTH_DIR, VIDEOS_DIR, write_ground_truth
 from smite.data.video import DIR_MODE, atomic_output, write_image, write_video
-from smite.errors import SmiteInputError
 
 CATEGORY_PARTS: dict[str, tuple[str, ...]] = {
     "robot": ("background", "head", "torso", "arm", "leg"),
@@ -773,13 +772,6 @@ def _layout_manifest(layout: str, config: Any, body: dict) -> dict:
     return {"generator": "smite.data.synth", "layout": layout, "config": config_dict} | body
 
 
-def _write_grey_png(path: Path, mask: np.ndarray) -> None:
-    """A single-channel uint8 PNG, atomically."""
-    with atomic_output(path) as tmp:
-        if not cv2.imwrite(str(tmp), mask):
-            raise SmiteInputError(path, "OpenCV could not write this PNG")
-
-
 def generate_pumavos(out_dir: str | Path, config: PumavosSynthConfig | None = None) -> dict:
     """Write a synthetic set in the PUMaVOS layout plus manifest.json (atomically, as generate_benchmark)."""
     config = config or PumavosSynthConfig()
@@ -848,7 +840,7 @@ def _write_davis_sequence(
     for t, (frame, label) in enumerate(zip(frames, labels, strict=True)):
         write_image(davis.frames_dir(root, name) / f"{t:05d}.jpg", frame)
         mask = np.where(label > 0, 255, 0).astype(np.uint8)
-        _write_grey_png(davis.annotations_dir(root, name) / f"{t:05d}.png", mask)
+        save_grey_png(davis.annotations_dir(root, name) / f"{t:05d}.png", mask)
         lines.append(
             f"/{davis.JPEG_DIR}/{davis.RESOLUTION}/{name}/{t:05d}.jpg "
             f"/{davis.ANNOTATIONS_DIR}/{davis.RESOLUTION}/{name}/{t:05d}.png\n"

@@ -12,7 +12,6 @@ vertical bands, one per extra name (fewer: the last parts merge), so every named
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 import zipfile
@@ -23,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from smite.data import davis, pascal_part, pumavos
-from smite.data.masks import save_label_png
+from smite.data.download import swap_into_place
+from smite.data.masks import save_grey_png, save_label_png
 from smite.data.references import save_references
 from smite.data.smite50 import FRAMES_NUMBERS, GROUND_TRUTH_DIR, VIDEOS_DIR, write_ground_truth
 from smite.data.synth import CATEGORY_PARTS, FPS, render_reference, render_video
@@ -137,9 +136,8 @@ def write_davis(root: Path, spec: dict[str, Any], settings: ToySettings) -> None
             frames, labels = _video(_base(index), settings, 1, "davis", sequence)
             for t, (frame, label) in enumerate(zip(frames, labels, strict=True)):
                 write_image(davis.frames_dir(root, sequence) / f"{t:05d}.jpg", frame)
-                mask_path = davis.annotations_dir(root, sequence) / f"{t:05d}.png"
-                mask_path.parent.mkdir(parents=True, exist_ok=True)
-                Image.fromarray(np.where(label > 0, 255, 0).astype(np.uint8)).save(mask_path)  # grey 0/255
+                save_grey_png(davis.annotations_dir(root, sequence) / f"{t:05d}.png",
+                              np.where(label > 0, 255, 0).astype(np.uint8))
                 lines.append(f"/{davis.JPEG_DIR}/{davis.RESOLUTION}/{sequence}/{t:05d}.jpg "
                              f"/{davis.ANNOTATIONS_DIR}/{davis.RESOLUTION}/{sequence}/{t:05d}.png\n")
         path = davis.split_file(root, split)
@@ -171,14 +169,11 @@ WRITERS: dict[str, Callable[[Path, dict[str, Any], ToySettings], None]] = {
 def write_toy_dataset(layout: str, spec: dict[str, Any], settings: ToySettings, root: str | Path) -> None:
     """The toy dataset folder at `root`, written in a sibling folder and renamed into place (nothing partial)."""
     root = Path(root)
-    if root.exists():
-        shutil.rmtree(root)
     root.parent.mkdir(parents=True, exist_ok=True)
     build = Path(tempfile.mkdtemp(prefix=f".{root.name}.", dir=root.parent))
     try:
         WRITERS[layout](build, spec, settings)
-        os.chmod(build, 0o755)
-        os.replace(build, root)
+        swap_into_place(build, root)
     finally:
         shutil.rmtree(build, ignore_errors=True)
 
