@@ -819,7 +819,7 @@ def generate_davis(out_dir: str | Path, config: DavisSynthConfig | None = None) 
                 category = config.categories[index % len(config.categories)]
                 name = f"{category}_{split}{index:02d}"
                 rng = _rng(config.seed, category, _DAVIS[split], index)
-                lines += _write_davis_sequence(build, name, category, rng, config)
+                lines += write_davis_sequence(build, name, category, rng, config)
                 sequences[name] = {"category": category, "split": split, "frames": config.frames}
             with atomic_output(davis.split_file(build, split)) as tmp:
                 tmp.write_text("".join(lines), encoding="utf-8")
@@ -831,7 +831,7 @@ def generate_davis(out_dir: str | Path, config: DavisSynthConfig | None = None) 
     return _build_atomically(Path(out_dir), write)
 
 
-def _write_davis_sequence(
+def write_davis_sequence(
     root: Path, name: str, category: str, rng: np.random.Generator, config: DavisSynthConfig
 ) -> list[str]:
     """JPEG frames and 0/255 object masks (all parts) of every frame; return the sequence's ImageSets lines."""

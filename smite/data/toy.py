@@ -25,10 +25,17 @@ import numpy as np
 
 from smite.data import davis, pascal_part, pumavos
 from smite.data.download import swap_into_place
-from smite.data.masks import save_grey_png, save_label_png
+from smite.data.masks import save_label_png
 from smite.data.references import save_references
 from smite.data.smite50 import FRAMES_NUMBERS, GROUND_TRUTH_DIR, VIDEOS_DIR, write_ground_truth
-from smite.data.synth import CATEGORY_PARTS, FPS, render_reference, render_video
+from smite.data.synth import (
+    CATEGORY_PARTS,
+    FPS,
+    DavisSynthConfig,
+    render_reference,
+    render_video,
+    write_davis_sequence,
+)
 from smite.data.video import atomic_output, write_image, write_video
 from smite.errors import SmiteInputError
 
@@ -129,17 +136,14 @@ def write_pumavos(root: Path, spec: dict[str, Any], settings: ToySettings) -> No
 
 
 def write_davis(root: Path, spec: dict[str, Any], settings: ToySettings) -> None:
-    """DAVIS-2016: 480p JPEG frames, 0/255 object masks and the ImageSets split files."""
+    """DAVIS-2016: 480p JPEG frames, 0/255 object masks and the ImageSets split files (the synthetic set's
+    sequence writer, under the config's sequence names)."""
+    config = DavisSynthConfig(seed=settings.seed, size=settings.size, frames=settings.frames,
+                              noise_std=settings.noise_std)
     for split in ("train", "val"):
-        lines = []
-        for index, sequence in enumerate(spec[split]):
-            frames, labels = _video(_base(index), settings, 1, "davis", sequence)
-            for t, (frame, label) in enumerate(zip(frames, labels, strict=True)):
-                write_image(davis.frames_dir(root, sequence) / f"{t:05d}.jpg", frame)
-                save_grey_png(davis.annotations_dir(root, sequence) / f"{t:05d}.png",
-                              np.where(label > 0, 255, 0).astype(np.uint8))
-                lines.append(f"/{davis.JPEG_DIR}/{davis.RESOLUTION}/{sequence}/{t:05d}.jpg "
-                             f"/{davis.ANNOTATIONS_DIR}/{davis.RESOLUTION}/{sequence}/{t:05d}.png\n")
+        lines = [line for index, sequence in enumerate(spec[split])
+                 for line in write_davis_sequence(root, sequence, _base(index), _rng(settings, "davis", sequence),
+                                                  config)]
         path = davis.split_file(root, split)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("".join(lines), encoding="utf-8")
