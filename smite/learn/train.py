@@ -27,7 +27,6 @@ from smite.model.segmenter import PartSegmenter, resize_labels, to_model_input
 
 log = logging.getLogger(__name__)
 
-MODES = TRAINING_MODES
 
 
 @dataclass(frozen=True)
@@ -177,8 +176,8 @@ def train(
     Without a separate validation set the un-augmented references themselves are scored, which
     selects the epoch that fits them best (the authors keep the best-validation checkpoint).
     """
-    if config.mode not in MODES:
-        raise ValueError(f"unknown training mode {config.mode!r}; choose one of {MODES}")
+    if config.mode not in TRAINING_MODES:
+        raise ValueError(f"unknown training mode {config.mode!r}; choose one of {TRAINING_MODES}")
     validation = validation or references
     augmenter = Augmenter(config.augment, config.seed)
     generator = torch.Generator().manual_seed(config.seed)
