@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from smite.config import method_config
+from smite.worker import CHILD_ENV
 
 
 def start(snakemake: Any) -> dict[str, Any]:
@@ -16,6 +18,8 @@ def start(snakemake: Any) -> dict[str, Any]:
     logging.basicConfig(level=logging.INFO, handlers=[handler],
                         format="%(asctime)s %(name)s %(levelname)s %(message)s", force=True)
     sys.stderr = handler.stream  # progress bars and warnings go to the log too
+    if os.environ.get(CHILD_ENV):
+        logging.getLogger(__name__).info("running in a child of the run's warm worker (smite.worker)")
     if "torch" in sys.modules:  # only scripts that compute with torch pay for importing it
         sys.modules["torch"].set_num_threads(max(1, int(snakemake.threads)))
     return method_config(snakemake.params.get("method", {}) if hasattr(snakemake.params, "get") else {})

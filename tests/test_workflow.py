@@ -275,6 +275,10 @@ def _small_run(tmp_path: Path, name: str) -> Path:
 SMALL = ["table1", "--cores", "2", "--configfile", "config/small.yaml"]
 
 
+def _job_log(repo: Path, rule: str) -> str:
+    return "".join(p.read_text() for p in (repo / "results" / "small" / "logs" / rule).rglob("*.log"))
+
+
 def _outputs(repo: Path) -> dict[str, bytes]:
     """Table CSV and every mask PNG of a small run, by relative path."""
     results = repo / "results" / "small"
@@ -284,13 +288,14 @@ def _outputs(repo: Path) -> dict[str, bytes]:
 
 def test_small_dag_is_deterministic_and_resumes_after_kill(tmp_path):
     """Two runs give byte-identical tables and masks; a run killed with SIGKILL mid-training, unlocked and
-    rerun (the profile sets --rerun-incomplete) ends with the same outputs as the uninterrupted one."""
+    rerun (the profile sets --rerun-incomplete) ends with the same outputs as the uninterrupted one. The
+    uninterrupted run starts every job in its own Python, the other in the warm worker (smite.worker)."""
     import os
     import signal
     import time
 
     straight = _small_run(tmp_path, "straight")
-    result = _run(SMALL, straight, 900)
+    result = _run([*SMALL, "--config", "warm_worker=False"], straight, 900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
     killed = _small_run(tmp_path, "killed")
@@ -310,6 +315,7 @@ def test_small_dag_is_deterministic_and_resumes_after_kill(tmp_path):
     resumed = _run(SMALL, killed, 900)
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
 
+    assert "warm worker" not in _job_log(straight, "train") and "warm worker" in _job_log(killed, "train")
     first, second = _outputs(straight), _outputs(killed)
     assert len(first) > 10 and first.keys() == second.keys()
     for path in first:

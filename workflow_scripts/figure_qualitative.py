@@ -1,5 +1,9 @@
 """Rule figure_qualitative: overlay strip of one video, a row per method."""
 
+from smite.worker import run_in_worker
+
+run_in_worker()  # hands the job to the run's warm worker when there is one: it has the imports below
+
 from pathlib import Path
 
 from smite.data.smite50 import video_path

@@ -1,5 +1,9 @@
 """Rule segment_video: masks, overlay and parts legend of one video by one method."""
 
+from smite.worker import run_in_worker
+
+run_in_worker()  # hands the job to the run's warm worker when there is one: it has the imports below
+
 from smite.api import segment_video
 from smite.data.protocols import COLLECTION_DATASET, video_source
 from smite.workflow import start
