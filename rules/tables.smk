@@ -42,6 +42,7 @@ rule make_table2:
     params:
         **TABLE_PARAMS,
         methods=config["ablation"],
+        ablation_note=ABLATION_NOTE,
     log:
         f"{RESULTS}/logs/tables/table2.log",
     benchmark:
@@ -66,6 +67,7 @@ rule make_table3:
     params:
         **TABLE_PARAMS,
         shots_ablation=config["shots_ablation"],
+        ablation_note=ABLATION_NOTE,
     log:
         f"{RESULTS}/logs/tables/table3.log",
     benchmark:
@@ -114,6 +116,7 @@ rule make_table8:
     params:
         **TABLE_PARAMS,
         modes=config["training_modes"],
+        ablation_note=ABLATION_NOTE,
     log:
         f"{RESULTS}/logs/tables/table8.log",
     benchmark:

@@ -17,6 +17,8 @@ rule train:
     conda:
         "../environment.yml"
     threads: 1
+    # trainings first: each unlocks segmentations, so that the run does not end on one long chain with a core idle
+    priority: 1
     resources:
         mem_mb=8000,
         runtime=120,

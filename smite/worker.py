@@ -1,5 +1,6 @@
 """A warm worker: workflow scripts run in children forked from one process that has already imported torch,
-diffusers and matplotlib, so that a job skips their ~5 s of imports (the embedded DAG has about 90 such jobs).
+diffusers and matplotlib, so that a job skips their ~5 s of imports (the embedded DAG has about 90 such jobs,
+and about 50 evaluation jobs that save 0.4 s each).
 
 The Snakefile starts one for a local run (`onstart`) and stops it when the run ends. A workflow script calls
 :func:`run_in_worker` first thing: when a worker serves this run, the script is executed there again, in a
@@ -35,7 +36,7 @@ from typing import Any
 
 SOCKET_ENV = "SMITE_WORKER"  # the socket of the worker serving this run, set for the jobs Snakemake spawns
 CHILD_ENV = "SMITE_WORKER_CHILD"  # set in a forked child, so that its own run_in_worker() call returns
-PRELOAD = ("smite.api", "smite.figures")  # what the model and figure scripts import
+PRELOAD = ("smite.api", "smite.figures", "smite.evaluate", "smite.metrics")  # what the scripts that use it import
 CONNECT_TIMEOUT_S = 5.0  # a worker that does not take a job within this time is not used for it
 POLL_S = 0.5  # how often the worker checks that the run which started it is still there
 

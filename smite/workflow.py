@@ -33,7 +33,7 @@ def table_context(snakemake: Any, title: str, dataset: dict[str, Any] | None, *n
     return TableContext(
         title=title, config=", ".join(params.config_files), backbone=params.backbone, tracker=params.tracker,
         dataset=dataset["name"] if dataset else "not present in this run",
-        notes=(*notes, (dataset or {}).get("note", "")),
+        notes=tuple(note for note in (*notes, (dataset or {}).get("note", "")) if note),
     )
 
 

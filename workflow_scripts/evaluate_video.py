@@ -1,5 +1,9 @@
 """Rule evaluate_video: accuracy on the scored frames and temporal consistency along the trajectories."""
 
+from smite.worker import run_in_worker
+
+run_in_worker()  # hands the job to the run's warm worker when there is one: it has the imports below
+
 import json
 from pathlib import Path
 

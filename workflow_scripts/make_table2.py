@@ -9,5 +9,5 @@ params = smk.params
 metrics = load_metrics({method: smk.input[method] for method in params.methods})
 frame = table2(metrics, read_literature(smk.input.literature, "table2"), list(params.dataset["categories"]))
 context = table_context(smk, "Table 2: network ablation, mean mIoU over categories, Alimohammadi et al. 2025",
-                        params.dataset, "Each step adds one component to the previous row.")
+                        params.dataset, "Each step adds one component to the previous row.", params.ablation_note)
 write_table(frame, table_stem(smk), context)

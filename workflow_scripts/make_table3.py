@@ -9,5 +9,5 @@ params = smk.params
 by_shots = {k: load_metrics({"smite": smk.input[f"shots_{k}"]}) for k in params.shots_ablation}
 frame = table3(by_shots, read_literature(smk.input.literature, "table3"), list(params.dataset["categories"]))
 context = table_context(smk, "Table 3: few-shot ablation, SMITE mean mIoU, Alimohammadi et al. 2025",
-                        params.dataset, "K-shot = the first K reference images.")
+                        params.dataset, "K-shot = the first K reference images.", params.ablation_note)
 write_table(frame, table_stem(smk), context)

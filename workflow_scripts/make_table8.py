@@ -17,5 +17,6 @@ context = table_context(
     smk, "Table 8: joint vs two-phase training, Alimohammadi et al. 2025", params.dataset,
     "Training time = wall-clock seconds of the training rule (Snakemake benchmark), mean over categories; "
     "the paper's times are on one RTX 3090 with SD 2.1.",
+    params.ablation_note,
 )
 write_table(frame, table_stem(smk), context)
