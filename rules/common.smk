@@ -10,17 +10,26 @@ from smite.plan import (
     TRACKS_PATH,
     TRAIN_BENCHMARK_PATH,
     DERIVED_REFERENCES,
-    ZERO_SHOT_GROUP,
+    EVALUATE_BENCHMARK_PATH,
+    GROUND_TRUTH_PATH,
+    GSAM2_METRICS_PATH,
+    GSAM2_SEGMENT_PATH,
+    IMAGES_METRICS_PATH,
+    IMAGES_SEGMENT_PATH,
+    METRICS_PATH,
+    SEGMENT_BENCHMARK_PATH,
+    SEGMENT_PATH,
+    STATISTICS_PATH,
+    TRACK_BENCHMARK_PATH,
+    RunPlan,
     collections,
     video_folder,
-    zero_shot_shots,
 )
 from smite.plan import group_method as plan_group_method
 from smite.plan import stage_slice
 from smite.plan import track_method as plan_track_method
 from smite.data.download import local_path
-from smite.methods import DIFFUSION_METHODS, METHODS, TRAINING_MODES
-from smite.tables import TABLE11_METHODS
+from smite.methods import DIFFUSION_METHODS, TRAINING_MODES
 
 RUN = config["run"]
 RESULTS = f"results/{RUN}"
@@ -34,12 +43,12 @@ COLLECTIONS = collections(config)
 TABLE_FORMATS = ["csv", "md", "tex"]
 SHOTS = config["shots"]
 
-# method -> training mode of the checkpoint it uses by default (the registry smite.methods)
-TRAINING_MODE = {name: method.training_mode for name, method in METHODS.items()}
 # PASCAL-Part's checkpoints, by the segment_images rule's wildcards
 PASCAL_CHECKPOINT = CHECKPOINT_PATH.format(collection="pascal_part", group="{cls}", mode="{mode}",
                                            shots="{shots}")
 TABLES = [f"table{k}" for k in range(1, 13)]
+# the files each table and figure reads (smite.plan.RunPlan)
+PLAN = RunPlan(config, RESULTS)
 # the note of the ablation tables (2, 3, 8) when they score a subset of the videos
 ABLATION_NOTE = (f"Scored on the first {config['ablation_videos']} video(s) of each category (config ablation_videos)."
                  if config["ablation_videos"] else "")
@@ -176,101 +185,9 @@ def checkpoint_for(wildcards):
     return f"{RESULTS}/{path}"
 
 
-def run_key(method, mode=None, shots=None):
-    """Folder of one (method, training mode, shots) setting under segment/ and metrics/."""
-    if method == "gsam2":
-        return "gsam2/text_0shot"
-    return f"{method}/{mode or TRAINING_MODE[method]}_{shots or SHOTS}shot"
-
-
-def metrics_files(collection, method, mode=None, shots=None, limit=None, groups=None):
-    """Metric JSON of every video of a collection (the first `limit` of each group) for one setting."""
-    key = run_key(method, mode, shots)
-    return [
-        f"{RESULTS}/metrics/{collection}/{key}/{g}/{v}.json"
-        for g, group in COLLECTIONS.get(collection, {}).items()
-        if groups is None or g in groups
-        for v in group.videos[:limit]
-    ]
-
-
-def text_groups(collection):
-    """Groups GSAM2 can run on: named parts that words describe (the paper leaves it out on Non-Text)."""
-    return [g for g, group in COLLECTIONS.get(collection, {}).items() if group.text_parts and group.parts]
-
-
-def smite50_metrics(method, mode=None, shots=None, limit=None):
-    groups = text_groups("smite50") if method == "gsam2" else None
-    return metrics_files("smite50", method, mode, shots, limit, groups)
-
-
-def table1_inputs(wildcards):
-    return {method: smite50_metrics(method) for method in config["methods"]}
-
-
-def table2_inputs(wildcards):
-    return {method: smite50_metrics(method, limit=config["ablation_videos"]) for method in config["ablation"]}
-
-
-def table3_inputs(wildcards):
-    limit = config["ablation_videos"]
-    return {f"shots_{k}": smite50_metrics("smite", shots=k, limit=limit) for k in config["shots_ablation"]}
-
-
-def training_benchmarks(collection, mode, shots, groups):
-    return [f"{RESULTS}/{TRAIN_BENCHMARK_PATH.format(collection=collection, group=g, mode=mode, shots=shots)}"
-            for g in groups]
-
-
-def checkpoints(collection, mode, shots, groups):
-    return [f"{RESULTS}/{CHECKPOINT_PATH.format(collection=collection, group=g, mode=mode, shots=shots)}"
-            for g in groups]
-
-
-def table8_inputs(wildcards):
-    inputs = {}
-    for mode in config["training_modes"]:
-        inputs[f"metrics_{mode}"] = smite50_metrics("smite", mode=mode, limit=config["ablation_videos"])
-        inputs[f"train_{mode}"] = training_benchmarks("smite50", mode, SHOTS, CATEGORIES)
-        inputs[f"models_{mode}"] = checkpoints("smite50", mode, SHOTS, CATEGORIES)
-    return inputs
-
-
-def statistics_files(wildcards):
-    """Table 5's statistics of every video dataset in the run."""
-    return [f"{RESULTS}/statistics/{d}.json" for d in ("smite50", "pumavos", "davis2016") if d in DATASETS]
-
-
-def pumavos_spec():
-    return DATASETS.get("pumavos", {})
-
-
-def table6_inputs(wildcards):
-    spec = pumavos_spec()
-    inputs = {}
-    for method in spec.get("methods", []):
-        groups = text_groups("pumavos") if method == "gsam2" else None
-        inputs[method] = metrics_files("pumavos", method, shots=1, groups=groups)
-    return inputs
-
-
-def table7_inputs(wildcards):
-    return {f"shots_{k}": metrics_files("pumavos", "smite", shots=k) for k in pumavos_spec().get("shots", [])}
-
-
-def table9_inputs(wildcards):
-    if "davis2016" not in DATASETS:
-        return {}
-    return {"smite": metrics_files("davis_zeroshot", "smite", shots=zero_shot_shots(config))}
-
-
-def table10_inputs(wildcards):
-    return {"smite": metrics_files("davis_semi", "smite", shots=1)} if "davis2016" in DATASETS else {}
-
-
-def pascal_classes(table):
-    spec = DATASETS.get("pascal_part", {})
-    return [name for name, c in spec.get("classes", {}).items() if c.get("paper_table") == table]
+def plan_table_inputs(table):
+    """The input function of one table's rule (smite.plan.RunPlan.table_inputs)."""
+    return lambda wildcards: PLAN.table_inputs(table)
 
 
 def pascal_class_parts(wildcards):
@@ -279,19 +196,7 @@ def pascal_class_parts(wildcards):
 
 def pascal_parts(table):
     """Class -> part names of the PASCAL-Part classes one table reports."""
-    return {c: DATASETS["pascal_part"]["classes"][c]["parts"] for c in pascal_classes(table)}
-
-
-def pascal_inputs(table):
-    """Image-segmentation scores of each class this table reports: SLiMe (embeddings) and SMITE (two-phase)."""
-    spec = DATASETS.get("pascal_part", {})
-    shots = spec.get("shots", 10)
-    return {
-        method: [f"{RESULTS}/metrics/pascal_part/{run_key(method, shots=shots)}/{c}.json"
-                 for c in pascal_classes(table)]
-        for method in TABLE11_METHODS.values()
-        if pascal_classes(table)
-    }
+    return {c: DATASETS["pascal_part"]["classes"][c]["parts"] for c in PLAN.pascal_classes(table)}
 
 
 def table_files(name):
@@ -323,29 +228,3 @@ FIGURE_FORMATS = ["png", "pdf"]
 def all_figure_files():
     names = ["training_curves", "shots_curve", "stage_costs"] + [f"qualitative_{c}" for c in CATEGORIES]
     return expand(f"{FIGURES}/{{name}}.{{ext}}", name=names, ext=FIGURE_FORMATS)
-
-
-def qualitative_inputs(wildcards):
-    video = COLLECTIONS["smite50"][wildcards.category].videos[0]
-    return {
-        method: f"{RESULTS}/segment/smite50/{run_key(method)}/{wildcards.category}/{video}"
-        for method in config["methods"]
-        if method != "gsam2" or wildcards.category in text_groups("smite50")
-    }
-
-
-def training_curve_inputs(wildcards):
-    return {mode: checkpoints("smite50", mode, SHOTS, CATEGORIES) for mode in config["training_modes"]}
-
-
-def stage_benchmarks(wildcards):
-    """Benchmark files of every job behind Table 1 (SMITE-50, the default setting of each method)."""
-    runs = [(g, v, m) for g, group in COLLECTIONS["smite50"].items() for v in group.videos
-            for m in config["methods"] if m != "gsam2"]
-    bench = f"{RESULTS}/benchmarks"
-    return {
-        "train": sorted({f"{bench}/train/smite50/{g}/{TRAINING_MODE[m]}_{SHOTS}shot.tsv" for g, _, m in runs}),
-        "track": sorted({f"{bench}/track/smite50/{g}/{v}.tsv" for g, v, _ in runs}),
-        "segment": [f"{bench}/segment/smite50/{run_key(m)}/{g}/{v}.tsv" for g, v, m in runs],
-        "evaluate": [f"{bench}/evaluate/smite50/{run_key(m)}/{g}/{v}.tsv" for g, v, m in runs],
-    }

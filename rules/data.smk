@@ -49,7 +49,7 @@ rule ground_truth:
     input:
         manifest=collection_manifest,
     output:
-        directory(f"{RESULTS}/ground_truth/{{collection}}/{{group}}/{{video}}"),
+        directory(f"{RESULTS}/{GROUND_TRUTH_PATH}"),
     params:
         root=collection_root,
         parts=group_parts,
@@ -73,7 +73,7 @@ rule dataset_statistics:
     input:
         manifest=lambda wildcards: manifest(wildcards.dataset),
     output:
-        f"{RESULTS}/statistics/{{dataset}}.json",
+        f"{RESULTS}/{STATISTICS_PATH}",
     params:
         spec=lambda wildcards: DATASETS[wildcards.dataset],
     log:

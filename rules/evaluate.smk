@@ -2,18 +2,18 @@ rule evaluate_video:
     """mIoU / J / F on the scored frames (SMITE-50 rules) and flicker along the cached trajectories."""
     input:
         manifest=collection_manifest,
-        prediction=f"{RESULTS}/segment/{{collection}}/{{method}}/{{mode}}_{{shots}}shot/{{group}}/{{video}}",
-        ground_truth=f"{RESULTS}/ground_truth/{{collection}}/{{group}}/{{video}}",
+        prediction=f"{RESULTS}/{SEGMENT_PATH}",
+        ground_truth=f"{RESULTS}/{GROUND_TRUTH_PATH}",
         tracks=tracks_for,
     output:
-        metrics=f"{RESULTS}/metrics/{{collection}}/{{method}}/{{mode}}_{{shots}}shot/{{group}}/{{video}}.json",
+        metrics=f"{RESULTS}/{METRICS_PATH}",
     params:
         root=collection_root,
         parts=group_parts,
     log:
         f"{RESULTS}/logs/evaluate/{{collection}}/{{method}}/{{mode}}_{{shots}}shot/{{group}}/{{video}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/evaluate/{{collection}}/{{method}}/{{mode}}_{{shots}}shot/{{group}}/{{video}}.tsv"
+        f"{RESULTS}/{EVALUATE_BENCHMARK_PATH}"
     conda:
         "../environment.yml"
     threads: 1
@@ -27,11 +27,11 @@ rule evaluate_video:
 use rule evaluate_video as evaluate_gsam2 with:
     input:
         manifest=collection_manifest,
-        prediction=f"{RESULTS}/segment/{{collection}}/gsam2/text_0shot/{{group}}/{{video}}",
-        ground_truth=f"{RESULTS}/ground_truth/{{collection}}/{{group}}/{{video}}",
+        prediction=f"{RESULTS}/{GSAM2_SEGMENT_PATH}",
+        ground_truth=f"{RESULTS}/{GROUND_TRUTH_PATH}",
         tracks=tracks_for,
     output:
-        metrics=f"{RESULTS}/metrics/{{collection}}/gsam2/text_0shot/{{group}}/{{video}}.json",
+        metrics=f"{RESULTS}/{GSAM2_METRICS_PATH}",
     log:
         f"{RESULTS}/logs/evaluate/{{collection}}/gsam2/text_0shot/{{group}}/{{video}}.log",
     benchmark:
@@ -42,9 +42,9 @@ rule evaluate_images:
     """Per-part IoU of one class's predicted test masks against PASCAL-Part ground truth."""
     input:
         manifest=lambda wildcards: manifest("pascal_part"),
-        prediction=f"{RESULTS}/segment/pascal_part/{{method}}/{{mode}}_{{shots}}shot/{{cls}}",
+        prediction=f"{RESULTS}/{IMAGES_SEGMENT_PATH}",
     output:
-        metrics=f"{RESULTS}/metrics/pascal_part/{{method}}/{{mode}}_{{shots}}shot/{{cls}}.json",
+        metrics=f"{RESULTS}/{IMAGES_METRICS_PATH}",
     params:
         root=lambda wildcards: DATASETS["pascal_part"]["root"],
         split=lambda wildcards: DATASETS["pascal_part"]["test_split"],

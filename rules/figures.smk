@@ -1,7 +1,7 @@
 rule figure_training_curves:
     """Figure 9: training loss per epoch, two-phase vs joint."""
     input:
-        unpack(training_curve_inputs),
+        unpack(lambda wildcards: PLAN.training_curve_inputs()),
     output:
         figure_outputs("training_curves"),
     params:
@@ -43,7 +43,7 @@ rule figure_shots_curve:
 rule figure_qualitative:
     """Overlay strip of a category's first video, one row per method (Figures 6-7)."""
     input:
-        unpack(qualitative_inputs),
+        unpack(lambda wildcards: PLAN.qualitative_inputs(wildcards.category)),
         manifest=manifest("smite50"),
     output:
         figure_outputs("qualitative_{category}"),
@@ -67,7 +67,7 @@ rule figure_qualitative:
 rule figure_stage_costs:
     """Cost per stage (train, track, segment, evaluate) of the Table 1 runs."""
     input:
-        unpack(stage_benchmarks),
+        unpack(lambda wildcards: PLAN.stage_benchmarks()),
     output:
         figure_outputs("stage_costs"),
     log:

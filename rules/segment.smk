@@ -6,14 +6,14 @@ rule segment_video:
         checkpoint=checkpoint_for,
         tracks=tracks_for,
     output:
-        directory(f"{RESULTS}/segment/{{collection}}/{{method}}/{{mode}}_{{shots}}shot/{{group}}/{{video}}"),
+        directory(f"{RESULTS}/{SEGMENT_PATH}"),
     params:
         root=collection_root,
         method=segment_method,
     log:
         f"{RESULTS}/logs/segment/{{collection}}/{{method}}/{{mode}}_{{shots}}shot/{{group}}/{{video}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/segment/{{collection}}/{{method}}/{{mode}}_{{shots}}shot/{{group}}/{{video}}.tsv"
+        f"{RESULTS}/{SEGMENT_BENCHMARK_PATH}"
     conda:
         "../environment.yml"
     threads: 1
@@ -31,7 +31,7 @@ rule segment_gsam2:
         defaults=SMITE_DEFAULTS,
         manifest=collection_manifest,
     output:
-        directory(f"{RESULTS}/segment/{{collection}}/gsam2/text_0shot/{{group}}/{{video}}"),
+        directory(f"{RESULTS}/{GSAM2_SEGMENT_PATH}"),
     params:
         root=collection_root,
         parts=group_parts,
@@ -58,7 +58,7 @@ rule segment_images:
         manifest=lambda wildcards: manifest("pascal_part"),
         checkpoint=f"{RESULTS}/{PASCAL_CHECKPOINT}",
     output:
-        directory(f"{RESULTS}/segment/pascal_part/{{method}}/{{mode}}_{{shots}}shot/{{cls}}"),
+        directory(f"{RESULTS}/{IMAGES_SEGMENT_PATH}"),
     params:
         root=lambda wildcards: DATASETS["pascal_part"]["root"],
         split=lambda wildcards: DATASETS["pascal_part"]["test_split"],

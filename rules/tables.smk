@@ -7,284 +7,70 @@ TABLE_PARAMS = {
     "shots": SHOTS,
 }
 
-
-rule make_table1:
-    """Table 1: F / mIoU per category and method, beside the paper's values."""
-    input:
-        unpack(table1_inputs),
-        literature="config/literature.csv",
-    output:
-        table_outputs("table1"),
-    params:
-        **TABLE_PARAMS,
-        methods=config["methods"],
-    log:
-        f"{RESULTS}/logs/tables/table1.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/tables/table1.tsv"
-    conda:
-        "../environment.yml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    script:
-        "../workflow_scripts/make_table1.py"
-
-
-rule make_table2:
-    """Table 2: the ablation ladder, mean mIoU beside the paper's."""
-    input:
-        unpack(table2_inputs),
-        literature="config/literature.csv",
-    output:
-        table_outputs("table2"),
-    params:
-        **TABLE_PARAMS,
-        methods=config["ablation"],
-        ablation_note=ABLATION_NOTE,
-    log:
-        f"{RESULTS}/logs/tables/table2.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/tables/table2.tsv"
-    conda:
-        "../environment.yml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    script:
-        "../workflow_scripts/make_table2.py"
+# One rule per table: its script and the params it reads besides TABLE_PARAMS. Its inputs are the scores the
+# plan names for it (smite.plan.RunPlan.table_inputs) and the paper's numbers.
+DAVIS_TITLES = {
+    "table9": "Table 9: DAVIS-2016 zero-shot (one frame per train video), Alimohammadi et al. 2025",
+    "table10": "Table 10: DAVIS-2016 semi-supervised (first frame of each val video), Alimohammadi et al. 2025",
+}
+PASCAL_TITLES = {
+    "table11": "Table 11: PASCAL-Part car, per-part IoU, Alimohammadi et al. 2025",
+    "table12": "Table 12: PASCAL-Part horse, per-part IoU, Alimohammadi et al. 2025",
+}
+TABLE_RULES = {
+    # F / mIoU per category and method (Table 1); temporal consistency beside the user-study ranks (Table 4)
+    "table1": ("make_table1.py", {"methods": config["methods"]}),
+    "table4": ("make_table4.py", {"methods": config["methods"]}),
+    # the ablation ladder; 1 / 5 / 10 references; joint vs two-phase training with its time
+    "table2": ("make_table2.py", {"methods": config["ablation"], "ablation_note": ABLATION_NOTE}),
+    "table3": ("make_table3.py", {"shots_ablation": config["shots_ablation"], "ablation_note": ABLATION_NOTE}),
+    "table8": ("make_table8.py", {"modes": config["training_modes"], "ablation_note": ABLATION_NOTE}),
+    # statistics of the video datasets present
+    "table5": ("make_table5.py", {}),
+    # PUMaVOS with one training frame per video (XMem++ as reported), and with 1 / 5 / 10
+    "table6": ("make_table6.py", {"pumavos": DATASETS.get("pumavos")}),
+    "table7": ("make_table7.py", {"pumavos": DATASETS.get("pumavos")}),
+    # DAVIS-2016 J / F of SMITE and SMITE+ beside the methods reported
+    **{
+        table: ("make_table_davis.py", {"davis": DATASETS.get("davis2016"), "table": table, "title": title})
+        for table, title in DAVIS_TITLES.items()
+    },
+    # PASCAL-Part per-part IoU of SLiMe (re-run) and SMITE beside the methods reported
+    **{
+        table: (
+            "make_table_pascal.py",
+            {"pascal": DATASETS.get("pascal_part"), "classes": pascal_parts(table), "table": table, "title": title},
+        )
+        for table, title in PASCAL_TITLES.items()
+    },
+}
 
 
-rule make_table3:
-    """Table 3: SMITE with 1 / 5 / 10 references."""
-    input:
-        unpack(table3_inputs),
-        literature="config/literature.csv",
-    output:
-        table_outputs("table3"),
-    params:
-        **TABLE_PARAMS,
-        shots_ablation=config["shots_ablation"],
-        ablation_note=ABLATION_NOTE,
-    log:
-        f"{RESULTS}/logs/tables/table3.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/tables/table3.tsv"
-    conda:
-        "../environment.yml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    script:
-        "../workflow_scripts/make_table3.py"
+for table, (table_script, table_params) in TABLE_RULES.items():
 
-
-rule make_table4:
-    """Table 4: temporal consistency per method beside the paper's user-study ranks."""
-    input:
-        unpack(table1_inputs),
-        literature="config/literature.csv",
-    output:
-        table_outputs("table4"),
-    params:
-        **TABLE_PARAMS,
-        methods=config["methods"],
-    log:
-        f"{RESULTS}/logs/tables/table4.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/tables/table4.tsv"
-    conda:
-        "../environment.yml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    script:
-        "../workflow_scripts/make_table4.py"
-
-
-rule make_table8:
-    """Table 8: joint vs two-phase training, mIoU and training time."""
-    input:
-        unpack(table8_inputs),
-        literature="config/literature.csv",
-    output:
-        table_outputs("table8"),
-    params:
-        **TABLE_PARAMS,
-        modes=config["training_modes"],
-        ablation_note=ABLATION_NOTE,
-    log:
-        f"{RESULTS}/logs/tables/table8.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/tables/table8.tsv"
-    conda:
-        "../environment.yml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    script:
-        "../workflow_scripts/make_table8.py"
-
-
-rule make_table5:
-    """Table 5: statistics of the video datasets present beside the paper's."""
-    input:
-        statistics=statistics_files,
-        literature="config/literature.csv",
-    output:
-        table_outputs("table5"),
-    params:
-        **TABLE_PARAMS,
-    log:
-        f"{RESULTS}/logs/tables/table5.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/tables/table5.tsv"
-    conda:
-        "../environment.yml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    script:
-        "../workflow_scripts/make_table5.py"
-
-
-rule make_table6:
-    """Table 6: PUMaVOS with one training frame per video, XMem++ as reported."""
-    input:
-        unpack(table6_inputs),
-        literature="config/literature.csv",
-    output:
-        table_outputs("table6"),
-    params:
-        **TABLE_PARAMS,
-        pumavos=DATASETS.get("pumavos"),
-    log:
-        f"{RESULTS}/logs/tables/table6.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/tables/table6.tsv"
-    conda:
-        "../environment.yml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    script:
-        "../workflow_scripts/make_table6.py"
-
-
-rule make_table7:
-    """Table 7: PUMaVOS with 1 / 5 / 10 training frames per video."""
-    input:
-        unpack(table7_inputs),
-        literature="config/literature.csv",
-    output:
-        table_outputs("table7"),
-    params:
-        **TABLE_PARAMS,
-        pumavos=DATASETS.get("pumavos"),
-    log:
-        f"{RESULTS}/logs/tables/table7.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/tables/table7.tsv"
-    conda:
-        "../environment.yml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    script:
-        "../workflow_scripts/make_table7.py"
-
-
-rule make_table9:
-    """Table 9 (and 10): DAVIS-2016 J / F of SMITE and SMITE+ beside the methods reported."""
-    input:
-        unpack(table9_inputs),
-        literature="config/literature.csv",
-    output:
-        table_outputs("table9"),
-    params:
-        **TABLE_PARAMS,
-        davis=DATASETS.get("davis2016"),
-        table="table9",
-        title="Table 9: DAVIS-2016 zero-shot (one frame per train video), Alimohammadi et al. 2025",
-    log:
-        f"{RESULTS}/logs/tables/table9.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/tables/table9.tsv"
-    conda:
-        "../environment.yml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    script:
-        "../workflow_scripts/make_table_davis.py"
-
-
-use rule make_table9 as make_table10 with:
-    input:
-        unpack(table10_inputs),
-        literature="config/literature.csv",
-    output:
-        table_outputs("table10"),
-    params:
-        **TABLE_PARAMS,
-        davis=DATASETS.get("davis2016"),
-        table="table10",
-        title="Table 10: DAVIS-2016 semi-supervised (first frame of each val video), Alimohammadi et al. 2025",
-    log:
-        f"{RESULTS}/logs/tables/table10.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/tables/table10.tsv"
-
-
-rule make_table11:
-    """Table 11 (and 12): PASCAL-Part per-part IoU of SLiMe (re-run) and SMITE beside the methods reported."""
-    input:
-        unpack(lambda wildcards: pascal_inputs("table11")),
-        literature="config/literature.csv",
-    output:
-        table_outputs("table11"),
-    params:
-        **TABLE_PARAMS,
-        pascal=DATASETS.get("pascal_part"),
-        classes=pascal_parts("table11"),
-        table="table11",
-        title="Table 11: PASCAL-Part car, per-part IoU, Alimohammadi et al. 2025",
-    log:
-        f"{RESULTS}/logs/tables/table11.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/tables/table11.tsv"
-    conda:
-        "../environment.yml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    script:
-        "../workflow_scripts/make_table_pascal.py"
-
-
-use rule make_table11 as make_table12 with:
-    input:
-        unpack(lambda wildcards: pascal_inputs("table12")),
-        literature="config/literature.csv",
-    output:
-        table_outputs("table12"),
-    params:
-        **TABLE_PARAMS,
-        pascal=DATASETS.get("pascal_part"),
-        classes=pascal_parts("table12"),
-        table="table12",
-        title="Table 12: PASCAL-Part horse, per-part IoU, Alimohammadi et al. 2025",
-    log:
-        f"{RESULTS}/logs/tables/table12.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/tables/table12.tsv"
+    rule:
+        name:
+            f"make_{table}"
+        input:
+            unpack(plan_table_inputs(table)),
+            literature="config/literature.csv",
+        output:
+            table_outputs(table),
+        params:
+            **TABLE_PARAMS,
+            **table_params,
+            script=table_script,
+        log:
+            f"{RESULTS}/logs/tables/{table}.log",
+        benchmark:
+            f"{RESULTS}/benchmarks/tables/{table}.tsv"
+        conda:
+            "../environment.yml"
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=5,
+        localrule: True
+        script:
+            # a loop variable here would be read when the job runs (the last table's): the path comes from params
+            "../workflow_scripts/{params.script}"

@@ -13,7 +13,7 @@ rule track_video:
     log:
         f"{RESULTS}/logs/track/{{dataset}}/{{folder}}/{{video}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/track/{{dataset}}/{{folder}}/{{video}}.tsv"
+        f"{RESULTS}/{TRACK_BENCHMARK_PATH}"
     conda:
         "../environment.yml"
     threads: 1

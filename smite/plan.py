@@ -15,11 +15,14 @@ Kept out of the Snakefile so that it is plain, testable Python (Snakemake allows
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from smite.config import deep_merge
 from smite.data.protocols import COLLECTION_DATASET
+from smite.methods import METHODS, TEXT
 
 DAVIS_PARTS = ["background", "object"]
 ZERO_SHOT_GROUP = "all"
@@ -39,6 +42,28 @@ CHECKPOINT_PATH = "models/{collection}/{group}/{mode}_{shots}shot.safetensors"
 TRAIN_BENCHMARK_PATH = "benchmarks/train/{collection}/{group}/{mode}_{shots}shot.tsv"
 REFERENCES_PATH = "references/{collection}/{group}/{shots}shot"  # derived reference folders (rule references)
 TRACKS_PATH = "tracks/{dataset}/{folder}/{video}.npz"  # one cache per video of a dataset (see video_folder)
+
+
+def fill(template: str, **values: Any) -> str:
+    """`template` with the named fields filled in and the others left as Snakemake wildcards."""
+    return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), template)
+
+
+# One segmentation setting: a method with the checkpoint (training mode, shots) it segments with; GSAM2 is
+# text_0shot (no checkpoint). Videos' and images' outputs and scores, and the ground truth they are scored on:
+RUN_KEY = "{method}/{mode}_{shots}shot"
+SEGMENT_PATH = f"segment/{{collection}}/{RUN_KEY}/{{group}}/{{video}}"
+METRICS_PATH = f"metrics/{{collection}}/{RUN_KEY}/{{group}}/{{video}}.json"
+IMAGES_SEGMENT_PATH = f"segment/pascal_part/{RUN_KEY}/{{cls}}"  # one folder per PASCAL-Part class
+IMAGES_METRICS_PATH = f"metrics/pascal_part/{RUN_KEY}/{{cls}}.json"
+GROUND_TRUTH_PATH = "ground_truth/{collection}/{group}/{video}"
+GSAM2_SEGMENT_PATH = fill(SEGMENT_PATH, method="gsam2", mode=TEXT, shots=0)  # GSAM2's rules: no checkpoint
+GSAM2_METRICS_PATH = fill(METRICS_PATH, method="gsam2", mode=TEXT, shots=0)
+STATISTICS_PATH = "statistics/{dataset}.json"
+# the benchmark files of the jobs whose run time a table or figure reports (Table 8, the stage-cost figure)
+TRACK_BENCHMARK_PATH = "benchmarks/track/{dataset}/{folder}/{video}.tsv"
+SEGMENT_BENCHMARK_PATH = f"benchmarks/segment/{{collection}}/{RUN_KEY}/{{group}}/{{video}}.tsv"
+EVALUATE_BENCHMARK_PATH = f"benchmarks/evaluate/{{collection}}/{RUN_KEY}/{{group}}/{{video}}.tsv"
 
 
 @dataclass(frozen=True)
@@ -178,3 +203,149 @@ def video_folder(collection: str, group: str) -> str:
 def zero_shot_shots(config: dict[str, Any]) -> int:
     """Reference count of the DAVIS zero-shot model: one frame per train video."""
     return len(config["datasets"]["davis2016"]["train"])
+
+
+VIDEO_DATASETS = ("smite50", "pumavos", "davis2016")  # the datasets Table 5 describes
+
+
+class RunPlan:
+    """The files each table and figure of a run reads, under `results` (results/<run>): the tables' inputs.
+
+    Every path comes from the templates above, which the rules that write the files use too.
+    """
+
+    def __init__(self, config: dict[str, Any], results: str) -> None:
+        self.config = config
+        self.results = results
+        self.datasets = config["datasets"]
+        self.shots = config["shots"]
+
+    @cached_property
+    def groups(self) -> dict[str, dict[str, Group]]:
+        return collections(self.config)
+
+    def _path(self, template: str, **values: Any) -> str:
+        return f"{self.results}/{template.format(**values)}"
+
+    def setting(self, method: str, mode: str | None = None, shots: int | None = None) -> dict[str, Any]:
+        """RUN_KEY's fields of a method: its default checkpoint (training mode, the run's shots) unless given."""
+        if METHODS[method].training_mode == TEXT:
+            return {"method": method, "mode": TEXT, "shots": 0}
+        return {"method": method, "mode": mode or METHODS[method].training_mode, "shots": shots or self.shots}
+
+    def text_groups(self, collection: str) -> list[str]:
+        """Groups GSAM2 can run on: named parts that words describe (the paper leaves it out on Non-Text)."""
+        return [g for g, group in self.groups.get(collection, {}).items() if group.text_parts and group.parts]
+
+    def metrics_files(self, collection: str, method: str, mode: str | None = None, shots: int | None = None,
+                      limit: int | None = None) -> list[str]:
+        """Scores of every video of a collection (the first `limit` of each group) by one setting; GSAM2 only on
+        the groups it can run on."""
+        groups = self.text_groups(collection) if METHODS[method].training_mode == TEXT else None
+        setting = self.setting(method, mode, shots)
+        return [self._path(METRICS_PATH, collection=collection, group=g, video=v, **setting)
+                for g, group in self.groups.get(collection, {}).items() if groups is None or g in groups
+                for v in group.videos[:limit]]
+
+    def checkpoints(self, collection: str, mode: str, shots: int, groups: list[str]) -> list[str]:
+        return [self._path(CHECKPOINT_PATH, collection=collection, group=g, mode=mode, shots=shots) for g in groups]
+
+    def training_benchmarks(self, collection: str, mode: str, shots: int, groups: list[str]) -> list[str]:
+        return [self._path(TRAIN_BENCHMARK_PATH, collection=collection, group=g, mode=mode, shots=shots)
+                for g in groups]
+
+    def table_inputs(self, table: str) -> dict[str, list[str]]:
+        """Named input lists of one table's rule (table1 ... table12); empty lists for a dataset not in the run."""
+        return getattr(self, f"_{table}")()
+
+    def _table1(self) -> dict[str, list[str]]:
+        return {m: self.metrics_files("smite50", m) for m in self.config["methods"]}
+
+    _table4 = _table1  # Table 4 scores the same runs for temporal consistency
+
+    def _table2(self) -> dict[str, list[str]]:
+        limit = self.config["ablation_videos"]
+        return {m: self.metrics_files("smite50", m, limit=limit) for m in self.config["ablation"]}
+
+    def _table3(self) -> dict[str, list[str]]:
+        limit = self.config["ablation_videos"]
+        return {f"shots_{k}": self.metrics_files("smite50", "smite", shots=k, limit=limit)
+                for k in self.config["shots_ablation"]}
+
+    def _table5(self) -> dict[str, list[str]]:
+        return {"statistics": [self._path(STATISTICS_PATH, dataset=d) for d in VIDEO_DATASETS if d in self.datasets]}
+
+    def _table6(self) -> dict[str, list[str]]:
+        return {m: self.metrics_files("pumavos", m, shots=1)
+                for m in self.datasets.get("pumavos", {}).get("methods", [])}
+
+    def _table7(self) -> dict[str, list[str]]:
+        return {f"shots_{k}": self.metrics_files("pumavos", "smite", shots=k)
+                for k in self.datasets.get("pumavos", {}).get("shots", [])}
+
+    def _table8(self) -> dict[str, list[str]]:
+        categories = list(self.datasets["smite50"]["categories"])
+        inputs: dict[str, list[str]] = {}
+        for mode in self.config["training_modes"]:
+            inputs[f"metrics_{mode}"] = self.metrics_files("smite50", "smite", mode=mode,
+                                                           limit=self.config["ablation_videos"])
+            inputs[f"train_{mode}"] = self.training_benchmarks("smite50", mode, self.shots, categories)
+            inputs[f"models_{mode}"] = self.checkpoints("smite50", mode, self.shots, categories)
+        return inputs
+
+    def _table9(self) -> dict[str, list[str]]:
+        if "davis2016" not in self.datasets:
+            return {}
+        return {"smite": self.metrics_files("davis_zeroshot", "smite", shots=zero_shot_shots(self.config))}
+
+    def _table10(self) -> dict[str, list[str]]:
+        return {"smite": self.metrics_files("davis_semi", "smite", shots=1)} if "davis2016" in self.datasets else {}
+
+    def pascal_classes(self, table: str) -> list[str]:
+        """The PASCAL-Part classes a table (table11, table12) reports."""
+        classes = self.datasets.get("pascal_part", {}).get("classes", {})
+        return [name for name, c in classes.items() if c.get("paper_table") == table]
+
+    def _pascal(self, table: str) -> dict[str, list[str]]:
+        """Image-segmentation scores of each class the table reports: SLiMe (Baseline-I) and SMITE."""
+        from smite.tables import TABLE11_METHODS
+
+        classes = self.pascal_classes(table)
+        shots = self.datasets.get("pascal_part", {}).get("shots", self.shots)
+        return {m: [self._path(IMAGES_METRICS_PATH, cls=c, **self.setting(m, shots=shots)) for c in classes]
+                for m in TABLE11_METHODS.values() if classes}
+
+    def _table11(self) -> dict[str, list[str]]:
+        return self._pascal("table11")
+
+    def _table12(self) -> dict[str, list[str]]:
+        return self._pascal("table12")
+
+    # -- figures ---------------------------------------------------------------------------------------------
+    def qualitative_inputs(self, category: str) -> dict[str, str]:
+        """Segmentation folder of the category's first video by each Table 1 method (GSAM2 where it runs)."""
+        video = self.groups["smite50"][category].videos[0]
+        return {m: self._path(SEGMENT_PATH, collection="smite50", group=category, video=video, **self.setting(m))
+                for m in self.config["methods"]
+                if METHODS[m].training_mode != TEXT or category in self.text_groups("smite50")}
+
+    def training_curve_inputs(self) -> dict[str, list[str]]:
+        categories = list(self.datasets["smite50"]["categories"])
+        return {mode: self.checkpoints("smite50", mode, self.shots, categories)
+                for mode in self.config["training_modes"]}
+
+    def stage_benchmarks(self) -> dict[str, list[str]]:
+        """Benchmark files of every job behind Table 1 (SMITE-50, each method's default setting), by stage."""
+        runs = [(g, v, self.setting(m)) for g, group in self.groups["smite50"].items() for v in group.videos
+                for m in self.config["methods"] if METHODS[m].diffusion]
+
+        return {
+            "train": sorted({self._path(TRAIN_BENCHMARK_PATH, collection="smite50", group=g, mode=s["mode"],
+                                        shots=s["shots"]) for g, _, s in runs}),
+            "track": sorted({self._path(TRACK_BENCHMARK_PATH, dataset="smite50", folder=g, video=v)
+                             for g, v, _ in runs}),
+            "segment": [self._path(SEGMENT_BENCHMARK_PATH, collection="smite50", group=g, video=v, **s)
+                        for g, v, s in runs],
+            "evaluate": [self._path(EVALUATE_BENCHMARK_PATH, collection="smite50", group=g, video=v, **s)
+                         for g, v, s in runs],
+        }

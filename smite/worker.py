@@ -37,7 +37,10 @@ from typing import Any
 SOCKET_ENV = "SMITE_WORKER"  # the socket of the worker serving this run, set for the jobs Snakemake spawns
 CHILD_ENV = "SMITE_WORKER_CHILD"  # set in a forked child, so that its own run_in_worker() call returns
 PRELOAD = ("smite.api", "smite.figures", "smite.evaluate", "smite.metrics")  # what the scripts that use it import
-CONNECT_TIMEOUT_S = 5.0  # a worker that does not take a job within this time is not used for it
+CONNECT_TIMEOUT_S = 5.0  # a socket that accepts no connection within this time has no worker behind it
+# a worker starts a job once its imports are done (5-10 s after the run starts on a busy machine); one that
+# has not started it within this time is not used for it
+START_TIMEOUT_S = 120.0
 POLL_S = 0.5  # how often the worker checks that the run which started it is still there
 
 
@@ -71,6 +74,7 @@ def _submit(path: str, request: dict[str, Any]) -> tuple[socket.socket, Any, int
     try:
         sock.settimeout(CONNECT_TIMEOUT_S)
         sock.connect(path)
+        sock.settimeout(START_TIMEOUT_S)
         socket.send_fds(sock, [b"\0"], [0, 1, 2])
         sock.sendall(json.dumps(request).encode() + b"\n")
         reader = sock.makefile("rb")

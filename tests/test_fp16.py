@@ -66,8 +66,9 @@ def test_fp16_phase2_training_keeps_float32_weights(fp16_backbone: Backbone, met
     references = _references()
     model = PartSegmenter(fp16_backbone, references.parts)
     seen: set[torch.dtype] = set()
-    to_k = next(m for name, m in fp16_backbone.unet.named_modules() if name.endswith("attn2.to_k"))
-    hook = to_k.register_forward_hook(lambda module, args, out: seen.add(out.dtype))
+    to_q = next(m for name, m in fp16_backbone.unet.named_modules() if name.endswith("attn2.to_q"))
+    hook = to_q.register_forward_hook(lambda module, args, out: seen.add(out.dtype))
+    backbone_kv = {n: p.clone() for n, p in fp16_backbone.unet.named_parameters() if n in model.cross_names}
     start = model_state(model)
     cross = [k for k in start if k.startswith("unet.")]
     try:
@@ -90,3 +91,6 @@ def test_fp16_phase2_training_keeps_float32_weights(fp16_backbone: Backbone, met
     for param in [model.part_embeddings, *model.cross_attention_parameters()]:
         assert param.dtype == torch.float32
         assert torch.isfinite(param).all()
+    for name, param in fp16_backbone.unet.named_parameters():  # the tuned copies are the model's own
+        if name in backbone_kv:
+            assert torch.equal(param, backbone_kv[name]), name

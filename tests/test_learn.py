@@ -278,3 +278,25 @@ def test_joint_trains_both(backbone, method, synth_root):
     result = train(model, references, config, progress=False)
     assert not torch.equal(result.best_state["part_embeddings"], start["part_embeddings"])
     assert any(not torch.equal(result.best_state[k], start[k]) for k in start if k.startswith("unet."))
+
+
+def test_tuned_cross_attention_lives_in_the_model_so_models_can_share_a_backbone(backbone):
+    """A model's to_k / to_v are its own copies: changing one model's leaves the backbone and another model on
+    the same backbone computing what they computed, while its own maps change."""
+    parts = ["background", "a", "b"]
+    tuned, other = PartSegmenter(backbone, parts), PartSegmenter(backbone, parts)
+    assert other.store is tuned.store  # one set of attention processors on the backbone
+    size = backbone.unet.config.sample_size
+    latents = torch.randn(2, 4, size, size, generator=torch.Generator().manual_seed(0))
+    steps = torch.tensor([100, 100])
+    with torch.no_grad():
+        reference = other(latents, steps).cross_logits
+        before = {n: p.clone() for n, p in backbone.unet.named_parameters() if n in tuned.cross_names}
+        assert len(before) == len(tuned.cross_attention_parameters()) > 0
+        for param in tuned.cross_attention_parameters():
+            param.mul_(1.5)
+        assert not torch.allclose(tuned(latents, steps).cross_logits, reference)
+        torch.testing.assert_close(other(latents, steps).cross_logits, reference, rtol=0, atol=0)
+    assert all(torch.equal(p, before[n]) for n, p in backbone.unet.named_parameters() if n in before)
+    state = model_state(tuned)
+    assert torch.equal(state[f"unet.{tuned.cross_names[0]}"], tuned.cross_attention_parameters()[0])

@@ -216,3 +216,96 @@ def test_model_paths_have_the_train_rules_wildcards():
     rules = "".join(p.read_text() for p in (CONFIG.parent / "rules").glob("*.smk"))
     for spelled in (".safetensors", "benchmarks/train", "{RESULTS}/references/", "{RESULTS}/tracks/"):
         assert spelled not in rules, spelled  # the rules use the templates
+
+
+def test_output_paths_are_spelled_once_in_the_library():
+    """Segmentations, scores, ground truth and the benchmarks tables read: templates in smite.plan, used by rules."""
+    from smite.plan import GSAM2_METRICS_PATH, METRICS_PATH, SEGMENT_PATH
+
+    assert SEGMENT_PATH.format(collection="smite50", method="smite", mode="two-phase", shots=10, group="horse",
+                               video="h1") == "segment/smite50/smite/two-phase_10shot/horse/h1"
+    assert GSAM2_METRICS_PATH == "metrics/{collection}/gsam2/text_0shot/{group}/{video}.json"
+    assert METRICS_PATH.replace("metrics/", "segment/").removesuffix(".json") == SEGMENT_PATH
+    rules = "".join(p.read_text() for p in (CONFIG.parent / "rules").glob("*.smk"))
+    for spelled in ("{RESULTS}/segment/", "{RESULTS}/metrics/", "{RESULTS}/ground_truth/", "{RESULTS}/statistics/"):
+        assert spelled not in rules, spelled
+
+
+def _run_plan(**changes):
+    from smite.plan import RunPlan
+
+    return RunPlan({**read_yaml(CONFIG / "config.yaml"), **changes}, "results/x")
+
+
+def test_table1_reads_every_video_of_every_category_by_each_method():
+    plan = _run_plan(methods=["baseline1", "gsam2", "smite"])
+    inputs = plan.table_inputs("table1")
+    assert list(inputs) == ["baseline1", "gsam2", "smite"]
+    assert inputs["baseline1"][:2] == ["results/x/metrics/smite50/baseline1/embeddings_10shot/robot/robot_00.json",
+                                       "results/x/metrics/smite50/baseline1/embeddings_10shot/robot/robot_01.json"]
+    assert len(inputs["smite"]) == 6 and all("/smite/two-phase_10shot/" in p for p in inputs["smite"])
+    # GSAM2 is prompted by part names: not on the category whose parts no word names (glyph)
+    assert [p.split("/")[-2] for p in inputs["gsam2"]] == ["robot", "robot", "fish", "fish"]
+    assert all("/gsam2/text_0shot/" in p for p in inputs["gsam2"])
+    assert plan.table_inputs("table4") == inputs
+
+
+@pytest.mark.parametrize(("limit", "videos"), [(1, 3), (None, 6)])
+def test_ablation_tables_score_the_first_videos_of_each_category(limit, videos):
+    plan = _run_plan(ablation_videos=limit)
+    ladder = plan.table_inputs("table2")
+    assert list(ladder) == ["baseline1", "baseline3", "smite_ca", "smite_track", "smite"]
+    assert all(len(files) == videos for files in ladder.values())
+    assert {p.split("/")[-1] for p in ladder["smite_ca"]} == (
+        {"robot_00.json", "fish_00.json", "glyph_00.json"} if limit else {f"{c}_0{k}.json" for c in
+                                                                          ("robot", "fish", "glyph") for k in (0, 1)})
+    shots = plan.table_inputs("table3")
+    assert list(shots) == ["shots_1", "shots_5", "shots_10"]
+    assert all(len(files) == videos for files in shots.values()) and "two-phase_5shot" in shots["shots_5"][0]
+    modes = plan.table_inputs("table8")
+    assert len(modes["metrics_joint"]) == videos and "/smite/joint_10shot/" in modes["metrics_joint"][0]
+    assert modes["train_joint"][0] == "results/x/benchmarks/train/smite50/robot/joint_10shot.tsv"
+    assert modes["models_two-phase"][2] == "results/x/models/smite50/glyph/two-phase_10shot.safetensors"
+
+
+def test_appendix_tables_read_their_protocols_outputs():
+    plan = _run_plan()
+    assert plan.table_inputs("table5") == {"statistics": [f"results/x/statistics/{d}.json"
+                                                          for d in ("smite50", "pumavos", "davis2016")]}
+    assert plan.table_inputs("table6") == {
+        "baseline1": ["results/x/metrics/pumavos/baseline1/embeddings_1shot/robot_00/robot_00.json"],
+        "smite": ["results/x/metrics/pumavos/smite/two-phase_1shot/robot_00/robot_00.json"]}
+    assert [files[0].split("/")[-3] for files in plan.table_inputs("table7").values()] == [
+        "two-phase_1shot", "two-phase_5shot", "two-phase_10shot"]
+    # zero-shot: one model trained on one frame of each of the 6 train videos segments both val videos
+    assert plan.table_inputs("table9")["smite"] == [
+        f"results/x/metrics/davis_zeroshot/smite/two-phase_6shot/all/{v}.json" for v in ("robot_val00", "fish_val01")]
+    assert plan.table_inputs("table10")["smite"][1] == (
+        "results/x/metrics/davis_semi/smite/two-phase_1shot/fish_val01/fish_val01.json")
+    assert plan.table_inputs("table11") == {
+        "baseline1": ["results/x/metrics/pascal_part/baseline1/embeddings_10shot/robot.json"],
+        "smite": ["results/x/metrics/pascal_part/smite/two-phase_10shot/robot.json"]}
+    assert plan.pascal_classes("table12") == ["fish"]
+
+
+def test_tables_of_datasets_not_in_the_run_read_nothing():
+    config = read_yaml(CONFIG / "config.yaml")
+    plan = _run_plan(datasets={"smite50": config["datasets"]["smite50"]})
+    assert plan.table_inputs("table5") == {"statistics": ["results/x/statistics/smite50.json"]}
+    for table in ("table6", "table7", "table9", "table10", "table11", "table12"):
+        assert plan.table_inputs(table) == {}, table
+
+
+def test_figures_read_table1s_runs_and_their_benchmarks():
+    plan = _run_plan()
+    strip = plan.qualitative_inputs("glyph")
+    assert list(strip) == ["baseline1", "baseline2", "baseline3", "smite"]
+    assert strip["baseline2"] == "results/x/segment/smite50/baseline2/embeddings_10shot/glyph/glyph_00"
+    stages = plan.stage_benchmarks()
+    assert stages["train"] == sorted(f"results/x/benchmarks/train/smite50/{c}/{m}_10shot.tsv"
+                                     for c in ("robot", "fish", "glyph") for m in ("embeddings", "two-phase"))
+    assert stages["track"][0] == "results/x/benchmarks/track/smite50/fish/fish_00.tsv"
+    assert len(stages["segment"]) == len(stages["evaluate"]) == 4 * 6
+    assert stages["evaluate"][0] == (
+        "results/x/benchmarks/evaluate/smite50/baseline1/embeddings_10shot/robot/robot_00.tsv")
+    assert plan.training_curve_inputs()["joint"][1] == "results/x/models/smite50/fish/joint_10shot.safetensors"

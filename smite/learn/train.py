@@ -85,9 +85,8 @@ def trainable_groups(model: PartSegmenter, config: TrainConfig, epoch: int) -> l
 def model_state(model: PartSegmenter) -> dict[str, torch.Tensor]:
     """The trained tensors: part embeddings and every cross-attention to_k/to_v weight."""
     state = {"part_embeddings": model.part_embeddings.detach().cpu().clone()}
-    for name, param in model.backbone.unet.named_parameters():
-        if ".attn2.to_k." in name or ".attn2.to_v." in name:
-            state[f"unet.{name}"] = param.detach().cpu().clone()
+    for name, param in model.named_cross_attention_parameters().items():
+        state[f"unet.{name}"] = param.detach().cpu().clone()
     return state
 
 
@@ -95,7 +94,7 @@ def load_state(model: PartSegmenter, state: dict[str, torch.Tensor]) -> None:
     """Inverse of model_state (missing cross-attention entries keep the backbone's weights)."""
     with torch.no_grad():
         model.part_embeddings.copy_(state["part_embeddings"])
-        params = dict(model.backbone.unet.named_parameters())
+        params = model.named_cross_attention_parameters()
         for key, value in state.items():
             if key.startswith("unet."):
                 params[key.removeprefix("unet.")].copy_(value)

@@ -29,6 +29,14 @@ from diffusers.models.unets.unet_2d_condition import UNet2DConditionModel
 from torch import nn
 
 
+@dataclass(frozen=True)
+class CrossProjections:
+    """One cross-attention layer's key and value projections (weight, bias or None), owned by a model."""
+
+    key: tuple[torch.Tensor, torch.Tensor | None]
+    value: tuple[torch.Tensor, torch.Tensor | None]
+
+
 @dataclass
 class AttentionStore:
     """Maps captured during one UNet forward, averaged over heads; kept with their autograd graph."""
@@ -37,6 +45,9 @@ class AttentionStore:
     num_frames: int = 1
     inflated: bool = False
     active: bool = False
+    # the forwarding model's own cross-attention key/value projections, by attention layer (its tuned to_k /
+    # to_v: SMITE's phase 2); a layer without an entry uses the backbone's
+    projections: dict[str, CrossProjections] = field(default_factory=dict)
     cross: list[torch.Tensor] = field(default_factory=list)  # each (B, K, h, w) logits
     self_: list[torch.Tensor] = field(default_factory=list)  # each (B, N, N) probabilities
 
@@ -164,9 +175,10 @@ class SmiteAttnProcessor:
     probabilities explicitly and reuses them for the output, so the map costs no second pass.
     """
 
-    def __init__(self, store: AttentionStore, capture: str | None = None) -> None:
+    def __init__(self, store: AttentionStore, capture: str | None = None, layer: str = "") -> None:
         self.store = store
         self.capture = capture
+        self.layer = layer  # the attention module's name in the UNet, e.g. "...transformer_blocks.0.attn2"
 
     def __call__(
         self,
@@ -187,8 +199,12 @@ class SmiteAttnProcessor:
         if is_cross and attn.norm_cross:
             context = attn.norm_encoder_hidden_states(context)
         query = _split_heads(attn.to_q(hidden_states), attn.heads)
-        key = _split_heads(attn.to_k(context), attn.heads)
-        value = _split_heads(attn.to_v(context), attn.heads)
+        own = self.store.projections.get(self.layer) if is_cross else None
+        if own is None:
+            key, value = attn.to_k(context), attn.to_v(context)
+        else:
+            key, value = F.linear(context, *own.key), F.linear(context, *own.value)
+        key, value = _split_heads(key, attn.heads), _split_heads(value, attn.heads)
         recording = self.store.active and self.capture is not None
         inflated = self.store.inflated and not is_cross
         frames = self.store.num_frames
@@ -235,7 +251,7 @@ def install_processors(
             capture = "cross"
         elif name.endswith("attn1.processor") and layer in self_layers:
             capture = "self"
-        processors[name] = SmiteAttnProcessor(store, capture)
+        processors[name] = SmiteAttnProcessor(store, capture, name.removesuffix(".processor"))
     unknown = (set(cross_layers) | set(self_layers)) - {n.split(".transformer_blocks")[0] for n in processors}
     if unknown:
         raise ValueError(f"configured attention layers not in the UNet: {sorted(unknown)}")

@@ -49,6 +49,7 @@ class Backbone:
     self_layers: list[str]
     identity: dict[str, Any] = field(default_factory=dict)
     precision: str = "fp32"
+    attention_store: Any = None  # its attention processors' store, installed by the first model built on it
 
     @property
     def device(self) -> torch.device:

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from smite.model.attention import install_processors
+from smite.model.attention import AttentionStore, CrossProjections, install_processors
 from smite.model.backbone import Backbone
 from smite.model.was import InferenceWas, was_maps
 
@@ -29,12 +29,29 @@ class Maps:
         return InferenceWas.from_maps(self.cross_logits, self.self_probs)
 
 
+CROSS_PROJECTIONS = ("to_k", "to_v")  # what SMITE's phase 2 tunes in every cross-attention layer (attn2)
+
+
+def is_cross_projection(name: str) -> bool:
+    """Whether a UNet parameter name is a cross-attention key/value projection's weight or bias."""
+    return any(f".attn2.{projection}." in name for projection in CROSS_PROJECTIONS)
+
+
+def attention_store(backbone: Backbone) -> AttentionStore:
+    """The store of the backbone's attention processors, installed once and shared by every model on it."""
+    if backbone.attention_store is None:
+        backbone.attention_store = install_processors(backbone.unet, backbone.cross_layers, backbone.self_layers)
+    return backbone.attention_store
+
+
 class PartSegmenter(nn.Module):
     """SLiMe/SMITE part tokens on a diffusion backbone.
 
     The prompt is the part names; the learnable vectors are the text-encoder *outputs* at token
     positions 1..K-1 of the padded encoding. Part 0 (background) reads position 0 (the start token)
-    and is not trained.
+    and is not trained. The model also owns a copy of every cross-attention to_k / to_v (what phase 2
+    tunes), which its forwards use instead of the backbone's: the backbone is never written, so models
+    trained apart can share one in a process.
     """
 
     def __init__(self, backbone: Backbone, parts: list[str], init: str = "names", seed: int = 0) -> None:
@@ -43,7 +60,13 @@ class PartSegmenter(nn.Module):
             raise ValueError("need background plus at least one part")
         self.backbone = backbone
         self.parts = list(parts)
-        self.store = install_processors(backbone.unet, backbone.cross_layers, backbone.self_layers)
+        self.store = attention_store(backbone)
+        backbone_params = dict(backbone.unet.named_parameters())
+        self.cross_names = [name for name in backbone_params if is_cross_projection(name)]
+        self.cross_weights = nn.ParameterList(
+            nn.Parameter(backbone_params[name].detach().clone(), requires_grad=False) for name in self.cross_names
+        )
+        self.projections = _projections(self.cross_names, list(self.cross_weights))
         base = backbone.encode_prompt(" ".join(parts[1:])).float()
         self.register_buffer("base_encoding", base, persistent=False)
         start = base[0, 1 : len(parts)].clone()
@@ -65,12 +88,12 @@ class PartSegmenter(nn.Module):
         return encoding.expand(batch, -1, -1).to(self.backbone.dtype)
 
     def cross_attention_parameters(self) -> list[nn.Parameter]:
-        """to_k / to_v weights of every cross-attention layer (SMITE's phase-2 parameters)."""
-        return [
-            p
-            for name, p in self.backbone.unet.named_parameters()
-            if ".attn2.to_k." in name or ".attn2.to_v." in name
-        ]
+        """The model's to_k / to_v weights of every cross-attention layer (SMITE's phase-2 parameters)."""
+        return list(self.cross_weights)
+
+    def named_cross_attention_parameters(self) -> dict[str, nn.Parameter]:
+        """The same, by the backbone UNet's parameter names (the checkpoint's keys)."""
+        return dict(zip(self.cross_names, self.cross_weights, strict=True))
 
     def forward(self, noisy_latents: torch.Tensor, timesteps: torch.Tensor, num_frames: int | None = None) -> Maps:
         """One UNet forward that records the maps of the configured layers.
@@ -81,6 +104,7 @@ class PartSegmenter(nn.Module):
         store = self.store
         store.reset(self.num_parts)
         store.active = True
+        store.projections = self.projections
         video = store.video(num_frames) if num_frames is not None else contextlib.nullcontext()
         try:
             with video, self.backbone.autocast():  # float32 UNet, fp16/bf16 autocast per precision (backbone.py)
@@ -89,11 +113,25 @@ class PartSegmenter(nn.Module):
                 ).sample.float()
         finally:
             store.active = False
+            store.projections = {}
         self_probs = store.self_probs().float()
         resolution = int(round(self_probs.shape[-1] ** 0.5))
         cross = store.cross_logits(resolution).float()
         store.reset()
         return Maps(noise_pred, cross, self_probs, was_maps(cross, self_probs))
+
+
+def _projections(names: list[str], params: list[nn.Parameter]) -> dict[str, CrossProjections]:
+    """Attention layer -> its key and value projections, from UNet parameter names such as
+    "up_blocks.1.attentions.0.transformer_blocks.0.attn2.to_k.weight"."""
+    by_name = dict(zip(names, params, strict=True))
+
+    def linear(layer: str, projection: str) -> tuple[torch.Tensor, torch.Tensor | None]:
+        return by_name[f"{layer}.{projection}.weight"], by_name.get(f"{layer}.{projection}.bias")
+
+    layers = sorted({name.split(".attn2.")[0] + ".attn2" for name in names})
+    return {layer: CrossProjections(*(linear(layer, projection) for projection in CROSS_PROJECTIONS))
+            for layer in layers}
 
 
 def to_model_input(images: list[np.ndarray] | np.ndarray, size: int) -> torch.Tensor:
