@@ -326,5 +326,5 @@ def test_every_workflow_script_belongs_to_a_rule():
     """A script no rule runs is dead code that still looks like part of the DAG."""
     rules = "".join(p.read_text() for p in (REPO / "rules").glob("*.smk"))
     scripts = sorted(p.name for p in (REPO / "workflow_scripts").glob("*.py"))
-    named = [name for name in scripts if f"../workflow_scripts/{name}" in rules or f'("{name}"' in rules]
+    named = [name for name in scripts if f"../workflow_scripts/{name}" in rules or f'"{name}"' in rules]
     assert scripts and sorted(set(scripts) - set(named)) == []
