@@ -74,6 +74,9 @@ for table in TABLES:
         localrule: True
 
 
+from smite import worker as smite_worker
+
+
 # Model, evaluation and figure jobs of a local run start in a warm worker that has imported torch and
 # diffusers once (smite.worker; config warm_worker): about 5 s less per job. A cluster executor or a
 # conda/apptainer environment gives each job its own Python instead.
@@ -81,25 +84,20 @@ WARM_WORKER = (
     config["warm_worker"]
     and workflow.local_exec
     and not workflow.deployment_settings.deployment_method
+    and smite_worker.supported()
 )
 
 
 onstart:
     if WARM_WORKER:
-        from smite import worker
-
-        worker.start(f"{RESULTS}/logs/worker.log")
+        smite_worker.start(f"{RESULTS}/logs/worker.log")
 
 
 onsuccess:
     if WARM_WORKER:
-        from smite import worker
-
-        worker.stop()
+        smite_worker.stop()
 
 
 onerror:
     if WARM_WORKER:
-        from smite import worker
-
-        worker.stop()
+        smite_worker.stop()

@@ -45,6 +45,12 @@ POLL_S = 0.5  # how often the worker checks that the run which started it is sti
 
 
 
+def supported() -> bool:
+    """Linux only: it forks a process that has imported torch (macOS forbids that once frameworks are loaded;
+    Windows has no fork) and passes file descriptors over a Unix socket."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork") and hasattr(socket, "send_fds")
+
+
 def _interpreter() -> dict[str, str]:
     """What must match between a job's Python and the worker's for the job to run there."""
     return {"prefix": sys.prefix, "version": sys.version}
@@ -54,7 +60,7 @@ def _interpreter() -> dict[str, str]:
 def run_in_worker() -> None:
     """Run the calling script in the warm worker and exit with its status; return if no worker takes it."""
     path = os.environ.get(SOCKET_ENV)
-    if not path or os.environ.get(CHILD_ENV):
+    if not path or os.environ.get(CHILD_ENV) or not supported():
         return
     main = sys.modules["__main__"]
     script = getattr(main, "__real_file__", None) or getattr(main, "__file__", None)
