@@ -22,7 +22,7 @@ from smite.plan import (
     STATISTICS_PATH,
     TRACK_BENCHMARK_PATH,
     RunPlan,
-    collections,
+    fill,
     video_folder,
 )
 from smite.plan import group_method as plan_group_method
@@ -39,16 +39,15 @@ DATASETS = config["datasets"]
 SMITE_DEFAULTS = str(files("smite").joinpath("defaults.yaml"))
 SMITE50 = DATASETS["smite50"]
 CATEGORIES = list(SMITE50["categories"])
-COLLECTIONS = collections(config)
+# the files each table and figure reads (smite.plan.RunPlan), and the collections of groups it plans them from
+PLAN = RunPlan(config, RESULTS)
+COLLECTIONS = PLAN.groups
 TABLE_FORMATS = ["csv", "md", "tex"]
 SHOTS = config["shots"]
 
 # PASCAL-Part's checkpoints, by the segment_images rule's wildcards
-PASCAL_CHECKPOINT = CHECKPOINT_PATH.format(collection="pascal_part", group="{cls}", mode="{mode}",
-                                           shots="{shots}")
+PASCAL_CHECKPOINT = fill(CHECKPOINT_PATH, collection="pascal_part", group="{cls}")
 TABLES = [f"table{k}" for k in range(1, 13)]
-# the files each table and figure reads (smite.plan.RunPlan)
-PLAN = RunPlan(config, RESULTS)
 # the note of the ablation tables (2, 3, 8) when they score a subset of the videos
 ABLATION_NOTE = (f"Scored on the first {config['ablation_videos']} video(s) of each category (config ablation_videos)."
                  if config["ablation_videos"] else "")

@@ -248,11 +248,13 @@ class RunPlan:
                 for v in group.videos[:limit]]
 
     def checkpoints(self, collection: str, mode: str, shots: int, groups: list[str]) -> list[str]:
-        return [self._path(CHECKPOINT_PATH, collection=collection, group=g, mode=mode, shots=shots) for g in groups]
+        return self._per_group(CHECKPOINT_PATH, collection, mode, shots, groups)
 
     def training_benchmarks(self, collection: str, mode: str, shots: int, groups: list[str]) -> list[str]:
-        return [self._path(TRAIN_BENCHMARK_PATH, collection=collection, group=g, mode=mode, shots=shots)
-                for g in groups]
+        return self._per_group(TRAIN_BENCHMARK_PATH, collection, mode, shots, groups)
+
+    def _per_group(self, template: str, collection: str, mode: str, shots: int, groups: list[str]) -> list[str]:
+        return [self._path(template, collection=collection, group=g, mode=mode, shots=shots) for g in groups]
 
     def table_inputs(self, table: str) -> dict[str, list[str]]:
         """Named input lists of one table's rule (table1 ... table12); empty lists for a dataset not in the run."""

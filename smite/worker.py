@@ -44,7 +44,6 @@ START_TIMEOUT_S = 120.0
 POLL_S = 0.5  # how often the worker checks that the run which started it is still there
 
 
-
 def supported() -> bool:
     """Linux only: it forks a process that has imported torch (macOS forbids that once frameworks are loaded;
     Windows has no fork) and passes file descriptors over a Unix socket."""
@@ -152,8 +151,8 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
+    except PermissionError:  # it exists, under another user
+        pass
     return True
 
 
@@ -201,9 +200,13 @@ def _run_script(script: str) -> int:
         runpy.run_path(script, run_name="__main__")
         status = 0
     except SystemExit as exit_:
-        status = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
-        if exit_.code is not None and not isinstance(exit_.code, int):
+        if exit_.code is None:
+            status = 0
+        elif isinstance(exit_.code, int):
+            status = exit_.code
+        else:  # sys.exit("message") prints the message and exits with 1
             print(exit_.code, file=sys.stderr)
+            status = 1
     except BaseException:  # noqa: BLE001 - reported as the process would report it
         traceback.print_exc()
         status = 1
