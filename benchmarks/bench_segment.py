@@ -14,6 +14,7 @@ import torch
 from common import method_for, peak_memory_gb, report, timed
 
 from smite.api import compute_tracks
+from smite.config import inference_config
 from smite.model.backbone import load_backbone
 from smite.model.segmenter import PartSegmenter
 from smite.segment import segment_frames
@@ -46,16 +47,17 @@ def main() -> None:
     device = backbone.device
     model = PartSegmenter(backbone, ["background", "head", "neck+torso", "leg", "tail"])
     size = backbone.image_size
+    inference = inference_config(method)
     frames = np.random.default_rng(0).integers(0, 255, (args.frames, size, size, 3), dtype=np.uint8)
     results = {"backbone": args.backbone, "device": str(torch.cuda.get_device_name(device)) if device.type == "cuda"
                else "cpu", "precision": backbone.precision, "frames": args.frames, "method": args.method,
                "image_size": size,
-               **{k: method["inference"][k] for k in ("window", "overlap", "guided_timesteps", "guided_updates",
-                                                      "updates_per_step", "guidance_slice")}}
+               **{k: getattr(inference, k) for k in ("window", "overlap", "guided_timesteps", "guided_updates",
+                                                     "updates_per_step", "guidance_slice")}}
     with timed(results, "track_s", device):
         tracks = compute_tracks(frames, method, progress=False, grid=backbone.latent_size)
     with timed(results, "segment_s", device):
-        segment_frames(model, frames, args.method, method["inference"], 0, tracks)
+        segment_frames(model, frames, args.method, inference, 0, tracks)
     total = results["segment_s"] + (0 if args.no_tracking else results["track_s"])
     results["s_per_frame"] = round(total / args.frames, 3)
     results["peak_memory_gb"] = round(peak_memory_gb(device), 2)

@@ -41,6 +41,7 @@ SMITE50 = DATASETS["smite50"]
 CATEGORIES = list(SMITE50["categories"])
 # the files each table and figure reads (smite.plan.RunPlan), and the collections of groups it plans them from
 PLAN = RunPlan(config, RESULTS)
+PLAN.check_methods(", ".join(os.path.relpath(path) for path in workflow.configfiles))  # before any job
 COLLECTIONS = PLAN.groups
 TABLE_FORMATS = ["csv", "md", "tex"]
 SHOTS = config["shots"]

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from smite.config import inference_config, train_config
 from smite.data.masks import save_label_png
 from smite.data.references import load_references
 from smite.data.video import atomic_dir, read_video
@@ -53,8 +54,6 @@ def train_references(
     progress: bool = True,
 ) -> TrainResult:
     """Train part tokens on a reference folder and write the checkpoint (atomically)."""
-    from smite.config import train_config
-
     config = train_config(method, **train_changes)
     references = load_references(refs_dir, parts=parts, shots=shots)
     seed_everything(config.seed)
@@ -99,7 +98,7 @@ def _tracks_for(frames: np.ndarray, method: dict[str, Any], tracks: str | Path |
     if cache.positions.shape[0] != len(frames) or cache.grid != grid:
         raise SmiteInputError(tracks, f"trajectories are for {cache.positions.shape[0]} frames on a {cache.grid}-grid,"
                                       f" not {len(frames)} frames on a {grid}-grid")
-    cache.check_window(method["inference"]["vote_window"], tracks)
+    cache.check_window(inference_config(method).vote_window, tracks)
     return cache
 
 
@@ -124,19 +123,20 @@ def segment_video(
     model, metadata = load_model(checkpoint, method)
     needs_tracks = METHODS[method_name].needs_tracks
     grid = model.backbone.latent_size
-    if method["inference"]["crop_refinement"]:
+    inference = inference_config(method)
+    if inference.crop_refinement:
         if on_start is not None:
             on_start()
 
         def track(clip: np.ndarray) -> TrackCache | None:
             return compute_tracks(clip, method, progress=progress, grid=grid) if needs_tracks else None
 
-        labels = refine_small_objects(model, frames, method_name, method["inference"], method["seed"], track, progress)
+        labels = refine_small_objects(model, frames, method_name, inference, method["seed"], track, progress)
     else:
         cache = _tracks_for(frames, method, tracks, grid, progress) if needs_tracks else None
         if on_start is not None:
             on_start()
-        labels = segment_frames(model, frames, method_name, method["inference"], method["seed"], cache, progress)
+        labels = segment_frames(model, frames, method_name, inference, method["seed"], cache, progress)
     info = {"method": method_name, "video": str(video), "checkpoint": str(checkpoint),
             "backbone": metadata["backbone"], "frames": int(len(frames))}
     write_outputs(out_dir, frames, labels.astype(np.int64), metadata["parts"], fps, info, per_part_masks)
@@ -155,8 +155,8 @@ def segment_images(
     """
     seed_everything(method["seed"])
     model, metadata = load_model(checkpoint, method)
-    inference = method["inference"]
-    labels = predict_labels(model, images, inference["reference_timesteps"], method["seed"], inference["batch_size"],
+    inference = inference_config(method)
+    labels = predict_labels(model, images, inference.reference_timesteps, method["seed"], inference.batch_size,
                             progress)
     with atomic_dir(out_dir) as staging:
         (staging / "masks").mkdir()

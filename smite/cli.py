@@ -76,11 +76,12 @@ def cmd_track(args: argparse.Namespace) -> int:
 
 def _warn_if_slow(method: dict[str, Any], name: str) -> None:
     """The paper's guidance settings on a CPU take minutes per frame: say so before starting."""
+    from smite.config import inference_config
     from smite.model.backbone import resolve_device
 
-    inference = method["inference"]
-    if name == "smite" and resolve_device(method["device"]).type == "cpu" and inference["updates_per_step"] >= 10:
-        print(f"smite: note: {inference['guided_updates']}x{inference['updates_per_step']} guided updates on a CPU "
+    inference = inference_config(method)
+    if name == "smite" and resolve_device(method["device"]).type == "cpu" and inference.updates_per_step >= 10:
+        print(f"smite: note: {inference.guided_updates}x{inference.updates_per_step} guided updates on a CPU "
               "take minutes per frame; a --config with fewer (see config/config.yaml) or a GPU is faster",
               file=sys.stderr)
 
@@ -142,7 +143,7 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from smite.config import load_defaults
+    from smite.config import TRACKERS, load_defaults
 
     defaults = load_defaults()  # help texts show the packaged values, not copies of them
     backbone = f"the --config's, else {defaults['backbone']['name']}"
@@ -177,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     track = commands.add_parser("track", help="cache the trajectories of the attention-grid centres of a video")
     track.add_argument("video", help="video file or folder of frames")
     track.add_argument("--out", required=True, help="trajectory cache to write (.npz)")
-    track.add_argument("--tracker", choices=["flow", "cotracker3"],
+    track.add_argument("--tracker", choices=TRACKERS,
                        help=f"default: {defaults['inference']['tracker']} (cotracker3 in the paper)")
     track.add_argument("--window", type=int, help=f"voting window in frames, odd (default "
                                                   f"{defaults['inference']['vote_window']}; paper: 7 for horses)")

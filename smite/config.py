@@ -1,18 +1,25 @@
-"""Method configuration: the packaged defaults (paper values with sources) merged with a run's overrides."""
+"""Method configuration: the packaged defaults (paper values with sources) merged with a run's overrides, and
+the typed views of its `train` and `inference` sections that the library reads.
+
+`smite/defaults.yaml` is the one place a value is written: the dataclasses below declare names and types only
+(no defaults), and `train_config` / `inference_config` build them from a merged method config.
+"""
 
 from __future__ import annotations
 
 import copy
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from smite.errors import SmiteInputError
-
-if TYPE_CHECKING:
-    from smite.learn.train import TrainConfig
+from smite.methods import TRAINING_MODES
 
 
 def load_defaults() -> dict[str, Any]:
@@ -45,7 +52,13 @@ def method_config(overrides: dict[str, Any] | None = None, source: str | Path | 
     """
     defaults = load_defaults()
     check_overrides(defaults, overrides or {}, source)
-    return deep_merge(defaults, overrides or {})
+    method = deep_merge(defaults, overrides or {})
+    for build in (train_config, inference_config):  # the relations between values (overlap < window, ...)
+        try:
+            build(method)
+        except SmiteInputError as error:
+            raise SmiteInputError(source, error.problem) from None
+    return method
 
 
 def check_overrides(defaults: dict[str, Any], overrides: dict[str, Any], source: str | Path | None = None,
@@ -67,9 +80,11 @@ def check_overrides(defaults: dict[str, Any], overrides: dict[str, Any], source:
             raise SmiteInputError(source, f"method setting {path!r} must be {_kind(default)}, got {value!r}")
 
 
+KIND_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string", list: "a list"}
+
+
 def _kind(value: Any) -> str:
-    return {bool: "true or false", int: "an integer", float: "a number", str: "a string", list: "a list"}.get(
-        type(value), type(value).__name__)
+    return KIND_NAMES.get(type(value), type(value).__name__)
 
 
 def _same_kind(default: Any, value: Any) -> bool:
@@ -114,15 +129,189 @@ def read_run_config(path: str | Path) -> dict[str, Any]:
     return resolve_run_config(read_yaml(path))
 
 
-def train_config(method: dict[str, Any], **changes: Any) -> TrainConfig:
-    """TrainConfig from the merged method config (`changes` win, e.g. from command-line flags)."""
-    from smite.learn.augment import AugmentConfig
-    from smite.learn.train import TrainConfig
+@dataclass(frozen=True)
+class AugmentConfig:
+    """`train.augment`: the reference-image augmentation of SLiMe/SMITE (smite.learn.augment)."""
 
+    crop_min_ratio: float
+    crop_min_part_fraction: float
+    crop_p: float
+    flip_p: float
+    rotate_limit: float
+    rotate_p: float
+    blur_p: float
+    dropout_p: float
+    zoom_out_p: float
+    zoom_out_min_scale: float
+    crop_attempts: int
+
+    def __post_init__(self) -> None:
+        _check_types(self, "train.augment")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """`train`: the training hyperparameters (smite.learn.train), with the run's seed.
+
+    ``phase1_epochs`` counts the epochs of phase 1 (epochs 0 .. phase1_epochs - 1): the authors'
+    ``epoch <= 50`` is 51. The Fourier term joins the loss at epoch ``fourier_from_epoch`` (their
+    ``epoch > 5``). Validation noises each image to its own t ~ U[val_min_timestep, val_max_timestep].
+    """
+
+    mode: str
+    epochs: int
+    phase1_epochs: int
+    embedding_lr: float
+    cross_attention_lr: float
+    phase2_train_embeddings: bool
+    mse_weight: float
+    ldm_weight: float
+    fourier_weight: float
+    fourier_from_epoch: int
+    fourier_cutoff: int
+    min_timestep: int
+    max_timestep: int
+    val_every: int
+    val_min_timestep: int
+    val_max_timestep: int
+    seed: int
+    augment: AugmentConfig
+
+    def __post_init__(self) -> None:
+        _check_types(self, "train")
+        _require(self.mode in TRAINING_MODES, "train", "mode", f"must be one of {', '.join(TRAINING_MODES)}")
+        _require(0 <= self.min_timestep <= self.max_timestep, "train", "min_timestep", "must not exceed max_timestep")
+        _require(0 <= self.val_min_timestep <= self.val_max_timestep, "train", "val_min_timestep",
+                 "must not exceed val_max_timestep")
+
+
+@dataclass(frozen=True)
+class InferenceConfig:
+    """`inference`: how a trained model segments a video (smite.segment, smite.guide, smite.track).
+
+    Windows of `window` frames overlapping by `overlap` when guided (`window_unguided`, no overlap, when not);
+    the guided timesteps are the last `guided_timesteps` of a `schedule_steps`-step DDIM schedule shifted by
+    `timestep_shift`, with `updates_per_step` latent updates after each of the first `guided_updates`.
+    """
+
+    reference_timesteps: tuple[int, int]
+    batch_size: int
+    window: int
+    overlap: int
+    window_unguided: int
+    schedule_steps: int
+    guided_timesteps: int
+    timestep_shift: int
+    guided_updates: int
+    updates_per_step: int
+    guidance_slice: int
+    guidance_lr: float
+    adam_beta1: float
+    adam_beta2: float
+    adam_eps: float
+    lambda_track: float
+    lambda_reg: float
+    vote_window: int
+    lowpass_spatial: float
+    lowpass_spatial_first: float
+    tracker: str
+    cotracker_checkpoint: str | None
+    cotracker_interp_shape: tuple[int, int] | None
+    crop_refinement: bool
+    crop_margin: float
+    crop_max_area: float
+
+    def __post_init__(self) -> None:
+        _check_types(self, "inference")
+        low, high = self.reference_timesteps
+        _require(0 <= low <= high, "inference", "reference_timesteps", "must be [low, high] with 0 <= low <= high")
+        _require(0 <= self.overlap < self.window, "inference", "overlap", f"must be below window ({self.window})")
+        _require(0 <= self.guided_updates < self.guided_timesteps, "inference", "guided_updates",
+                 f"must be below guided_timesteps ({self.guided_timesteps}): the last timestep only reads S")
+        _require(self.guided_timesteps <= self.schedule_steps, "inference", "guided_timesteps",
+                 f"must not exceed schedule_steps ({self.schedule_steps})")
+        _require(self.vote_window >= 1 and self.vote_window % 2 == 1, "inference", "vote_window",
+                 "must be a positive odd number of frames")
+        _require(self.tracker in TRACKERS, "inference", "tracker", f"must be one of {', '.join(TRACKERS)}")
+
+
+TRACKERS = ("flow", "cotracker3")  # smite.track.run.make_tracker: OpenCV DIS flow (embedded), CoTracker3 (paper)
+
+
+def _check_types(config: Any, section: str) -> None:
+    """SmiteInputError naming the first field whose value is not of its annotated type."""
+    for name, hint in typing.get_type_hints(type(config)).items():
+        value = getattr(config, name)
+        if not _is_instance(value, hint):
+            raise SmiteInputError(None, f"method setting '{section}.{name}' must be {_describe(hint)}, got {value!r}")
+
+
+def _is_instance(value: Any, hint: Any) -> bool:
+    """isinstance for the annotations used here: X | None, tuple[X, ...] of fixed length, a number for a float."""
+    args = typing.get_args(hint)
+    if isinstance(hint, types.UnionType):
+        return any(_is_instance(value, arg) for arg in args)
+    if typing.get_origin(hint) is tuple:
+        return (isinstance(value, tuple) and len(value) == len(args)
+                and all(_is_instance(item, arg) for item, arg in zip(value, args, strict=True)))
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return hint is type(None) and value is None or isinstance(hint, type) and isinstance(value, hint)
+
+
+def _describe(hint: Any) -> str:
+    if isinstance(hint, types.UnionType):
+        return " or ".join(_describe(arg) for arg in typing.get_args(hint))
+    if typing.get_origin(hint) is tuple:
+        return f"a list of {len(typing.get_args(hint))} {_describe(typing.get_args(hint)[0]).split(' ', 1)[1]}s"
+    if hint is type(None):
+        return "null"
+    return KIND_NAMES.get(hint, getattr(hint, "__name__", str(hint)))
+
+
+def _require(condition: bool, section: str, key: str, problem: str) -> None:
+    if not condition:
+        raise SmiteInputError(None, f"method setting '{section}.{key}' {problem}")
+
+
+def _typed(cls: type, values: dict[str, Any], section: str) -> Any:
+    """`cls` from a config section: every field present, floats as floats, lists as tuples."""
+    hints = typing.get_type_hints(cls)
+    names = [field.name for field in dataclasses.fields(cls)]
+    unknown = sorted(set(values) - set(names))
+    if unknown:
+        raise SmiteInputError(None, f"unknown method setting '{section}.{unknown[0]}' (known here: {', '.join(names)})")
+    missing = [name for name in names if name not in values]
+    if missing:
+        raise SmiteInputError(None, f"method section '{section}' lacks {', '.join(missing)}")
+    converted = {}
+    for name in names:
+        value = values[name]
+        if hints[name] is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        converted[name] = value
+    return cls(**converted)
+
+
+def train_config(method: dict[str, Any] | None = None, **changes: Any) -> TrainConfig:
+    """TrainConfig from a merged method config (the packaged defaults when None); `changes` that are not None
+    win (command-line flags, tests)."""
+    method = method if method is not None else method_config()
     section = {k: v for k, v in method["train"].items() if k not in ("augment", "shots")}
+    section["seed"] = method["seed"]
     section.update({k: v for k, v in changes.items() if v is not None})
-    section.setdefault("seed", method["seed"])
-    return TrainConfig(augment=AugmentConfig(**method["train"]["augment"]), **section)
+    section["augment"] = _typed(AugmentConfig, method["train"]["augment"], "train.augment")
+    return _typed(TrainConfig, section, "train")
+
+
+def inference_config(method: dict[str, Any] | None = None, **changes: Any) -> InferenceConfig:
+    """InferenceConfig from a merged method config (the packaged defaults when None), `changes` applied."""
+    method = method if method is not None else method_config()
+    return _typed(InferenceConfig, {**method["inference"], **changes}, "inference")
 
 
 def attention_grid(name: str, backbone_config: dict[str, Any]) -> int:

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from smite.config import deep_merge
+from smite.config import deep_merge, method_config
 from smite.data.protocols import COLLECTION_DATASET
+from smite.errors import SmiteInputError
 from smite.methods import METHODS, TEXT
 
 DAVIS_PARTS = ["background", "object"]
@@ -232,6 +233,16 @@ class RunPlan:
         if METHODS[method].training_mode == TEXT:
             return {"method": method, "mode": TEXT, "shots": 0}
         return {"method": method, "mode": mode or METHODS[method].training_mode, "shots": shots or self.shots}
+
+    def check_methods(self, source: str | None = None) -> None:
+        """The method config of every group (the run's `method:` with the group's overrides) checked as the jobs
+        will check it (smite.config.method_config), so that a bad value stops the run before its first job."""
+        for collection, groups in self.groups.items():
+            for name, group in groups.items():
+                try:
+                    method_config(group_method(self.config.get("method", {}), group), source)
+                except SmiteInputError as error:
+                    raise SmiteInputError(error.path, f"{error.problem} (group {collection}/{name})") from None
 
     def text_groups(self, collection: str) -> list[str]:
         """Groups GSAM2 can run on: named parts that words describe (the paper leaves it out on Non-Text)."""

@@ -26,6 +26,7 @@ import torch
 from diffusers import DDIMScheduler
 from tqdm.auto import tqdm
 
+from smite.config import InferenceConfig
 from smite.data.masks import draw_legend, overlay, save_label_png
 from smite.data.video import atomic_dir, write_video
 from smite.guide import (
@@ -89,7 +90,7 @@ class Segmenter:
     attention resolution R; the output labels are the argmax of the same WAS at the model's image size.
     """
 
-    def __init__(self, model: PartSegmenter, variant: Method, inference: dict[str, Any], seed: int) -> None:
+    def __init__(self, model: PartSegmenter, variant: Method, inference: InferenceConfig, seed: int) -> None:
         self.model = model
         self.variant = variant
         self.config = inference
@@ -100,7 +101,7 @@ class Segmenter:
         """Clean latents of RGB frames, in batches."""
         size = self.model.backbone.image_size
         chunks = [self.model.backbone.encode_images(to_model_input(frames[s], size))
-                  for s in batches(len(frames), self.config["batch_size"])]
+                  for s in batches(len(frames), self.config.batch_size)]
         return torch.cat(chunks)
 
     @torch.no_grad()
@@ -109,7 +110,7 @@ class Segmenter:
 
         Inflated: one timestep for the whole window (drawn from its first frame's seed); 2D: one per frame.
         """
-        timesteps = self.config["reference_timesteps"]
+        timesteps = self.config.reference_timesteps
         noise_seeds = frame_seeds(self.seed, indices)
         step_seeds = frame_seeds(self.seed, indices, stream=2)
         if self.variant.inflated:
@@ -117,7 +118,7 @@ class Segmenter:
             noisy = noise_latents(self.model, latents, steps, noise_seeds)
             return self.model(noisy, steps, num_frames=len(latents)).inference_was()
         out = []
-        for chunk in batches(len(latents), self.config["batch_size"]):
+        for chunk in batches(len(latents), self.config.batch_size):
             steps = item_timesteps(timesteps, step_seeds[chunk]).to(latents.device)
             noisy = noise_latents(self.model, latents[chunk], steps, noise_seeds[chunk])
             out.append(self.model(noisy, steps).inference_was())
@@ -129,10 +130,8 @@ class Segmenter:
         schedule shifted by `timestep_shift` (authors: 1000 steps, 4, +100 -> 104, 103, 102, 101)."""
         config = self.config
         scheduler = DDIMScheduler.from_config(self.model.backbone.scheduler.config)
-        scheduler.set_timesteps(config["schedule_steps"])
-        timesteps = [int(t) + config["timestep_shift"] for t in scheduler.timesteps[-config["guided_timesteps"]:]]
-        if not 0 <= config["guided_updates"] < len(timesteps):
-            raise ValueError(f"guided_updates must be below the {len(timesteps)} guided timesteps")
+        scheduler.set_timesteps(config.schedule_steps)
+        timesteps = [int(t) + config.timestep_shift for t in scheduler.timesteps[-config.guided_timesteps:]]
         return scheduler, timesteps
 
     def guided_window(self, latents: torch.Tensor, reference: torch.Tensor, window: Window,
@@ -156,10 +155,10 @@ class Segmenter:
             if step == len(timesteps) - 1:
                 return current
             z = scheduler.step(maps.noise_pred, timestep, z).prev_sample
-            if step < config["guided_updates"]:
+            if step < config.guided_updates:
                 tracked, _ = temporal_vote(current.at(resolution), positions, visible, tracks.offsets,
-                                           config["vote_window"])
-                threshold = config["lowpass_spatial_first"] if step == 0 else config["lowpass_spatial"]
+                                           config.vote_window)
+                threshold = config.lowpass_spatial_first if step == 0 else config.lowpass_spatial
                 z = self._optimise(z, timestep, float(scheduler.alphas[timestep]), tracked.argmax(1), reference,
                                    threshold, window)
         raise AssertionError("unreachable")
@@ -170,16 +169,16 @@ class Segmenter:
         its own with its own Adam moments; the energies compare a slice's S with its rows of the target and S_ref."""
         config = self.config
         z = z.detach().clone()
-        step_size = guidance_step_size(alpha_t, config["guidance_lr"])
+        step_size = guidance_step_size(alpha_t, config.guidance_lr)
         weights = energy_weights(self.variant.energies, config)
         if not any(weights.values()):
             return z
-        slices = list(batches(len(z), config["guidance_slice"]))
-        optimisers = [LatentAdam(config["adam_beta1"], config["adam_beta2"], config["adam_eps"]) for _ in slices]
+        slices = list(batches(len(z), config.guidance_slice))
+        optimisers = [LatentAdam(config.adam_beta1, config.adam_beta2, config.adam_eps) for _ in slices]
         resolution = reference.shape[-1]
         masks = {count: lowpass_mask(count, resolution, resolution, threshold).to(z.device)
                  for count in {part.stop - part.start for part in slices}}
-        for _ in range(config["updates_per_step"]):
+        for _ in range(config.updates_per_step):
             for part, optimiser in zip(slices, optimisers, strict=True):
                 latent = z[part].detach().requires_grad_(True)
                 count = len(latent)
@@ -200,8 +199,8 @@ class Segmenter:
         latents = self.encode(frames)
         if not variant.inflated:
             return self.reference(latents, range(len(frames)))
-        size, overlap = (self.config["window"], self.config["overlap"]) if variant.guidance else (
-            self.config["window_unguided"], 0)
+        size, overlap = (self.config.window, self.config.overlap) if variant.guidance else (
+            self.config.window_unguided, 0)
         output: list[InferenceWas | None] = [None] * len(frames)
         resolution = None
         for window in tqdm(plan_windows(len(frames), size, overlap), desc="segmenting", unit="window",
@@ -223,13 +222,13 @@ class Segmenter:
         if self.variant.needs_tracks:
             if tracks is None:
                 raise ValueError("this method needs trajectories (a TrackCache)")
-            tracks.check_window(self.config["vote_window"])
+            tracks.check_window(self.config.vote_window)
         outputs = self.outputs(frames, tracks, progress)
         height, width = frames.shape[1:3]
         if self.variant.posthoc_vote:  # Baseline-II: vote on S, then labels from the voted maps
             resolution = outputs.raw.shape[-1]
             voted, _ = temporal_vote(outputs.at(resolution), tracks.positions, tracks.visible, tracks.offsets,
-                                     self.config["vote_window"])
+                                     self.config.vote_window)
             return label_map(voted.float().cpu(), (height, width)).numpy().astype(np.int64)
         size = self.model.backbone.image_size
         return np.stack([resize_labels(outputs[i].at(size).argmax(1)[0].cpu().numpy(), (height, width))
@@ -240,7 +239,7 @@ def segment_frames(
     model: PartSegmenter,
     frames: np.ndarray,
     method: str,
-    inference: dict[str, Any],
+    inference: InferenceConfig,
     seed: int,
     tracks: TrackCache | None = None,
     progress: bool = False,
@@ -276,7 +275,7 @@ def refine_small_objects(
     model: PartSegmenter,
     frames: np.ndarray,
     method: str,
-    inference: dict[str, Any],
+    inference: InferenceConfig,
     seed: int,
     track: Callable[[np.ndarray], TrackCache | None],
     progress: bool = False,
@@ -285,9 +284,9 @@ def refine_small_objects(
     its box (expanded by the margin) covers less than `crop_max_area` of the frame, the method runs again
     on the cropped video (trajectories recomputed there) and the result is pasted back."""
     first = segment_frames(model, frames, "baseline3", inference, seed, progress=progress)
-    box = foreground_box(first, inference["crop_margin"])
+    box = foreground_box(first, inference.crop_margin)
     height, width = frames.shape[1:3]
-    if box is None or (box[1] - box[0]) * (box[3] - box[2]) >= inference["crop_max_area"] * height * width:
+    if box is None or (box[1] - box[0]) * (box[3] - box[2]) >= inference.crop_max_area * height * width:
         return segment_frames(model, frames, method, inference, seed, track(frames), progress)
     log.info("small object: refining on the crop %s", box)
     crop = np.ascontiguousarray(frames[:, box[0]:box[1], box[2]:box[3]])

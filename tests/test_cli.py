@@ -216,6 +216,7 @@ def test_cpu_note_for_paper_guidance_settings(capsys):
     ({"train": {"epochs": "300"}}, "'train.epochs' must be an integer"),
     ({"inference": {"lambda_reg": "8"}}, "'inference.lambda_reg' must be a number"),
     ({"train": {"phase2_train_embeddings": 1}}, "must be true or false"),
+    ({"inference": {"window": 8}}, "'inference.overlap' must be below window (8)"),  # the default overlap is 8
 ])
 def test_config_typos_give_one_line(tmp_path, capsys, method, message):
     """A run config's `method:` is checked against the packaged defaults: key and file named, exit 2."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -10,7 +12,7 @@ from smite.config import method_config, train_config
 from smite.data.references import ReferenceSet, load_references
 from smite.errors import SmiteInputError
 from smite.learn import train as train_module
-from smite.learn.augment import AugmentConfig, Augmenter, part_preserving_crop
+from smite.learn.augment import Augmenter, part_preserving_crop
 from smite.learn.checkpoint import check_backbone, load_checkpoint, save_checkpoint
 from smite.learn.losses import (
     class_weights,
@@ -20,7 +22,7 @@ from smite.learn.losses import (
     high_pass_mask,
     was_mse_loss,
 )
-from smite.learn.train import TrainConfig, model_state, step_loss, train, trainable_groups, validation_miou
+from smite.learn.train import model_state, step_loss, train, trainable_groups, validation_miou
 from smite.metrics import score_video
 from smite.model.inference import frame_seeds, item_timesteps
 from smite.model.segmenter import PartSegmenter
@@ -103,7 +105,6 @@ def test_combine_losses_fourier_from_epoch():
 
 def test_paper_schedule_defaults():
     config = train_config(method_config())
-    assert config == TrainConfig(augment=config.augment)  # the packaged defaults are the dataclass's
     # Authors' backward_and_optimize: embeddings while epoch <= 50, to_k/to_v from epoch 51.
     assert config.phase1_epochs == 51
     assert (config.fourier_weight, config.fourier_from_epoch, config.fourier_cutoff) == (0.001, 6, 30)
@@ -120,7 +121,7 @@ def test_validation_draws_timesteps_per_image(monkeypatch):
     monkeypatch.setattr(train_module, "predict_labels", fake_predict)
     model = type("M", (), {"num_parts": 2})()
     refs = ReferenceSet([np.zeros((4, 4, 3), np.uint8)] * 40, [np.zeros((4, 4), np.int64)] * 40, ["bg", "a"], [])
-    config = TrainConfig(val_min_timestep=95, val_max_timestep=105, seed=3)
+    config = train_config(val_min_timestep=95, val_max_timestep=105, seed=3)
     generator = torch.Generator().manual_seed(3)
     validation_miou(model, refs, config, generator)
     validation_miou(model, refs, config, generator)
@@ -159,7 +160,7 @@ def test_part_preserving_crop_keeps_every_part():
     labels[5:15, 5:15] = 1
     labels[40:60, 30:62] = 2
     image = rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)
-    config = AugmentConfig(crop_min_ratio=0.6, crop_min_part_fraction=0.3)
+    config = dataclasses.replace(train_config().augment, crop_min_ratio=0.6, crop_min_part_fraction=0.3)
     for _ in range(50):
         crop_image, crop_labels = part_preserving_crop(image, labels, config, rng)
         assert crop_image.shape[:2] == crop_labels.shape
@@ -172,7 +173,7 @@ def test_augmenter_is_deterministic_and_keeps_labels_aligned():
     rng = np.random.default_rng(1)
     image = rng.integers(0, 255, (48, 48, 3), dtype=np.uint8)
     labels = (np.arange(48)[None, :] // 12).repeat(48, 0).astype(np.int64)
-    first = [Augmenter(AugmentConfig(), seed=3)(image, labels) for _ in range(2)]
+    first = [Augmenter(train_config().augment, seed=3)(image, labels) for _ in range(2)]
     np.testing.assert_array_equal(first[0][0], first[1][0])
     np.testing.assert_array_equal(first[0][1], first[1][1])
     aug_image, aug_labels = first[0]
@@ -182,10 +183,10 @@ def test_augmenter_is_deterministic_and_keeps_labels_aligned():
 
 def test_trainable_groups_by_mode(backbone):
     model = PartSegmenter(backbone, ["background", "a", "b"])
-    base = train_config({"seed": 0, "train": {"augment": {}}}, mode="two-phase", epochs=4, phase1_epochs=2)
+    base = train_config(mode="two-phase", epochs=4, phase1_epochs=2)
     assert [g["name"] for g in trainable_groups(model, base, 0)] == ["embeddings"]
     assert [g["name"] for g in trainable_groups(model, base, 2)] == ["cross"]
-    joint = train_config({"seed": 0, "train": {"augment": {}}}, mode="joint")
+    joint = train_config(mode="joint")
     assert [g["name"] for g in trainable_groups(model, joint, 0)] == ["embeddings", "cross"]
     cross = trainable_groups(model, joint, 0)[1]["params"]
     assert len(cross) == 2 * sum(1 for n, _ in backbone.unet.named_modules() if n.endswith("attn2"))

@@ -133,6 +133,23 @@ def test_schema_validates_category_settings():
     assert embedded["paper_vote_windows"] is False  # the schema's default
 
 
+def test_every_groups_method_is_checked_before_the_first_job():
+    """A value the schema lets through but the method cannot use (an even vote window for one category, an
+    overlap as long as the window) stops the plan with one line naming the file, the key and the group."""
+    from smite.plan import RunPlan
+
+    config = read_yaml(CONFIG / "paper.yaml")
+    RunPlan(config, "results/x").check_methods("config/paper.yaml")
+    config["datasets"]["smite50"]["categories"]["horse"]["vote_window"] = 6
+    with pytest.raises(SmiteInputError, match=r"^config/paper.yaml: method setting 'inference.vote_window' must be a "
+                                              r"positive odd number of frames \(group smite50/horse\)$"):
+        RunPlan(config, "results/x").check_methods("config/paper.yaml")
+    config = read_yaml(CONFIG / "config.yaml")
+    config["method"]["inference"]["overlap"] = config["method"]["inference"]["window"]
+    with pytest.raises(SmiteInputError, match="'inference.overlap' must be below window"):
+        RunPlan(config, "results/x").check_methods()
+
+
 def test_embedded_plan_without_optional_datasets():
     config = read_yaml(CONFIG / "config.yaml")
     config["datasets"] = {"smite50": config["datasets"]["smite50"]}

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from smite.api import compute_tracks
+from smite.config import InferenceConfig, inference_config
 from smite.data.references import load_references
 from smite.data.smite50 import load_video_clip
 from smite.errors import SmiteInputError
@@ -68,14 +69,14 @@ def small_setup(synth_root, method):
     return model, frames, tracks
 
 
-def _inference(method: dict, **changes) -> dict:
-    return {**method["inference"], "window": 6, "overlap": 2, "window_unguided": 6, "vote_window": 5, **changes}
+def _inference(method: dict, **changes) -> InferenceConfig:
+    return inference_config(method, **{"window": 6, "overlap": 2, "window_unguided": 6, "vote_window": 5, **changes})
 
 
 def test_guided_schedule_is_the_authors(small_setup, method):
     """1000-step DDIM, its last four timesteps + 100 (set_inference_timesteps("fast"))."""
     model, _, _ = small_setup
-    segmenter = Segmenter(model, VARIANTS["smite"], {**_inference(method), "guided_updates": 3}, seed=0)
+    segmenter = Segmenter(model, VARIANTS["smite"], _inference(method, guided_updates=3), seed=0)
     scheduler, timesteps = segmenter.guided_schedule()
     assert timesteps == [104, 103, 102, 101]
     assert scheduler.num_inference_steps == 1000  # each DDIM step goes one timestep down
@@ -214,7 +215,7 @@ def test_crop_refinement_runs_on_the_crop_for_small_objects(small_setup, method,
         return original(model_, clip, name, *args, **kwargs)
 
     monkeypatch.setattr(segment, "segment_frames", spy)
-    inference = {**_inference(method), "crop_margin": 0.04, "crop_max_area": 0.25}
+    inference = _inference(method, crop_margin=0.04, crop_max_area=0.25)
     labels = segment.refine_small_objects(model, frames, "baseline1", inference, 0, lambda clip: None)
     assert labels.shape == frames.shape[:3]
     assert seen[1][0] == "baseline1" and seen[1][1][1:3] == (20 + 2 * 5, 28 + 2 * 5)  # box + 4 % of 128 px

@@ -89,6 +89,19 @@ def test_paper_config_plans_the_whole_paper(tmp_path):
     assert "data/SMITE-50/manifest.json" in output and "data/DAVIS-2016/manifest.json" in output
 
 
+def test_a_bad_group_setting_stops_the_run_before_any_job(tmp_path):
+    """The run config's method settings are checked for every group at start: one line naming file, key, group."""
+    repo = _copy_repo(tmp_path)
+    config = yaml.safe_load((repo / "config" / "config.yaml").read_text())
+    category = next(iter(config["datasets"]["smite50"]["categories"]))
+    config["datasets"]["smite50"]["categories"][category]["vote_window"] = 6
+    (repo / "config" / "bad.yaml").write_text(yaml.safe_dump(config))
+    result = _run(["-n", "--cores", "1", "all_tables", "--configfile", "config/bad.yaml"], repo, 300)
+    assert result.returncode != 0
+    assert (f"config/bad.yaml: method setting 'inference.vote_window' must be a positive odd number of frames "
+            f"(group smite50/{category})") in result.stdout + result.stderr
+
+
 _JOB_PARAMS = """
 import json, sys
 from pathlib import Path

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from smite.config import InferenceConfig
 from smite.guide.lowpass import lowpass_energy
 from smite.learn.losses import class_weights as part_weights  # the same weights as training
 
@@ -41,7 +42,7 @@ class SliceMaps:
 
 @dataclass(frozen=True)
 class EnergyTerm:
-    """One term of E_total: its function of a slice's maps and the `inference` config key of its weight."""
+    """One term of E_total: its function of a slice's maps and the InferenceConfig field of its weight."""
 
     energy: Callable[[SliceMaps], torch.Tensor]
     weight_key: str
@@ -54,9 +55,9 @@ ENERGIES: dict[str, EnergyTerm] = {
 }
 
 
-def energy_weights(names: Sequence[str], inference: Mapping[str, float]) -> dict[str, float]:
+def energy_weights(names: Sequence[str], inference: InferenceConfig) -> dict[str, float]:
     """Each named term's weight from the inference config (lambda_track, lambda_reg, ...)."""
-    return {name: float(inference[ENERGIES[name].weight_key]) for name in names}
+    return {name: float(getattr(inference, ENERGIES[name].weight_key)) for name in names}
 
 
 def total_energy(maps: SliceMaps, weights: Mapping[str, float]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:

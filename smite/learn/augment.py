@@ -3,31 +3,15 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
+from smite.config import AugmentConfig
+
 if TYPE_CHECKING:
     import albumentations as A
-
-
-@dataclass(frozen=True)
-class AugmentConfig:
-    """Values of the authors' code (SLiMe/SMITE), see config/config.yaml for sources."""
-
-    crop_min_ratio: float = 0.6
-    crop_min_part_fraction: float = 0.3
-    crop_p: float = 1.0
-    flip_p: float = 0.5
-    rotate_limit: float = 30.0
-    rotate_p: float = 0.5
-    blur_p: float = 0.2
-    dropout_p: float = 0.3
-    zoom_out_p: float = 0.2
-    zoom_out_min_scale: float = 0.6
-    crop_attempts: int = 10
 
 
 def part_preserving_crop(

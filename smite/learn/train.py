@@ -11,51 +11,21 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from smite.config import TrainConfig
 from smite.data.references import ReferenceSet
-from smite.learn.augment import AugmentConfig, Augmenter
+from smite.learn.augment import Augmenter
 from smite.learn.losses import combine_losses, cross_entropy_loss, fourier_loss, ldm_loss, was_mse_loss
-from smite.methods import TRAINING_MODES
 from smite.metrics import score_video
 from smite.model.inference import predict_labels
 from smite.model.segmenter import PartSegmenter, resize_labels, to_model_input
 
 log = logging.getLogger(__name__)
-
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Hyperparameters; defaults are the paper's / authors' values (sources in smite/defaults.yaml).
-
-    ``phase1_epochs`` counts the epochs of phase 1 (epochs 0 .. phase1_epochs - 1): the authors'
-    ``epoch <= 50`` is 51. The Fourier term joins the loss at epoch ``fourier_from_epoch`` (their
-    ``epoch > 5``). Validation noises each image to its own t ~ U[val_min_timestep, val_max_timestep].
-    """
-
-    mode: str = "two-phase"
-    epochs: int = 300
-    phase1_epochs: int = 51
-    embedding_lr: float = 0.1
-    cross_attention_lr: float = 1e-6
-    phase2_train_embeddings: bool = False
-    mse_weight: float = 1.0
-    ldm_weight: float = 0.005
-    fourier_weight: float = 0.001
-    fourier_from_epoch: int = 6
-    fourier_cutoff: int = 30
-    min_timestep: int = 5
-    max_timestep: int = 100
-    val_every: int = 1
-    val_min_timestep: int = 95
-    val_max_timestep: int = 105
-    seed: int = 0
-    augment: AugmentConfig = field(default_factory=AugmentConfig)
 
 
 @dataclass
@@ -175,8 +145,6 @@ def train(
     Without a separate validation set the un-augmented references themselves are scored, which
     selects the epoch that fits them best (the authors keep the best-validation checkpoint).
     """
-    if config.mode not in TRAINING_MODES:
-        raise ValueError(f"unknown training mode {config.mode!r}; choose one of {TRAINING_MODES}")
     validation = validation or references
     augmenter = Augmenter(config.augment, config.seed)
     generator = torch.Generator().manual_seed(config.seed)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from smite.config import attention_grid
+from smite.config import TRACKERS, attention_grid, inference_config
 from smite.data.video import read_video
 from smite.errors import SmiteInputError
 from smite.track.cache import TrackCache, build_track_cache, frames_digest, save_track_cache
@@ -25,10 +25,10 @@ def make_tracker(name: str, method: dict[str, Any]):
     if name == "flow":
         return FlowTracker()
     if name == "cotracker3":
-        inference = method["inference"]
-        return CoTracker3Tracker(checkpoint=inference.get("cotracker_checkpoint"),
-                                 interp_shape=inference.get("cotracker_interp_shape"))
-    raise SmiteInputError(None, f"unknown tracker {name!r}: use flow or cotracker3")
+        inference = inference_config(method)
+        return CoTracker3Tracker(checkpoint=inference.cotracker_checkpoint,
+                                 interp_shape=inference.cotracker_interp_shape)
+    raise SmiteInputError(None, f"unknown tracker {name!r}: use {' or '.join(TRACKERS)}")
 
 
 def compute_tracks(
@@ -37,9 +37,9 @@ def compute_tracks(
 ) -> TrackCache:
     """Trajectories of the attention-grid centres over the voting window around every frame."""
     grid = grid or attention_grid(method["backbone"]["name"], method["backbone"])
-    name = tracker or method["inference"]["tracker"]
-    cache = build_track_cache(frames, make_tracker(name, method), grid, window or method["inference"]["vote_window"],
-                              progress=progress)
+    inference = inference_config(method)
+    cache = build_track_cache(frames, make_tracker(tracker or inference.tracker, method), grid,
+                              window or inference.vote_window, progress=progress)
     cache.video_sha256 = frames_digest(frames)
     return cache
 
