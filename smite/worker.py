@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
+import gc
 import importlib
 import json
 import os
@@ -126,6 +127,10 @@ def serve(path: str, parent: int, preload: tuple[str, ...] = PRELOAD) -> None:
     listener.listen(64)
     for module in preload:
         importlib.import_module(module)
+    # the imported objects go to the permanent generation: a child's garbage collections then skip them instead
+    # of writing to every page of the inherited heap (copy-on-write faults: 0.5 s on a short job, measured)
+    gc.collect()
+    gc.freeze()
     listener.settimeout(POLL_S)
     children: set[int] = set()
     try:
