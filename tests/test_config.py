@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from smite.config import (
+    TRACKERS,
     AugmentConfig,
     InferenceConfig,
     TrainConfig,
@@ -18,6 +19,7 @@ from smite.config import (
     train_config,
 )
 from smite.errors import SmiteInputError
+from smite.methods import TRAINING_MODES
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -37,6 +39,8 @@ def test_sections_schema_and_dataclasses_name_the_same_settings() -> None:
     train_keys = _fields(TrainConfig) - {"seed", "augment"}  # seed: the run's; augment: its own section
     assert train_keys == set(defaults["train"]) - {"shots", "augment"}
     assert train_keys == set(method_schema["train"]["properties"]) - {"shots", "augment"}
+    assert tuple(method_schema["inference"]["properties"]["tracker"]["enum"]) == TRACKERS
+    assert tuple(method_schema["train"]["properties"]["mode"]["enum"]) == TRAINING_MODES
 
 
 def test_defaults_are_the_yaml_values_typed() -> None:
