@@ -88,7 +88,7 @@ def load_model(checkpoint: str | Path, method: dict[str, Any]) -> tuple[PartSegm
 
 
 def _tracks_for(frames: np.ndarray, method: dict[str, Any], tracks: str | Path | None, grid: int,
-                progress: bool) -> TrackCache:
+                vote_window: int, progress: bool) -> TrackCache:
     """Cached trajectories checked against the video and the model's grid, or computed now."""
     if tracks is None:
         return compute_tracks(frames, method, progress=progress, grid=grid)
@@ -98,7 +98,7 @@ def _tracks_for(frames: np.ndarray, method: dict[str, Any], tracks: str | Path |
     if cache.positions.shape[0] != len(frames) or cache.grid != grid:
         raise SmiteInputError(tracks, f"trajectories are for {cache.positions.shape[0]} frames on a {cache.grid}-grid,"
                                       f" not {len(frames)} frames on a {grid}-grid")
-    cache.check_window(inference_config(method).vote_window, tracks)
+    cache.check_window(vote_window, tracks)
     return cache
 
 
@@ -133,7 +133,7 @@ def segment_video(
 
         labels = refine_small_objects(model, frames, method_name, inference, method["seed"], track, progress)
     else:
-        cache = _tracks_for(frames, method, tracks, grid, progress) if needs_tracks else None
+        cache = _tracks_for(frames, method, tracks, grid, inference.vote_window, progress) if needs_tracks else None
         if on_start is not None:
             on_start()
         labels = segment_frames(model, frames, method_name, inference, method["seed"], cache, progress)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import types
 import typing
 from dataclasses import dataclass
@@ -22,9 +23,15 @@ from smite.errors import SmiteInputError
 from smite.methods import TRAINING_MODES
 
 
-def load_defaults() -> dict[str, Any]:
-    """The packaged smite/defaults.yaml."""
+@functools.cache
+def _packaged_defaults() -> dict[str, Any]:
+    """smite/defaults.yaml, parsed once per process (read-only: callers get copies)."""
     return yaml.safe_load(files("smite").joinpath("defaults.yaml").read_text())
+
+
+def load_defaults() -> dict[str, Any]:
+    """The packaged smite/defaults.yaml (a copy the caller may change)."""
+    return copy.deepcopy(_packaged_defaults())
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any], *, null_removes: bool = False) -> dict[str, Any]:
@@ -50,9 +57,9 @@ def method_config(overrides: dict[str, Any] | None = None, source: str | Path | 
     the defaults do not have, or a value of another type, is a SmiteInputError naming the key (and
     `source`, the file the overrides came from).
     """
-    defaults = load_defaults()
+    defaults = _packaged_defaults()
     check_overrides(defaults, overrides or {}, source)
-    method = deep_merge(defaults, overrides or {})
+    method = deep_merge(defaults, overrides or {})  # a copy: the cached defaults stay as read
     for build in (train_config, inference_config):  # the relations between values (overlap < window, ...)
         try:
             build(method)
@@ -240,14 +247,24 @@ TRACKERS = ("flow", "cotracker3")  # smite.track.run.make_tracker: OpenCV DIS fl
 
 def _check_types(config: Any, section: str) -> None:
     """SmiteInputError naming the first field whose value is not of its annotated type."""
-    for name, hint in typing.get_type_hints(type(config)).items():
+    for name, hint in _hints(type(config)).items():
         value = getattr(config, name)
         if not _is_instance(value, hint):
             raise SmiteInputError(None, f"method setting '{section}.{name}' must be {_describe(hint)}, got {value!r}")
 
 
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    """A config dataclass's field annotations, resolved once."""
+    return typing.get_type_hints(cls)
+
+
 def _is_instance(value: Any, hint: Any) -> bool:
-    """isinstance for the annotations used here: X | None, tuple[X, ...] of fixed length, a number for a float."""
+    """isinstance for the annotations used here: X | None, tuple[X, ...] of fixed length, a number for a float.
+
+    Written by hand: pydantic (here only through albumentations) would double the import time of this module,
+    which the light track jobs import, for the five annotation forms these dataclasses use.
+    """
     args = typing.get_args(hint)
     if isinstance(hint, types.UnionType):
         return any(_is_instance(value, arg) for arg in args)
@@ -278,7 +295,7 @@ def _require(condition: bool, section: str, key: str, problem: str) -> None:
 
 def _typed(cls: type, values: dict[str, Any], section: str) -> Any:
     """`cls` from a config section: every field present, floats as floats, lists as tuples."""
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     names = [field.name for field in dataclasses.fields(cls)]
     unknown = sorted(set(values) - set(names))
     if unknown:

@@ -297,7 +297,7 @@ class RunPlan:
                 for k in self.datasets.get("pumavos", {}).get("shots", [])}
 
     def _table8(self) -> dict[str, list[str]]:
-        categories = list(self.datasets["smite50"]["categories"])
+        categories = list(self.groups["smite50"])
         inputs: dict[str, list[str]] = {}
         for mode in self.config["training_modes"]:
             inputs[f"metrics_{mode}"] = self.metrics_files("smite50", "smite", mode=mode,
@@ -343,7 +343,7 @@ class RunPlan:
                 if METHODS[m].training_mode != TEXT or category in self.text_groups("smite50")}
 
     def training_curve_inputs(self) -> dict[str, list[str]]:
-        categories = list(self.datasets["smite50"]["categories"])
+        categories = list(self.groups["smite50"])
         return {mode: self.checkpoints("smite50", mode, self.shots, categories)
                 for mode in self.config["training_modes"]}
 

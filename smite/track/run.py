@@ -11,13 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from smite.config import TRACKERS, attention_grid, inference_config
+from smite.config import TRACKERS, InferenceConfig, attention_grid, inference_config
 from smite.data.video import read_video
 from smite.errors import SmiteInputError
 from smite.track.cache import TrackCache, build_track_cache, frames_digest, save_track_cache
 
 
-def make_tracker(name: str, method: dict[str, Any]):
+def make_tracker(name: str, inference: InferenceConfig):
     """The point tracker by name: `flow` (OpenCV DIS, embedded default) or `cotracker3` (the paper's)."""
     from smite.track.cotracker import CoTracker3Tracker
     from smite.track.flow import FlowTracker
@@ -25,7 +25,6 @@ def make_tracker(name: str, method: dict[str, Any]):
     if name == "flow":
         return FlowTracker()
     if name == "cotracker3":
-        inference = inference_config(method)
         return CoTracker3Tracker(checkpoint=inference.cotracker_checkpoint,
                                  interp_shape=inference.cotracker_interp_shape)
     raise SmiteInputError(None, f"unknown tracker {name!r}: use {' or '.join(TRACKERS)}")
@@ -38,7 +37,7 @@ def compute_tracks(
     """Trajectories of the attention-grid centres over the voting window around every frame."""
     grid = grid or attention_grid(method["backbone"]["name"], method["backbone"])
     inference = inference_config(method)
-    cache = build_track_cache(frames, make_tracker(tracker or inference.tracker, method), grid,
+    cache = build_track_cache(frames, make_tracker(tracker or inference.tracker, inference), grid,
                               window or inference.vote_window, progress=progress)
     cache.video_sha256 = frames_digest(frames)
     return cache
