@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from smite.config import inference_config, train_config
+from smite.config import InferenceConfig, inference_config, train_config
 from smite.data.masks import save_label_png
 from smite.data.references import load_references
 from smite.data.video import atomic_dir, read_video
@@ -21,6 +21,7 @@ from smite.learn.checkpoint import check_backbone, load_checkpoint, save_checkpo
 from smite.learn.train import TrainResult, config_dict, load_state, train
 from smite.methods import METHODS
 from smite.model.backbone import Backbone, load_backbone
+from smite.model.draws import SeededDraws
 from smite.model.inference import predict_labels
 from smite.model.segmenter import PartSegmenter
 from smite.segment import refine_small_objects, segment_frames, write_outputs
@@ -82,13 +83,13 @@ def load_model(checkpoint: str | Path, method: dict[str, Any]) -> tuple[PartSegm
     state, metadata = load_checkpoint(checkpoint)
     backbone = backbone_for(method, metadata.get("backbone_name"))
     check_backbone(checkpoint, metadata, backbone.identity)
-    model = PartSegmenter(backbone, metadata["parts"], init="names")
+    model = PartSegmenter(backbone, metadata["parts"])
     load_state(model, state)
     return model, metadata
 
 
 def _tracks_for(frames: np.ndarray, method: dict[str, Any], tracks: str | Path | None, grid: int,
-                vote_window: int, progress: bool) -> TrackCache:
+                inference: InferenceConfig, progress: bool) -> TrackCache:
     """Cached trajectories checked against the video and the model's grid, or computed now."""
     if tracks is None:
         return compute_tracks(frames, method, progress=progress, grid=grid)
@@ -98,7 +99,8 @@ def _tracks_for(frames: np.ndarray, method: dict[str, Any], tracks: str | Path |
     if cache.positions.shape[0] != len(frames) or cache.grid != grid:
         raise SmiteInputError(tracks, f"trajectories are for {cache.positions.shape[0]} frames on a {cache.grid}-grid,"
                                       f" not {len(frames)} frames on a {grid}-grid")
-    cache.check_window(vote_window, tracks)
+    cache.check_window(inference.vote_window, tracks)
+    cache.check_tiles(inference.tiles, inference.tile_size, tracks)
     return cache
 
 
@@ -133,7 +135,7 @@ def segment_video(
 
         labels = refine_small_objects(model, frames, method_name, inference, method["seed"], track, progress)
     else:
-        cache = _tracks_for(frames, method, tracks, grid, inference.vote_window, progress) if needs_tracks else None
+        cache = _tracks_for(frames, method, tracks, grid, inference, progress) if needs_tracks else None
         if on_start is not None:
             on_start()
         labels = segment_frames(model, frames, method_name, inference, method["seed"], cache, progress)
@@ -156,8 +158,8 @@ def segment_images(
     seed_everything(method["seed"])
     model, metadata = load_model(checkpoint, method)
     inference = inference_config(method)
-    labels = predict_labels(model, images, inference.reference_timesteps, method["seed"], inference.batch_size,
-                            progress)
+    labels = predict_labels(model, images, inference.reference_timesteps, SeededDraws(method["seed"]),
+                            inference.posterior, inference.batch_size, progress)
     with atomic_dir(out_dir) as staging:
         (staging / "masks").mkdir()
         for name, label in zip(names, labels, strict=True):

@@ -178,6 +178,12 @@ class TrainConfig:
     fourier_cutoff: int
     min_timestep: int
     max_timestep: int
+    posterior: str
+    ldm_guidance_scale: float
+    loss_scale: float
+    grad_clip_norm: float
+    fp16_loss_scale: float | None
+    phase2_idle_every: int
     val_every: int
     val_min_timestep: int
     val_max_timestep: int
@@ -190,6 +196,9 @@ class TrainConfig:
         _require(0 <= self.min_timestep <= self.max_timestep, "train", "min_timestep", "must not exceed max_timestep")
         _require(0 <= self.val_min_timestep <= self.val_max_timestep, "train", "val_min_timestep",
                  "must not exceed val_max_timestep")
+        _require(self.posterior in POSTERIORS, "train", "posterior", f"must be one of {', '.join(POSTERIORS)}")
+        _require(self.loss_scale > 0, "train", "loss_scale", "must be positive")
+        _require(self.phase2_idle_every >= 0, "train", "phase2_idle_every", "must be 0 (off) or positive")
 
 
 @dataclass(frozen=True)
@@ -203,6 +212,7 @@ class InferenceConfig:
 
     reference_timesteps: tuple[int, int]
     batch_size: int
+    posterior: str
     window: int
     overlap: int
     window_unguided: int
@@ -224,6 +234,10 @@ class InferenceConfig:
     tracker: str
     cotracker_checkpoint: str | None
     cotracker_interp_shape: tuple[int, int] | None
+    cotracker_input_max: float
+    tiles: int
+    tile_size: float
+    tile_merge: str
     crop_refinement: bool
     crop_margin: float
     crop_max_area: float
@@ -240,8 +254,17 @@ class InferenceConfig:
         _require(self.vote_window >= 1 and self.vote_window % 2 == 1, "inference", "vote_window",
                  "must be a positive odd number of frames")
         _require(self.tracker in TRACKERS, "inference", "tracker", f"must be one of {', '.join(TRACKERS)}")
+        _require(self.posterior in POSTERIORS, "inference", "posterior", f"must be one of {', '.join(POSTERIORS)}")
+        _require(self.tiles >= 1, "inference", "tiles", "must be at least 1 (1 = the whole frame)")
+        _require(0 < self.tile_size <= 1 and (self.tiles == 1 or self.tiles * self.tile_size >= 1), "inference",
+                 "tile_size", "must be in (0, 1] and large enough for the tiles to cover the frame")
+        _require(self.tile_merge in TILE_MERGES, "inference", "tile_merge", f"must be one of {', '.join(TILE_MERGES)}")
+        _require(not (self.tiles > 1 and self.crop_refinement), "inference", "tiles",
+                 "cannot be combined with crop_refinement (the paper's box refinement)")
 
 
+TILE_MERGES = ("last", "mean")  # smite.model.was.TiledWas: the authors' overwrite-then-divide, or an average
+POSTERIORS = ("sample", "mean")  # a fresh VAE posterior sample per pass (the authors') or the posterior mean
 TRACKERS = ("flow", "cotracker3")  # smite.track.run.make_tracker: OpenCV DIS flow (embedded), CoTracker3 (paper)
 
 
@@ -337,3 +360,8 @@ def attention_grid(name: str, backbone_config: dict[str, Any]) -> int:
         config = backbone_config[name]
         return config["image_size"] // 2 ** (len(config["vae"]["block_out_channels"]) - 1)
     return backbone_config["sd21"]["image_size"] // 8  # Stable Diffusion's VAE downsamples by 8
+
+
+def model_side(name: str, backbone_config: dict[str, Any]) -> int:
+    """Side of the square model input (image_size) of a backbone, without loading any weights."""
+    return backbone_config[name if name in ("embedded", "sd21_random") else "sd21"]["image_size"]

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from diffusers import DDIMScheduler
 from tqdm.auto import tqdm
 
@@ -39,9 +40,12 @@ from smite.guide import (
     total_energy,
 )
 from smite.methods import DIFFUSION_METHODS, Method
-from smite.model.inference import batches, frame_seeds, item_timesteps, noise_latents
+from smite.model.backbone import LatentPosterior
+from smite.model.draws import Draws, PrefixedDraws, SeededDraws
+from smite.model.inference import batches, item_timesteps, noised, posterior_latents
 from smite.model.segmenter import PartSegmenter, resize_labels, to_model_input
-from smite.model.was import InferenceWas, label_map
+from smite.model.was import InferenceWas, TiledWas, label_map
+from smite.tiles import Box, tile_boxes
 from smite.track.cache import TrackCache
 
 log = logging.getLogger(__name__)
@@ -83,45 +87,72 @@ def _steps(count: int, timestep: int, device: torch.device) -> torch.Tensor:
     return torch.full((count,), int(timestep), dtype=torch.long, device=device)
 
 
+Was = InferenceWas | TiledWas
+
+
 class Segmenter:
     """Runs one variant over a video with a trained PartSegmenter (the authors' src/inference.py flow).
 
     S, the map that voting, both energies and the hand-over read, is the authors' inference WAS at the
     attention resolution R; the output labels are the argmax of the same WAS at the model's image size.
+    Random draws come from `draws` (default: SeededDraws(seed), per frame), by role (smite.model.draws).
+    With `tiles` > 1 every tile of the frame runs the whole flow on its own crop (its own draws, roles
+    prefixed "tile<k>/", and its own trajectories) and the tiles' WAS are merged (TiledWas).
     """
 
-    def __init__(self, model: PartSegmenter, variant: Method, inference: InferenceConfig, seed: int) -> None:
+    def __init__(self, model: PartSegmenter, variant: Method, inference: InferenceConfig, seed: int,
+                 draws: Draws | None = None, trace: list[dict[str, Any]] | None = None) -> None:
         self.model = model
         self.variant = variant
         self.config = inference
         self.seed = seed
+        self.draws = draws or SeededDraws(seed)
+        self.trace = trace  # when a list: one record per guided timestep and per latent update (inspection, tests)
+
+    def _record(self, **record: Any) -> None:
+        if self.trace is not None:
+            self.trace.append({key: value.detach().clone() if isinstance(value, torch.Tensor) else value
+                               for key, value in record.items()})
 
     # -- single passes -------------------------------------------------------------------------
-    def encode(self, frames: np.ndarray) -> torch.Tensor:
-        """Clean latents of RGB frames, in batches."""
+    def encode(self, frames: np.ndarray, box: Box | None = None) -> LatentPosterior:
+        """The VAE posterior of RGB frames (or of the crop `box` of the model input, resized back), in batches.
+
+        The crop is bilinear on the model input, as the authors' _prepare_image crops and interpolates it.
+        """
         size = self.model.backbone.image_size
-        chunks = [self.model.backbone.encode_images(to_model_input(frames[s], size))
-                  for s in batches(len(frames), self.config.batch_size)]
-        return torch.cat(chunks)
+        chunks = []
+        for part in batches(len(frames), self.config.batch_size):
+            images = to_model_input(frames[part], size)
+            if box is not None:
+                top, bottom, left, right = box
+                images = F.interpolate(images[:, :, top:bottom, left:right], size=(size, size), mode="bilinear",
+                                       align_corners=False)
+            chunks.append(self.model.backbone.posterior(images))
+        return LatentPosterior.cat(chunks)
+
+    def latents(self, posterior: LatentPosterior, role: str, indices: range, draws: Draws) -> torch.Tensor:
+        """A pass's latents: a fresh posterior sample (role `role`) or the mean, per `inference.posterior`."""
+        return posterior_latents(posterior, self.config.posterior, draws, role, list(indices))
 
     @torch.no_grad()
-    def reference(self, latents: torch.Tensor, indices: range) -> InferenceWas:
-        """The reference pass (_get_refrence): fresh noise at t ~ U[95, 104], one forward, inference WAS.
+    def reference(self, posterior: LatentPosterior, indices: range, draws: Draws) -> InferenceWas:
+        """The reference pass (_get_refrence): its own posterior sample, fresh noise at t ~ U[95, 104], one forward
+        with the empty prompt's context, inference WAS.
 
-        Inflated: one timestep for the whole window (drawn from its first frame's seed); 2D: one per frame.
+        Inflated: one timestep for the whole window (key: its first frame); 2D: one per frame.
         """
-        timesteps = self.config.reference_timesteps
-        noise_seeds = frame_seeds(self.seed, indices)
-        step_seeds = frame_seeds(self.seed, indices, stream=2)
+        timesteps, keys = self.config.reference_timesteps, list(indices)
+        latents = self.latents(posterior, "posterior.reference", indices, draws)
         if self.variant.inflated:
-            steps = item_timesteps(timesteps, step_seeds[:1]).expand(len(latents)).to(latents.device)
-            noisy = noise_latents(self.model, latents, steps, noise_seeds)
-            return self.model(noisy, steps, num_frames=len(latents)).inference_was()
+            steps = item_timesteps(timesteps, draws, "reference_t", keys[:1]).expand(len(keys)).to(latents.device)
+            noisy = noised(self.model, latents, steps, draws, "reference_noise", keys)
+            return self.model(noisy, steps, num_frames=len(keys), context="empty").inference_was()
         out = []
-        for chunk in batches(len(latents), self.config.batch_size):
-            steps = item_timesteps(timesteps, step_seeds[chunk]).to(latents.device)
-            noisy = noise_latents(self.model, latents[chunk], steps, noise_seeds[chunk])
-            out.append(self.model(noisy, steps).inference_was())
+        for chunk in batches(len(keys), self.config.batch_size):
+            steps = item_timesteps(timesteps, draws, "reference_t", keys[chunk]).to(latents.device)
+            noisy = noised(self.model, latents[chunk], steps, draws, "reference_noise", keys[chunk])
+            out.append(self.model(noisy, steps, context="empty").inference_was())
         return InferenceWas.cat(out)
 
     # -- guidance ------------------------------------------------------------------------------
@@ -134,17 +165,19 @@ class Segmenter:
         timesteps = [int(t) + config.timestep_shift for t in scheduler.timesteps[-config.guided_timesteps:]]
         return scheduler, timesteps
 
-    def guided_window(self, latents: torch.Tensor, reference: torch.Tensor, window: Window,
-                      tracks: TrackCache) -> InferenceWas:
-        """Eqs. 7-8 as the authors' _inference runs them: at each guided timestep a no-grad forward gives S and
-        the DDIM step; then, at the first `guided_updates` timesteps, one vote on that S and
-        `updates_per_step` Adam-like updates of the stepped latent on lambda_track E_track + lambda_reg E_reg.
+    def guided_window(self, posterior: LatentPosterior, reference: torch.Tensor, window: Window,
+                      tracks: TrackCache, draws: Draws) -> InferenceWas:
+        """Eqs. 7-8 as the authors' _inference runs them: a posterior sample of its own, noised to the first
+        guided timestep; at each guided timestep a no-grad forward (the full prompt's context) gives S and the
+        DDIM step; then, at the first `guided_updates` timesteps, one vote on that S and `updates_per_step`
+        Adam-like updates of the stepped latent on lambda_track E_track + lambda_reg E_reg.
         The last timestep's WAS is the output."""
-        config, frames = self.config, len(latents)
+        config, frames = self.config, len(posterior)
         scheduler, timesteps = self.guided_schedule()
         indices = range(window.start, window.stop)
-        z = noise_latents(self.model, latents, _steps(frames, timesteps[0], latents.device),
-                          frame_seeds(self.seed, indices, stream=1))
+        latents = self.latents(posterior, "posterior.guided", indices, draws)
+        z = noised(self.model, latents, _steps(frames, timesteps[0], latents.device), draws, "guided_noise",
+                   list(indices))
         positions = torch.as_tensor(tracks.positions[window.start:window.stop])  # converted once per window
         visible = torch.as_tensor(tracks.visible[window.start:window.stop])
         resolution = reference.shape[-1]
@@ -153,14 +186,18 @@ class Segmenter:
                 maps = self.model(z, _steps(frames, timestep, z.device), num_frames=frames)
             current = maps.inference_was()
             if step == len(timesteps) - 1:
+                self._record(window=(window.start, window.stop), step=step, t=timestep, S=current.at(resolution))
                 return current
             z = scheduler.step(maps.noise_pred, timestep, z).prev_sample
+            tracked = None
             if step < config.guided_updates:
                 tracked, _ = temporal_vote(current.at(resolution), positions, visible, tracks.offsets,
                                            config.vote_window)
                 threshold = config.lowpass_spatial_first if step == 0 else config.lowpass_spatial
                 z = self._optimise(z, timestep, float(scheduler.alphas[timestep]), tracked.argmax(1), reference,
                                    threshold, window)
+            self._record(window=(window.start, window.stop), step=step, t=timestep, S=current.at(resolution),
+                         S_tracked=tracked, latent=z)
         raise AssertionError("unreachable")
 
     def _optimise(self, z: torch.Tensor, timestep: int, alpha_t: float, target: torch.Tensor,
@@ -178,7 +215,7 @@ class Segmenter:
         resolution = reference.shape[-1]
         masks = {count: lowpass_mask(count, resolution, resolution, threshold).to(z.device)
                  for count in {part.stop - part.start for part in slices}}
-        for _ in range(config.updates_per_step):
+        for update in range(config.updates_per_step):
             for part, optimiser in zip(slices, optimisers, strict=True):
                 latent = z[part].detach().requires_grad_(True)
                 count = len(latent)
@@ -190,32 +227,52 @@ class Segmenter:
                 z[part] = optimiser.step(latent, grad, step_size)
                 log.debug("window %d-%d t=%d: E %.4f %s", window.start, window.stop, timestep, float(energy.detach()),
                           " ".join(f"{name} {float(value):.4f}" for name, value in terms.items()))
+                self._record(window=(window.start, window.stop), t=timestep, update=update, frames=(part.start, part.stop),
+                             energy=energy, **terms)
         return z
 
     # -- whole video ---------------------------------------------------------------------------
-    def outputs(self, frames: np.ndarray, tracks: TrackCache | None, progress: bool = False) -> InferenceWas:
-        """The inference WAS of every frame (T frames), from the window that outputs it."""
-        variant = self.variant
-        latents = self.encode(frames)
-        if not variant.inflated:
-            return self.reference(latents, range(len(frames)))
-        size, overlap = (self.config.window, self.config.overlap) if variant.guidance else (
+    def windows(self, frames: int) -> list[Window]:
+        """The windows the variant processes a video of `frames` frames in (one per frame for 2D variants)."""
+        if not self.variant.inflated:
+            return [Window(0, frames, 0)]
+        size, overlap = (self.config.window, self.config.overlap) if self.variant.guidance else (
             self.config.window_unguided, 0)
-        output: list[InferenceWas | None] = [None] * len(frames)
+        return plan_windows(frames, size, overlap)
+
+    def view_outputs(self, posterior: LatentPosterior, tracks: TrackCache | None, draws: Draws,
+                     progress: bool = False) -> InferenceWas:
+        """The inference WAS of every frame of one view (the frame, or one tile), from the window that outputs it."""
+        variant = self.variant
+        if not variant.inflated:
+            return self.reference(posterior, range(len(posterior)), draws)
+        output: list[InferenceWas | None] = [None] * len(posterior)
         resolution = None
-        for window in tqdm(plan_windows(len(frames), size, overlap), desc="segmenting", unit="window",
-                           disable=not progress):
+        for window in tqdm(self.windows(len(posterior)), desc="segmenting", unit="window", disable=not progress):
             indices = range(window.start, window.stop)
-            result = self.reference(latents[window.start:window.stop], indices)
+            result = self.reference(posterior[window.start:window.stop], indices, draws)
             if variant.guidance:
-                resolution = resolution or result.raw.shape[-1]
+                resolution = resolution or result.resolution
                 reference = result.at(resolution)
                 for frame in range(window.start, window.start + window.handover):  # the previous window's S
                     reference[frame - window.start] = output[frame].at(resolution)[0]
-                result = self.guided_window(latents[window.start:window.stop], reference, window, tracks)
+                result = self.guided_window(posterior[window.start:window.stop], reference, window, tracks, draws)
             for frame in indices:
                 output[frame] = result[frame - window.start].detach()
         return InferenceWas.cat(output)
+
+    def outputs(self, frames: np.ndarray, tracks: TrackCache | None, progress: bool = False) -> Was:
+        """The inference WAS of every frame (T frames): of the whole frame, or merged from its tiles."""
+        config = self.config
+        if config.tiles == 1:
+            return self.view_outputs(self.encode(frames), tracks, self.draws, progress)
+        side = self.model.backbone.image_size
+        views = []
+        for index, box in enumerate(tile_boxes(side, config.tiles, config.tile_size)):
+            tile_tracks = tracks.tiles[index] if tracks is not None else None
+            views.append((box, self.view_outputs(self.encode(frames, box), tile_tracks,
+                                                 PrefixedDraws(self.draws, f"tile{index}/"), progress)))
+        return TiledWas(views, side, config.tile_merge)
 
     def labels(self, frames: np.ndarray, tracks: TrackCache | None, progress: bool = False) -> np.ndarray:
         """Label maps (T, H, W) at the frames' own size."""
@@ -223,10 +280,11 @@ class Segmenter:
             if tracks is None:
                 raise ValueError("this method needs trajectories (a TrackCache)")
             tracks.check_window(self.config.vote_window)
+            tracks.check_tiles(self.config.tiles, self.config.tile_size)
         outputs = self.outputs(frames, tracks, progress)
         height, width = frames.shape[1:3]
         if self.variant.posthoc_vote:  # Baseline-II: vote on S, then labels from the voted maps
-            resolution = outputs.raw.shape[-1]
+            resolution = outputs.resolution
             voted, _ = temporal_vote(outputs.at(resolution), tracks.positions, tracks.visible, tracks.offsets,
                                      self.config.vote_window)
             return label_map(voted.float().cpu(), (height, width)).numpy().astype(np.int64)

@@ -14,13 +14,11 @@ from smite.guide import (
     ENERGIES,
     LatentAdam,
     SliceMaps,
-    dct3,
-    dct_matrix,
     guidance_step_size,
-    idct3,
     lowpass_energy,
     lowpass_mask,
     part_weights,
+    spectrum,
     temporal_vote,
     total_energy,
     tracking_energy,
@@ -142,27 +140,37 @@ def test_vote_rejects_bad_shapes() -> None:
 # ---------------------------------------------------------------- DCT and low-pass regulariser
 
 
-@pytest.mark.parametrize("shape", [(4, 4, 4), (3, 5, 7), (2, 6, 8, 5), (1, 3, 2)])
-def test_dct3_matches_scipy_and_inverts(shape: tuple[int, ...]) -> None:
-    x = np.random.default_rng(0).standard_normal(shape)
-    got = dct3(torch.from_numpy(x))
-    np.testing.assert_allclose(got.numpy(), scipy.fft.dctn(x, type=2, norm="ortho", axes=(-3, -2, -1)), atol=1e-12)
-    np.testing.assert_allclose(idct3(got).numpy(), x, atol=1e-12)
+@pytest.mark.parametrize("shape", [(4, 4, 4, 4), (3, 5, 7, 7), (2, 6, 8, 8), (1, 3, 2, 2)])
+def test_spectrum_matches_scipy(shape: tuple[int, ...]) -> None:
+    """The DCT of each part over (frames, rows, columns) is scipy's orthonormal DCT-II of those axes."""
+    x = np.random.default_rng(0).standard_normal(shape)  # (F, K, R, R)
+    got = spectrum(torch.from_numpy(x))
+    expected = scipy.fft.dctn(x.transpose(1, 0, 2, 3), type=2, norm="ortho", axes=(-3, -2, -1))
+    np.testing.assert_allclose(got.numpy(), expected, atol=1e-12)
 
 
-def test_dct_matrix_is_orthonormal() -> None:
-    matrix = dct_matrix(7)
-    torch.testing.assert_close(matrix @ matrix.T, torch.eye(7, dtype=torch.float64))
-
-
-def test_dct3_and_energy_gradcheck() -> None:
-    x = torch.randn(2, 3, 4, dtype=torch.float64, requires_grad=True)
-    assert torch.autograd.gradcheck(dct3, (x,))
-    assert torch.autograd.gradcheck(idct3, (x,))
+def test_lowpass_energy_gradcheck() -> None:
     ref = torch.randn(3, 2, 4, 4, dtype=torch.float64)
     s = (ref + torch.randn_like(ref)).requires_grad_(True)
     mask = lowpass_mask(3, 4, 4, 0.5)
     assert torch.autograd.gradcheck(lambda a: lowpass_energy(a, ref, mask), (s,))
+
+
+def test_lowpass_energy_differences_the_spectra_not_the_maps() -> None:
+    """The authors' order: DCT(S) and DCT(S_ref) apart, then the L1 of the masked spectra. With S = S_ref +
+    a difference below float32 rounding of the spectra, the two orders give different signs to the gradient."""
+    rng = np.random.default_rng(4)
+    ref = torch.from_numpy(rng.standard_normal((4, 2, 8, 8)).astype(np.float32))
+    s = (ref + 1e-7 * torch.from_numpy(rng.standard_normal((4, 2, 8, 8)).astype(np.float32))).requires_grad_(True)
+    mask = lowpass_mask(4, 8, 8, 0.4)
+    (ours,) = torch.autograd.grad(lowpass_energy(s, ref, mask), s)
+    (of_difference,) = torch.autograd.grad((spectrum(s - ref) * mask).abs().mean(), s)
+    kept = mask.bool().expand(2, -1, -1, -1)  # (K, F, R, R): the coefficients the energy reads
+    signs = torch.sign(spectrum(s.detach()) - spectrum(ref))
+    decided = kept & (signs != 0)  # where the float32 spectra differ at all (elsewhere the L1 gradient is 0)
+    # the gradient's spectrum is the mask times the signs over the number of coefficients (the DCT is orthonormal)
+    assert torch.equal(torch.sign(spectrum(ours))[decided], signs[decided])
+    assert not torch.equal(torch.sign(spectrum(of_difference))[decided], signs[decided])
 
 
 def test_lowpass_mask_counts() -> None:
@@ -195,10 +203,11 @@ def test_lowpass_energy_ignores_high_frequencies_but_not_offset() -> None:
     mask = lowpass_mask(4, 16, 16, 0.4)
     # the highest DCT-II basis function: a checkerboard modulated by a half sine (a plain (-1)^(i+j)
     # checkerboard is not a DCT-II basis function and leaks into the low frequencies)
-    top = dct_matrix(16)[-1]
-    checker = top[:, None] * top[None, :]
+    top = scipy.fft.idct(np.eye(16)[-1], norm="ortho")
+    checker = torch.from_numpy(top[:, None] * top[None, :])
     assert lowpass_energy(s + 3.0 * checker, s, mask).item() < 1e-12
-    high = idct3(torch.randn(3, 4, 16, 16, dtype=torch.float64) * (1 - mask)).transpose(0, 1)
+    coefficients = np.random.default_rng(5).standard_normal((3, 4, 16, 16)) * (1 - mask.numpy())
+    high = torch.from_numpy(scipy.fft.idctn(coefficients, norm="ortho", axes=(1, 2, 3))).transpose(0, 1)
     assert lowpass_energy(s + high, s, mask).item() < 1e-12
     assert lowpass_energy(s + 0.5, s, mask).item() > 1e-3
 

@@ -10,7 +10,7 @@ from smite.guide.energy import (
     tracking_energy,
 )
 from smite.guide.latent_adam import LatentAdam, guidance_step_size
-from smite.guide.lowpass import dct3, dct_matrix, idct3, kept_frequencies, lowpass_energy, lowpass_mask
+from smite.guide.lowpass import kept_frequencies, lowpass_energy, lowpass_mask, spectrum
 from smite.guide.voting import temporal_vote, vote_range
 
 __all__ = [
@@ -18,15 +18,13 @@ __all__ = [
     "EnergyTerm",
     "LatentAdam",
     "SliceMaps",
-    "dct3",
-    "dct_matrix",
     "energy_weights",
     "guidance_step_size",
-    "idct3",
     "kept_frequencies",
     "lowpass_energy",
     "lowpass_mask",
     "part_weights",
+    "spectrum",
     "temporal_vote",
     "total_energy",
     "tracking_energy",

@@ -1,45 +1,17 @@
 """Low-pass regulariser E_reg (paper eq. 6): L1 distance of the low DCT frequencies of S and S_ref.
 
-The 3D DCT runs over (frames, rows, columns) of each part channel, as matrix products so that it is
-differentiable and runs on any device.
+The 3D DCT runs over (frames, rows, columns) of each part channel. Computed as the authors' ``dct_loss``
+(src/frequency_filter.py) does: the orthonormal DCT of S and of S_ref separately (torch_dct, their
+library), then ``F.l1_loss`` of the two masked spectra. Equal to the DCT of S - S_ref in exact arithmetic,
+but not in floats: the L1 gradient is a sign, and where guidance has driven a spectral difference to about
+zero, rounding decides it (docs/fidelity.md).
 """
 
 from __future__ import annotations
 
-import math
-
 import torch
-
-
-def dct_matrix(n: int, dtype: torch.dtype = torch.float64, device: torch.device | str | None = None) -> torch.Tensor:
-    """Orthonormal DCT-II matrix D (n, n), y = D @ x (hand-written: torch has no DCT)."""
-    index = torch.arange(n, dtype=torch.float64)
-    matrix = torch.cos(math.pi * (2 * index[None, :] + 1) * index[:, None] / (2 * n)) * math.sqrt(2 / n)
-    matrix[0] /= math.sqrt(2)
-    return matrix.to(dtype=dtype, device=device)
-
-
-def _transform3(x: torch.Tensor, inverse: bool) -> torch.Tensor:
-    """Apply the orthonormal DCT (or its inverse, the transpose) along each of the last three dims."""
-    if x.dim() < 3:
-        raise ValueError(f"need at least 3 dims (..., F, H, W); got {tuple(x.shape)}")
-    frames, height, width = x.shape[-3:]
-    mats = [dct_matrix(n, x.dtype, x.device) for n in (frames, height, width)]
-    if inverse:
-        mats = [m.T for m in mats]
-    x = x @ mats[2].T  # columns
-    x = mats[1] @ x  # rows
-    return torch.einsum("gf,...fhw->...ghw", mats[0], x)  # frames
-
-
-def dct3(x: torch.Tensor) -> torch.Tensor:
-    """Orthonormal 3D DCT-II over the last three dims (= scipy.fft.dctn(type=2, norm="ortho"))."""
-    return _transform3(x, inverse=False)
-
-
-def idct3(x: torch.Tensor) -> torch.Tensor:
-    """Inverse of dct3 (orthonormal DCT-III over the last three dims)."""
-    return _transform3(x, inverse=True)
+import torch.nn.functional as F
+import torch_dct
 
 
 def kept_frequencies(threshold: float, n: int) -> int:
@@ -62,14 +34,18 @@ def lowpass_mask(frames: int, height: int, width: int, threshold: float) -> torc
     return mask
 
 
+def spectrum(maps: torch.Tensor) -> torch.Tensor:
+    """Orthonormal 3D DCT-II of maps (F, K, R, R) over (frames, rows, columns) of each part: (K, F, R, R)."""
+    return torch_dct.dct_3d(maps.transpose(0, 1), norm="ortho")
+
+
 def lowpass_energy(S: torch.Tensor, S_ref: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """E_reg = mean |H * DCT3D(S) - H * DCT3D(S_ref)| for S, S_ref (F, K, R, R), DCT over (F, R, R) per part.
 
     The mean over all F K R R coefficients (the paper writes an L1 norm) is the authors' F.l1_loss of the
-    masked spectra (src/frequency_filter.py: dct_loss).
+    masked spectra.
     """
     if S.shape != S_ref.shape:
         raise ValueError(f"S {tuple(S.shape)} and S_ref {tuple(S_ref.shape)} differ in shape")
     mask = mask.to(S.device, S.dtype)
-    diff = dct3((S - S_ref.to(S.dtype)).transpose(0, 1))  # (K, F, R, R); the DCT is linear
-    return (mask * diff).abs().mean()
+    return F.l1_loss(spectrum(S) * mask, spectrum(S_ref.to(S.dtype)) * mask)

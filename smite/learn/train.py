@@ -22,8 +22,9 @@ from smite.data.references import ReferenceSet
 from smite.learn.augment import Augmenter
 from smite.learn.losses import combine_losses, cross_entropy_loss, fourier_loss, ldm_loss, was_mse_loss
 from smite.metrics import score_video
-from smite.model.inference import predict_labels
-from smite.model.segmenter import PartSegmenter, resize_labels, to_model_input
+from smite.model.draws import Draws, SeededDraws
+from smite.model.inference import item_timesteps, posterior_latents, predict_labels
+from smite.model.segmenter import Maps, PartSegmenter, resize_labels, to_model_input
 
 log = logging.getLogger(__name__)
 
@@ -70,25 +71,39 @@ def load_state(model: PartSegmenter, state: dict[str, torch.Tensor]) -> None:
                 params[key.removeprefix("unet.")].copy_(value)
 
 
+@dataclass
+class StepOutput:
+    """One training step's forward: its losses (``loss`` is the total) and the maps they were computed from."""
+
+    losses: dict[str, torch.Tensor]
+    maps: Maps
+    target: torch.Tensor  # (1, R, R) labels at the attention resolution
+
+
 def step_loss(
     model: PartSegmenter,
     image: np.ndarray,
     labels: np.ndarray,
     config: TrainConfig,
-    generator: torch.Generator,
+    draws: Draws,
+    key: int,
     *,
     epoch: int,
-) -> dict[str, torch.Tensor]:
-    """Losses of one augmented reference at a random timestep t ~ U[min, max] with fresh noise.
+) -> StepOutput:
+    """Losses of one reference image (the authors' training_step + compute_loss).
 
-    The Fourier loss is always computed (and reported); it enters ``loss`` from ``fourier_from_epoch``.
+    A posterior sample of its latents, t ~ U[min, max] and fresh noise (roles "posterior", "t", "noise" of
+    step `key`); the full prompt's context; with ldm_guidance_scale > 1 an unconditional half whose noise
+    prediction enters the LDM term as u + scale (c - u) (the maps are the conditional half's). The Fourier
+    loss is always computed (and reported); it enters ``loss`` from ``fourier_from_epoch``.
     """
     size = model.backbone.image_size
-    latents = model.backbone.encode_images(to_model_input([image], size))
-    timestep = int(torch.randint(config.min_timestep, config.max_timestep + 1, (1,), generator=generator))
-    noise = torch.randn(latents.shape, generator=generator).to(latents)
-    steps = torch.tensor([timestep], device=latents.device)
-    maps = model(model.backbone.scheduler.add_noise(latents, noise, steps), steps)
+    posterior = model.backbone.posterior(to_model_input([image], size))
+    latents = posterior_latents(posterior, config.posterior, draws, "posterior", [key])
+    steps = item_timesteps((config.min_timestep, config.max_timestep), draws, "t", [key]).to(latents.device)
+    noise = draws.normal("noise", tuple(latents.shape), [key]).to(latents)
+    noisy = model.backbone.scheduler.add_noise(latents, noise, steps)
+    maps = model(noisy, steps, guidance_scale=config.ldm_guidance_scale)
     resolution = maps.was.shape[-1]
     target = torch.from_numpy(resize_labels(labels, resolution))[None].to(maps.was.device)
     terms = {
@@ -105,7 +120,7 @@ def step_loss(
         fourier_weight=config.fourier_weight,
         fourier_from_epoch=config.fourier_from_epoch,
     )
-    return {"loss": total, **terms}
+    return StepOutput({"loss": total, **terms}, maps, target)
 
 
 def validation_miou(
@@ -113,16 +128,71 @@ def validation_miou(
 ) -> float:
     """mIoU (%, SMITE rules) of single-pass predictions on un-augmented images.
 
-    As in the authors' validation, each image gets its own timestep t ~ U[val_min_timestep,
-    val_max_timestep] (both inclusive) and fresh noise: one round seed is drawn from `generator` (default:
-    one seeded with config.seed) and predict_labels derives each image's t and noise from it, so a run is
+    As in the authors' validation, each image gets a posterior sample, its own timestep t ~ U[val_min_timestep,
+    val_max_timestep] (both inclusive) and fresh noise: one round seed is drawn from `generator` (default: one
+    seeded with config.seed) and predict_labels derives each image's draws from it, so a run is
     deterministic given its seed and the images are still forwarded in batches.
     """
     generator = generator or torch.Generator().manual_seed(config.seed)
     round_seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
-    preds = predict_labels(model, references.images, (config.val_min_timestep, config.val_max_timestep), round_seed)
+    preds = predict_labels(model, references.images, (config.val_min_timestep, config.val_max_timestep),
+                           SeededDraws(round_seed), config.posterior)
     gts = dict(enumerate(references.labels))
     return float(score_video(dict(enumerate(preds)), gts, model.num_parts)["mIoU"])
+
+
+class Optimiser:
+    """The authors' backward_and_optimize: the loss times `loss_scale` (and, under fp16, accelerate's loss scale),
+    the part embeddings' gradient clipped at `grad_clip_norm`, then Adam on this epoch's parameter groups.
+
+    Under fp16 with `fp16_loss_scale` set, the gradients Adam sees keep that factor (the authors' runs never
+    unscale them); with it null, a dynamic GradScaler unscales before clipping and skips steps that overflow.
+    A new set of parameter groups (the phase change) starts a fresh Adam, as the authors' second optimiser
+    starts from zero moments. Phase-2 epochs divisible by `phase2_idle_every` do not step.
+    """
+
+    def __init__(self, model: PartSegmenter, config: TrainConfig) -> None:
+        self.model, self.config = model, config
+        self.optimizer: torch.optim.Adam | None = None
+        self.groups_key: tuple[str, ...] | None = None
+        fp16 = model.backbone.precision == "fp16"
+        self.fixed_scale = config.loss_scale * (config.fp16_loss_scale if fp16 and config.fp16_loss_scale else 1.0)
+        self.scaler = torch.amp.GradScaler(model.backbone.device.type,
+                                           enabled=fp16 and config.fp16_loss_scale is None)
+
+    def start_epoch(self, epoch: int) -> None:
+        """The parameter groups of this epoch (a new Adam when they change)."""
+        key = tuple(g["name"] for g in trainable_groups(self.model, self.config, epoch))
+        if key != self.groups_key:
+            self.optimizer, self.groups_key = _optimizer(self.model, self.config, epoch), key
+
+    def idle(self, epoch: int) -> bool:
+        """Whether this phase-2 epoch steps nothing (the authors' epochs 60, 70, ...)."""
+        every, config = self.config.phase2_idle_every, self.config
+        return config.mode == "two-phase" and epoch >= config.phase1_epochs and every > 0 and epoch % every == 0
+
+    def step(self, loss: torch.Tensor, epoch: int) -> None:
+        """backward() then apply(): one optimiser step on `loss` (nothing on an idle epoch)."""
+        if self.idle(epoch):
+            return
+        self.backward(loss)
+        self.apply()
+
+    def backward(self, loss: torch.Tensor) -> None:
+        """Gradients of loss x loss_scale (x the fp16 loss scale) on this epoch's parameters, clipped as the
+        authors clip them (the part embeddings' norm); they stay on the parameters until apply()."""
+        assert self.optimizer is not None, "start_epoch first"
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss * self.fixed_scale).backward()
+        self.scaler.unscale_(self.optimizer)
+        if self.config.grad_clip_norm > 0 and self.model.part_embeddings.grad is not None:
+            torch.nn.utils.clip_grad_norm_([self.model.part_embeddings], self.config.grad_clip_norm)
+
+    def apply(self) -> None:
+        """Adam on the gradients backward() left, then clear them."""
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.optimizer.zero_grad(set_to_none=True)
 
 
 def _optimizer(model: PartSegmenter, config: TrainConfig, epoch: int) -> torch.optim.Adam:
@@ -139,38 +209,33 @@ def train(
     config: TrainConfig,
     validation: ReferenceSet | None = None,
     progress: bool = True,
+    draws: Draws | None = None,
 ) -> TrainResult:
     """Train with batch size 1 over the references; keep the state of the best validation mIoU.
 
     Without a separate validation set the un-augmented references themselves are scored, which
-    selects the epoch that fits them best (the authors keep the best-validation checkpoint).
+    selects the epoch that fits them best (the authors keep the best-validation checkpoint). Step
+    `epoch * len(references) + i` takes its draws from `draws` (default: SeededDraws(config.seed)).
     """
     validation = validation or references
     augmenter = Augmenter(config.augment, config.seed)
-    generator = torch.Generator().manual_seed(config.seed)
+    draws = draws or SeededDraws(config.seed)
     val_generator = torch.Generator().manual_seed(config.seed + 1)
-    # fp16 autocast (Backbone.autocast) backpropagates in fp16: scale the loss against underflow, as
-    # accelerate's fp16 mixed precision does for the authors' training; a no-op in fp32 and bf16.
-    scaler = torch.amp.GradScaler(model.backbone.device.type, enabled=model.backbone.precision == "fp16")
+    optimiser = Optimiser(model, config)
     order_rng = np.random.default_rng(config.seed)
     start = time.perf_counter()
     best = TrainResult(model_state(model), -1, -1.0, [], 0.0)
-    optimizer, groups_key = None, None
+    count = len(references.images)
     bar = tqdm(range(config.epochs), desc="training", unit="epoch", disable=not progress)
     for epoch in bar:
-        key = tuple(g["name"] for g in trainable_groups(model, config, epoch))
-        if key != groups_key:
-            optimizer, groups_key = _optimizer(model, config, epoch), key
+        optimiser.start_epoch(epoch)
         totals: dict[str, float] = {}
-        for index in order_rng.permutation(len(references.images)):
+        for position, index in enumerate(order_rng.permutation(count)):
             image, labels = augmenter(references.images[index], references.labels[index])
-            losses = step_loss(model, image, labels, config, generator, epoch=epoch)
-            optimizer.zero_grad(set_to_none=True)
-            scaler.scale(losses["loss"]).backward()
-            scaler.step(optimizer)
-            scaler.update()
+            losses = step_loss(model, image, labels, config, draws, epoch * count + position, epoch=epoch).losses
+            optimiser.step(losses["loss"], epoch)
             for name, value in losses.items():
-                totals[name] = totals.get(name, 0.0) + value.item() / len(references.images)
+                totals[name] = totals.get(name, 0.0) + value.item() / count
         row = {"epoch": epoch, **totals, "seconds": time.perf_counter() - start}
         if (epoch + 1) % config.val_every == 0 or epoch == config.epochs - 1:
             row["val_mIoU"] = validation_miou(model, validation, config, val_generator)

@@ -83,10 +83,14 @@ class Backbone:
         return 2 ** (len(self.vae.config.block_out_channels) - 1)
 
     @torch.no_grad()
+    def posterior(self, images: torch.Tensor) -> LatentPosterior:
+        """Images in [0, 1], (B, 3, S, S) -> the VAE's posterior over their latents (B, C, S/f, S/f)."""
+        dist = self.vae.encode(images.to(self.device, self.vae.dtype) * 2 - 1).latent_dist
+        return LatentPosterior(dist.mean.to(self.dtype), dist.std.to(self.dtype), float(self.vae.config.scaling_factor))
+
     def encode_images(self, images: torch.Tensor) -> torch.Tensor:
         """Images in [0, 1], (B, 3, S, S) -> scaled latents (B, C, S/f, S/f), the posterior mean (UNet dtype)."""
-        posterior = self.vae.encode(images.to(self.device, self.vae.dtype) * 2 - 1).latent_dist
-        return (posterior.mean * self.vae.config.scaling_factor).to(self.dtype)
+        return self.posterior(images).latents()
 
     @torch.no_grad()
     def encode_prompt(self, prompt: str) -> torch.Tensor:
@@ -99,6 +103,35 @@ class Backbone:
             return_tensors="pt",
         )
         return self.text_encoder(tokens.input_ids.to(self.device))[0].to(self.dtype)
+
+
+@dataclass
+class LatentPosterior:
+    """The VAE's diagonal Gaussian over latents (unscaled mean and std) and the latent scaling factor.
+
+    The authors sample it anew for every pass (diffusers' ``latent_dist.sample``: mean + std * eps, then
+    times the scaling factor); `latents()` without noise is the posterior mean, the deterministic choice.
+    """
+
+    mean: torch.Tensor
+    std: torch.Tensor
+    scaling_factor: float
+
+    def latents(self, eps: torch.Tensor | None = None) -> torch.Tensor:
+        """Scaled latents: (mean + std * eps) * scaling_factor, or the scaled mean when eps is None."""
+        sample = self.mean if eps is None else self.mean + self.std * eps.to(self.mean)
+        return sample * self.scaling_factor
+
+    def __len__(self) -> int:
+        return len(self.mean)
+
+    def __getitem__(self, index: slice) -> LatentPosterior:
+        return LatentPosterior(self.mean[index], self.std[index], self.scaling_factor)
+
+    @staticmethod
+    def cat(items: list[LatentPosterior]) -> LatentPosterior:
+        return LatentPosterior(torch.cat([i.mean for i in items]), torch.cat([i.std for i in items]),
+                               items[0].scaling_factor)
 
 
 def captured_layers(config: dict[str, Any], unet: UNet2DConditionModel) -> tuple[list[str], list[str]]:

@@ -1,47 +1,44 @@
-"""Single-pass inference (SLiMe, SMITE's reference pass): noise at t ~ U[95, 104], one UNet forward, WAS."""
+"""Single-pass inference (SLiMe, SMITE's validation and image segmentation): noise at t ~ U[lo, hi], one forward.
+
+Every random draw comes from a `smite.model.draws.Draws` provider, keyed by the image's index, so results do
+not depend on the batch size.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from smite.model.backbone import LatentPosterior
+from smite.model.draws import Draws
 from smite.model.segmenter import PartSegmenter, resize_labels, to_model_input
 
 TimestepRange = int | tuple[int, int] | list[int]
 
-def item_noise(shape: tuple[int, ...], seeds: list[int]) -> torch.Tensor:
-    """One independent noise tensor per item, each from its own seed (batching-independent)."""
-    return torch.stack([torch.randn(shape, generator=torch.Generator().manual_seed(s)) for s in seeds])
+
+def posterior_latents(posterior: LatentPosterior, mode: str, draws: Draws, role: str,
+                      keys: Sequence[int]) -> torch.Tensor:
+    """Latents of a pass: a fresh sample of the posterior (mode "sample", the authors') or its mean ("mean")."""
+    if mode == "mean":
+        return posterior.latents()
+    return posterior.latents(draws.normal(role, tuple(posterior.mean.shape), keys))
 
 
-def frame_seeds(seed: int, indices: range | list[int], stream: int = 0) -> list[int]:
-    """Per-frame seeds: frame i of a video always gets the same draw, whatever the batching.
-
-    `stream` separates independent draws of the same frame (the reference pass's noise, the guided pass's
-    noise and the reference timestep are drawn independently in the authors' code).
-    """
-    return [(seed * 100_003 + i) * 7 + stream for i in indices]
-
-
-def item_timesteps(timesteps: TimestepRange, seeds: list[int]) -> torch.Tensor:
-    """One timestep per item: fixed, or uniform on the inclusive range [lo, hi] from each item's seed."""
+def item_timesteps(timesteps: TimestepRange, draws: Draws, role: str, keys: Sequence[int]) -> torch.Tensor:
+    """One timestep per key: fixed, or uniform on the inclusive range [lo, hi]."""
     if isinstance(timesteps, int):
-        return torch.full((len(seeds),), timesteps, dtype=torch.long)
+        return torch.full((len(keys),), timesteps, dtype=torch.long)
     low, high = (int(t) for t in timesteps)
-    if not 0 <= low <= high:
-        raise ValueError(f"timestep range must be 0 <= lo <= hi; got {timesteps}")
-    return torch.tensor([int(torch.randint(low, high + 1, (1,), generator=torch.Generator().manual_seed(s)))
-                         for s in seeds], dtype=torch.long)
+    return torch.tensor([draws.integer(role, low, high, key) for key in keys], dtype=torch.long)
 
 
-def noise_latents(
-    model: PartSegmenter, latents: torch.Tensor, timesteps: torch.Tensor, seeds: list[int]
-) -> torch.Tensor:
-    """Clean latents noised to per-item timesteps with per-item seeded noise."""
-    noise = item_noise(tuple(latents.shape[1:]), seeds).to(latents)
+def noised(model: PartSegmenter, latents: torch.Tensor, timesteps: torch.Tensor, draws: Draws, role: str,
+           keys: Sequence[int]) -> torch.Tensor:
+    """Clean latents noised to their timesteps with noise of the given role."""
+    noise = draws.normal(role, tuple(latents.shape), keys).to(latents)
     return model.backbone.scheduler.add_noise(latents, noise, timesteps.to(latents.device))
 
 
@@ -56,23 +53,25 @@ def predict_labels(
     model: PartSegmenter,
     images: list[np.ndarray] | np.ndarray,
     timesteps: TimestepRange,
-    seed: int,
+    draws: Draws,
+    posterior: str = "sample",
     batch_size: int = 8,
     progress: bool = False,
 ) -> list[np.ndarray]:
     """Label map per image at the image's own size, from the authors' inference WAS at the model's image size.
 
-    Image i gets its noise and (for a range) its timestep from seed (seed, i), so results do not depend on
-    the batch size.
+    As the authors' validation (training_step in mode "valid") and image segmentation (validating.py): the full
+    prompt's context, a posterior sample, t and noise per image (roles "posterior", "t", "noise", key = index).
     """
     size = model.backbone.image_size
     labels: list[np.ndarray] = []
     for chunk in tqdm(list(batches(len(images), batch_size)), desc="segmenting", unit="batch", disable=not progress):
         group = images[chunk]
-        indices = range(chunk.start, chunk.stop)
-        latents = model.backbone.encode_images(to_model_input(group, size))
-        steps = item_timesteps(timesteps, frame_seeds(seed, indices, stream=2))
-        maps = model(noise_latents(model, latents, steps, frame_seeds(seed, indices)), steps.to(latents.device))
+        keys = list(range(chunk.start, chunk.stop))
+        latents = posterior_latents(model.backbone.posterior(to_model_input(group, size)), posterior, draws,
+                                    "posterior", keys)
+        steps = item_timesteps(timesteps, draws, "t", keys).to(latents.device)
+        maps = model(noised(model, latents, steps, draws, "noise", keys), steps)
         for image, label in zip(group, maps.inference_was().at(size).argmax(1).cpu().numpy(), strict=True):
             labels.append(resize_labels(label, image.shape[:2]))
     return labels

@@ -44,20 +44,35 @@ def attention_store(backbone: Backbone) -> AttentionStore:
     return backbone.attention_store
 
 
+PART_INITS = ("prompt", "names", "random")  # see PartSegmenter
+CONTEXTS = ("prompt", "empty")  # the encodings the part vectors are written into (PartSegmenter.encoding)
+
+
 class PartSegmenter(nn.Module):
     """SLiMe/SMITE part tokens on a diffusion backbone.
 
-    The prompt is the part names; the learnable vectors are the text-encoder *outputs* at token
-    positions 1..K-1 of the padded encoding. Part 0 (background) reads position 0 (the start token)
-    and is not trained. The model also owns a copy of every cross-attention to_k / to_v (what phase 2
-    tunes), which its forwards use instead of the backbone's: the backbone is never written, so models
-    trained apart can share one in a process.
+    The prompt is the part names, background first ("background body head"), as in the authors' scripts;
+    the learnable vectors are the text-encoder *outputs* at token positions 1..K-1 of a padded encoding
+    (their ``encode_prompt(use_tokens=True)``). Part 0 (background) reads position 0 (the start token) and is
+    not trained. The vectors are written into one of two encodings (`CONTEXTS`), as the authors' passes do:
+    ``prompt``, the full prompt's (training, validation, image segmentation, the guided steps: positions
+    >= K keep the prompt's later words and its end token), or ``empty``, the empty prompt's (the video
+    reference pass, ``_get_refrence``). Training's classifier-free guidance reads the plain empty encoding.
+
+    Initial vectors (`init`): ``prompt`` = positions 1..K-1 of the full prompt's encoding (the authors'
+    ``set_embeddings_to_optimize``, so part k starts from the word before its own), ``names`` = each part's
+    own name (positions 1..K-1 of the prompt without background), ``random``.
+
+    The model also owns a copy of every cross-attention to_k / to_v (what phase 2 tunes), which its forwards
+    use instead of the backbone's: the backbone is never written, so models trained apart can share one.
     """
 
-    def __init__(self, backbone: Backbone, parts: list[str], init: str = "names", seed: int = 0) -> None:
+    def __init__(self, backbone: Backbone, parts: list[str], init: str = "prompt", seed: int = 0) -> None:
         super().__init__()
         if len(parts) < 2:
             raise ValueError("need background plus at least one part")
+        if init not in PART_INITS:
+            raise ValueError(f"unknown part initialisation {init!r}; choose one of {', '.join(PART_INITS)}")
         self.backbone = backbone
         self.parts = list(parts)
         self.store = attention_store(backbone)
@@ -67,24 +82,28 @@ class PartSegmenter(nn.Module):
             nn.Parameter(backbone_params[name].detach().clone(), requires_grad=False) for name in self.cross_names
         )
         self.projections = _projections(self.cross_names, list(self.cross_weights))
-        base = backbone.encode_prompt(" ".join(parts[1:])).float()
-        self.register_buffer("base_encoding", base, persistent=False)
-        start = base[0, 1 : len(parts)].clone()
+        prompt = backbone.encode_prompt(" ".join(parts)).float()
+        self.register_buffer("prompt_encoding", prompt, persistent=False)
+        self.register_buffer("empty_encoding", backbone.encode_prompt("").float(), persistent=False)
+        if init == "prompt":
+            start = prompt[0, 1 : len(parts)].clone()
+        else:
+            start = backbone.encode_prompt(" ".join(parts[1:])).float()[0, 1 : len(parts)].clone()
         if init == "random":
             generator = torch.Generator().manual_seed(seed)
-            start = torch.randn(start.shape, generator=generator).to(start) * base.std()
+            start = torch.randn(start.shape, generator=generator).to(start) * prompt.std()
         self.part_embeddings = nn.Parameter(start)
 
     @property
     def num_parts(self) -> int:
         return len(self.parts)
 
-    def encoding(self, batch: int) -> torch.Tensor:
-        """Prompt encoding with the learned part vectors in positions 1..K-1: (B, L, D)."""
-        encoding = torch.cat(
-            [self.base_encoding[:, :1], self.part_embeddings[None], self.base_encoding[:, self.num_parts :]],
-            dim=1,
-        )
+    def encoding(self, batch: int, context: str = "prompt") -> torch.Tensor:
+        """The context's encoding with the learned part vectors in positions 1..K-1: (B, L, D)."""
+        if context not in CONTEXTS:
+            raise ValueError(f"unknown prompt context {context!r}; choose one of {', '.join(CONTEXTS)}")
+        base = self.prompt_encoding if context == "prompt" else self.empty_encoding
+        encoding = torch.cat([base[:, :1], self.part_embeddings[None], base[:, self.num_parts :]], dim=1)
         return encoding.expand(batch, -1, -1).to(self.backbone.dtype)
 
     def cross_attention_parameters(self) -> list[nn.Parameter]:
@@ -95,12 +114,23 @@ class PartSegmenter(nn.Module):
         """The same, by the backbone UNet's parameter names (the checkpoint's keys)."""
         return dict(zip(self.cross_names, self.cross_weights, strict=True))
 
-    def forward(self, noisy_latents: torch.Tensor, timesteps: torch.Tensor, num_frames: int | None = None) -> Maps:
+    def forward(self, noisy_latents: torch.Tensor, timesteps: torch.Tensor, num_frames: int | None = None,
+                context: str = "prompt", guidance_scale: float = 1.0) -> Maps:
         """One UNet forward that records the maps of the configured layers.
 
         With num_frames the inflated UNet runs: the batch is videos of num_frames frames each
         (frame-major), and self-attention spans all their frames. Without it, frames are independent.
+        With guidance_scale > 1 the batch is doubled into [unconditional, conditional] halves, as the
+        authors' classifier-free guidance does (their training runs at 100): the noise prediction is
+        u + scale (c - u) and the maps are the conditional half's.
         """
+        batch = noisy_latents.shape[0]
+        encoding = self.encoding(batch, context)
+        guided = guidance_scale > 1
+        if guided:
+            empty = self.empty_encoding.expand(batch, -1, -1).to(encoding)
+            encoding = torch.cat([empty, encoding])
+            noisy_latents, timesteps = torch.cat([noisy_latents] * 2), torch.cat([timesteps] * 2)
         store = self.store
         store.reset(self.num_parts)
         store.active = True
@@ -108,9 +138,7 @@ class PartSegmenter(nn.Module):
         video = store.video(num_frames) if num_frames is not None else contextlib.nullcontext()
         try:
             with video, self.backbone.autocast():  # float32 UNet, fp16/bf16 autocast per precision (backbone.py)
-                noise_pred = self.backbone.unet(
-                    noisy_latents, timesteps, encoder_hidden_states=self.encoding(noisy_latents.shape[0])
-                ).sample.float()
+                noise_pred = self.backbone.unet(noisy_latents, timesteps, encoder_hidden_states=encoding).sample.float()
         finally:
             store.active = False
             store.projections = {}
@@ -118,6 +146,10 @@ class PartSegmenter(nn.Module):
         resolution = int(round(self_probs.shape[-1] ** 0.5))
         cross = store.cross_logits(resolution).float()
         store.reset()
+        if guided:
+            uncond, noise_pred = noise_pred.chunk(2)
+            noise_pred = uncond + guidance_scale * (noise_pred - uncond)
+            cross, self_probs = cross[batch:], self_probs[batch:]
         return Maps(noise_pred, cross, self_probs, was_maps(cross, self_probs))
 
 

@@ -31,8 +31,8 @@ from smite.errors import SmiteInputError
 from smite.track.base import Tracker
 
 CACHE_FORMAT = "smite-track-cache"
-CACHE_VERSION = 2
-_KEYS = ("format", "version", "positions", "visible", "offsets", "vote_window", "grid", "frame_size", "tracker")
+CACHE_VERSION = 3
+_KEYS = ("positions", "visible", "offsets", "vote_window", "grid", "frame_size", "tracker", "video_sha256")
 
 
 @dataclass
@@ -55,12 +55,21 @@ class TrackCache:
     frame_size: tuple[int, int]
     tracker: str
     video_sha256: str = ""
+    tiles: tuple[TrackCache, ...] = ()  # with tiled inference: one cache per tile, in tile order (smite.tiles)
+    tile_size: float = 0.0
 
     def check_window(self, vote_window: int, source: str | Path = "track cache") -> None:
         """SmiteInputError unless the cache was tracked for this voting window."""
         if int(vote_window) != self.vote_window:
             raise SmiteInputError(source, f"tracked for a voting window of {self.vote_window} frames, but the "
                                           f"inference config votes over {vote_window}: re-run `smite track`")
+
+
+    def check_tiles(self, tiles: int, tile_size: float, source: str | Path = "track cache") -> None:
+        """SmiteInputError unless the cache holds the trajectories of every tile the inference config uses."""
+        if tiles > 1 and (len(self.tiles) != tiles * tiles or abs(self.tile_size - tile_size) > 1e-12):
+            raise SmiteInputError(source, f"holds {len(self.tiles)} tiles of size {self.tile_size}, but the inference "
+                                          f"config uses {tiles} x {tiles} of size {tile_size}: re-run `smite track`")
 
 
 def grid_queries(grid: int, height: int, width: int) -> np.ndarray:
@@ -163,20 +172,26 @@ def save_track_cache(path: str | Path, cache: TrackCache) -> None:
 
     The file lands exactly at `path`: it is written through a file object, so numpy appends no ``.npz``.
     """
+    arrays = {"format": np.array(CACHE_FORMAT), "version": np.array(CACHE_VERSION),
+              "tile_size": np.array(cache.tile_size, dtype=np.float64), **_arrays(cache)}
+    for index, tile in enumerate(cache.tiles):
+        arrays.update({f"tile{index}.{key}": value for key, value in _arrays(tile).items()})
     with atomic_output(path) as tmp, open(tmp, "wb") as handle:
-        np.savez(
-            handle,
-            format=np.array(CACHE_FORMAT),
-            version=np.array(CACHE_VERSION),
-            positions=np.asarray(cache.positions, dtype=np.float32),
-            visible=np.asarray(cache.visible, dtype=bool),
-            offsets=np.asarray(cache.offsets, dtype=np.int64),
-            vote_window=np.array(cache.vote_window, dtype=np.int64),
-            grid=np.array(cache.grid, dtype=np.int64),
-            frame_size=np.array(cache.frame_size, dtype=np.int64),
-            tracker=np.array(cache.tracker),
-            video_sha256=np.array(cache.video_sha256),
-        )
+        np.savez(handle, **arrays)
+
+
+def _arrays(cache: TrackCache) -> dict[str, np.ndarray]:
+    """The arrays of one view's trajectories (the frame, or a tile)."""
+    return {
+        "positions": np.asarray(cache.positions, dtype=np.float32),
+        "visible": np.asarray(cache.visible, dtype=bool),
+        "offsets": np.asarray(cache.offsets, dtype=np.int64),
+        "vote_window": np.array(cache.vote_window, dtype=np.int64),
+        "grid": np.array(cache.grid, dtype=np.int64),
+        "frame_size": np.array(cache.frame_size, dtype=np.int64),
+        "tracker": np.array(cache.tracker),
+        "video_sha256": np.array(cache.video_sha256),
+    }
 
 
 def load_track_cache(path: str | Path) -> TrackCache:
@@ -186,22 +201,28 @@ def load_track_cache(path: str | Path) -> TrackCache:
         raise SmiteInputError(path, "track cache does not exist")
     try:
         with np.load(path, allow_pickle=False) as data:
-            missing = [key for key in _KEYS if key not in data.files]
-            if missing:
-                raise SmiteInputError(path, f"not a SMITE track cache (missing {', '.join(missing)})")
-            arrays = {key: data[key] for key in _KEYS}
-            arrays["video_sha256"] = data["video_sha256"] if "video_sha256" in data.files else np.array("")
-    except SmiteInputError:
-        raise
+            arrays = {key: data[key] for key in data.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise SmiteInputError(path, f"not a readable .npz track cache ({exc})") from exc
-    return _cache_from_arrays(path, arrays)
+    marker, version = str(arrays.get("format", "")), int(arrays.get("version", -1))
+    if marker != CACHE_FORMAT or version != CACHE_VERSION:
+        raise SmiteInputError(path, f"not a version-{CACHE_VERSION} SMITE track cache")
+    cache = _cache_from_arrays(path, arrays)
+    index = 0
+    while f"tile{index}.positions" in arrays:
+        prefix = f"tile{index}."
+        tile = {key.removeprefix(prefix): value for key, value in arrays.items() if key.startswith(prefix)}
+        cache.tiles += (_cache_from_arrays(path, tile),)
+        index += 1
+    cache.tile_size = float(arrays.get("tile_size", 0.0))
+    return cache
 
 
 def _cache_from_arrays(path: Path, arrays: dict[str, np.ndarray]) -> TrackCache:
-    """Check a loaded cache's marker, version and shapes; build the dataclass."""
-    if str(arrays["format"]) != CACHE_FORMAT or int(arrays["version"]) != CACHE_VERSION:
-        raise SmiteInputError(path, f"not a version-{CACHE_VERSION} SMITE track cache")
+    """Check one view's loaded arrays (shapes, window); build the dataclass."""
+    missing = [key for key in _KEYS if key not in arrays]
+    if missing:
+        raise SmiteInputError(path, f"not a SMITE track cache (missing {', '.join(missing)})")
     positions, visible, offsets = arrays["positions"], arrays["visible"], arrays["offsets"]
     grid = int(arrays["grid"])
     if positions.ndim != 4 or positions.shape[1:] != (len(offsets), grid * grid, 2):

@@ -31,7 +31,8 @@ class CoTracker3Tracker:
     checkpoint: local ``.pth`` file, or None for the official weights (download cache). model: an already
     built predictor (any callable with the ``CoTrackerPredictor`` call signature), e.g. for tests.
     max_queries: queries per model call, to bound memory (CoTracker tracks each batch jointly).
-    interp_shape: see load_cotracker3.
+    interp_shape: see load_cotracker3. input_max: the value white gets in the video handed to the model:
+    255 is the range CoTracker3's forward expects; the authors' preprocess_frames hands it [0, 1] (1).
     """
 
     name = "cotracker3"
@@ -43,10 +44,12 @@ class CoTracker3Tracker:
         model: Callable[..., Any] | None = None,
         max_queries: int = 4096,
         interp_shape: tuple[int, int] | None = None,
+        input_max: float = 255.0,
     ) -> None:
         if max_queries < 1:
             raise ValueError(f"max_queries must be at least 1, got {max_queries}")
         self.device = device
+        self.input_max = float(input_max)
         self.max_queries = max_queries
         self.model = model if model is not None else load_cotracker3(checkpoint, device, interp_shape)
 
@@ -59,7 +62,7 @@ class CoTracker3Tracker:
         positions = np.repeat(queries[None, :, 1:3], num_frames, axis=0).astype(np.float32)
         visible = np.zeros((num_frames, len(queries)), dtype=bool)
         if num_frames > 1 and len(queries):
-            video = video_tensor(frames, self.device)
+            video = video_tensor(frames, self.device, self.input_max)
             for first in range(0, len(queries), self.max_queries):
                 batch = slice(first, first + self.max_queries)
                 positions[:, batch], visible[:, batch] = self._run(video, queries[batch])
@@ -76,11 +79,14 @@ class CoTracker3Tracker:
         return tracks_to_numpy(tracks, visibility, video.shape[1], len(queries))
 
 
-def video_tensor(frames: np.ndarray, device: str) -> Any:
-    """(T, H, W, 3) uint8 RGB -> (1, T, 3, H, W) float32 in 0..255, CoTracker's video input."""
+def video_tensor(frames: np.ndarray, device: str, input_max: float = 255.0) -> Any:
+    """(T, H, W, 3) uint8 RGB -> (1, T, 3, H, W) float32 in 0..input_max, CoTracker's video input."""
     import torch
 
-    return torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2)[None].float().to(device)
+    video = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2)[None].float()
+    if input_max != 255.0:
+        video = video / 255.0 * input_max
+    return video.to(device)
 
 
 def tracks_to_numpy(tracks: Any, visibility: Any, num_frames: int, num_queries: int) -> tuple[np.ndarray, np.ndarray]:

@@ -11,9 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from smite.config import TRACKERS, InferenceConfig, attention_grid, inference_config
+from smite.config import TRACKERS, InferenceConfig, attention_grid, inference_config, model_side
 from smite.data.video import read_video
 from smite.errors import SmiteInputError
+from smite.tiles import scale_box, tile_boxes
 from smite.track.cache import TrackCache, build_track_cache, frames_digest, save_track_cache
 
 
@@ -26,7 +27,8 @@ def make_tracker(name: str, inference: InferenceConfig):
         return FlowTracker()
     if name == "cotracker3":
         return CoTracker3Tracker(checkpoint=inference.cotracker_checkpoint,
-                                 interp_shape=inference.cotracker_interp_shape)
+                                 interp_shape=inference.cotracker_interp_shape,
+                                 input_max=inference.cotracker_input_max)
     raise SmiteInputError(None, f"unknown tracker {name!r}: use {' or '.join(TRACKERS)}")
 
 
@@ -34,12 +36,25 @@ def compute_tracks(
     frames: np.ndarray, method: dict[str, Any], tracker: str | None = None, window: int | None = None,
     progress: bool = True, grid: int | None = None,
 ) -> TrackCache:
-    """Trajectories of the attention-grid centres over the voting window around every frame."""
-    grid = grid or attention_grid(method["backbone"]["name"], method["backbone"])
+    """Trajectories of the attention-grid centres over the voting window around every frame.
+
+    With tiled inference (`inference.tiles` > 1) also those of every tile: the tile's crop of the frames,
+    tracked on its own (the authors track each crop's resized video; here the crop at the frame's resolution).
+    """
+    name = method["backbone"]["name"]
+    grid = grid or attention_grid(name, method["backbone"])
     inference = inference_config(method)
-    cache = build_track_cache(frames, make_tracker(tracker or inference.tracker, inference), grid,
-                              window or inference.vote_window, progress=progress)
+    point_tracker, window = make_tracker(tracker or inference.tracker, inference), window or inference.vote_window
+    cache = build_track_cache(frames, point_tracker, grid, window, progress=progress)
     cache.video_sha256 = frames_digest(frames)
+    if inference.tiles > 1:
+        side, (height, width) = model_side(name, method["backbone"]), frames.shape[1:3]
+        views = []
+        for box in tile_boxes(side, inference.tiles, inference.tile_size):
+            top, bottom, left, right = scale_box(box, side, height, width)
+            views.append(build_track_cache(np.ascontiguousarray(frames[:, top:bottom, left:right]), point_tracker,
+                                           grid, window, progress=progress))
+        cache.tiles, cache.tile_size = tuple(views), inference.tile_size
     return cache
 
 
