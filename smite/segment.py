@@ -227,8 +227,8 @@ class Segmenter:
                 z[part] = optimiser.step(latent, grad, step_size)
                 log.debug("window %d-%d t=%d: E %.4f %s", window.start, window.stop, timestep, float(energy.detach()),
                           " ".join(f"{name} {float(value):.4f}" for name, value in terms.items()))
-                self._record(window=(window.start, window.stop), t=timestep, update=update, frames=(part.start, part.stop),
-                             energy=energy, **terms)
+                self._record(window=(window.start, window.stop), t=timestep, update=update,
+                             frames=(part.start, part.stop), energy=energy, **terms)
         return z
 
     # -- whole video ---------------------------------------------------------------------------

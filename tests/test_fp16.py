@@ -15,8 +15,9 @@ import torch
 
 from smite.config import train_config
 from smite.data.references import ReferenceSet
-from smite.learn.train import model_state, train
+from smite.learn.train import Optimiser, model_state, step_loss, train
 from smite.model.backbone import Backbone, load_backbone, set_precision
+from smite.model.draws import SeededDraws
 from smite.model.segmenter import PartSegmenter
 
 
@@ -73,7 +74,7 @@ def test_fp16_phase2_training_keeps_float32_weights(fp16_backbone: Backbone, met
     cross = [k for k in start if k.startswith("unet.")]
     try:
         config = train_config(method, mode="two-phase", epochs=1, phase1_epochs=0, cross_attention_lr=1e-3,
-                              fourier_from_epoch=0)
+                              fourier_from_epoch=0, phase2_idle_every=0)
         result = train(model, references, config, progress=False)
         assert all(np.isfinite(row[key]) for row in result.curve for key in ("loss", "fourier", "val_mIoU"))
         phase2 = model_state(model)
@@ -94,3 +95,27 @@ def test_fp16_phase2_training_keeps_float32_weights(fp16_backbone: Backbone, met
     for name, param in fp16_backbone.unet.named_parameters():  # the tuned copies are the model's own
         if name in backbone_kv:
             assert torch.equal(param, backbone_kv[name]), name
+
+
+def test_fp16_loss_scale_switch(fp16_backbone: Backbone, method: dict) -> None:
+    """train.fp16_loss_scale: the authors' fp16 gradients keep accelerate's 65536 (never unscaled); null = a
+    dynamic GradScaler that unscales them. Off fp16 neither applies."""
+    model = PartSegmenter(fp16_backbone, ["background", "a"])
+    fixed = Optimiser(model, train_config(method))
+    assert not fixed.scaler.is_enabled() and fixed.fixed_scale == 0.01 * 65536
+    unscaled = {**method, "train": {**method["train"], "fp16_loss_scale": None}}  # null in a run config
+    dynamic = Optimiser(model, train_config(unscaled))
+    assert dynamic.scaler.is_enabled() and dynamic.fixed_scale == 0.01
+    steps = {}
+    references = _references()
+    for name, config_method in {"fixed": method, "dynamic": unscaled}.items():
+        model = PartSegmenter(fp16_backbone, references.parts)
+        config = train_config(config_method, mode="embeddings")
+        optimiser = Optimiser(model, config)
+        optimiser.start_epoch(0)
+        out = step_loss(model, references.images[0], references.labels[0], config, SeededDraws(0), 0, epoch=0)
+        optimiser.backward(out.losses["loss"])
+        steps[name] = model.part_embeddings.grad.clone()
+    # the gradients Adam sees differ by the loss scale the authors never undo (fp16 rounding aside)
+    ratio = (steps["fixed"].norm() / steps["dynamic"].norm()).item()
+    assert ratio == pytest.approx(65536, rel=1e-2)

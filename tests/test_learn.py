@@ -22,9 +22,10 @@ from smite.learn.losses import (
     high_pass_mask,
     was_mse_loss,
 )
-from smite.learn.train import model_state, step_loss, train, trainable_groups, validation_miou
+from smite.learn.train import Optimiser, model_state, step_loss, train, trainable_groups, validation_miou
 from smite.metrics import score_video
-from smite.model.inference import frame_seeds, item_timesteps
+from smite.model.draws import SeededDraws
+from smite.model.inference import item_timesteps
 from smite.model.segmenter import PartSegmenter
 
 
@@ -114,8 +115,8 @@ def test_paper_schedule_defaults():
 def test_validation_draws_timesteps_per_image(monkeypatch):
     calls = []
 
-    def fake_predict(model, images, timesteps, seed):
-        calls.append((timesteps, seed))
+    def fake_predict(model, images, timesteps, draws, posterior):
+        calls.append((timesteps, draws.seed))
         return [np.zeros(image.shape[:2], np.int64) for image in images]
 
     monkeypatch.setattr(train_module, "predict_labels", fake_predict)
@@ -131,9 +132,9 @@ def test_validation_draws_timesteps_per_image(monkeypatch):
     validation_miou(model, refs, config)
     assert calls[0][1] == validation_first_seed(3)  # deterministic given the seed
     # each image gets its own t in [95, 105] (both ends inclusive) from the round seed
-    steps = item_timesteps((95, 105), frame_seeds(calls[0][1], range(40), stream=2))
+    steps = item_timesteps((95, 105), SeededDraws(calls[0][1]), "t", range(40))
     assert set(steps.tolist()) <= set(range(95, 106)) and len(set(steps.tolist())) > 5
-    assert torch.equal(steps, item_timesteps((95, 105), frame_seeds(calls[0][1], range(40), stream=2)))
+    assert torch.equal(steps, item_timesteps((95, 105), SeededDraws(calls[0][1]), "t", range(40)))
 
 
 def validation_first_seed(seed: int) -> int:
@@ -146,8 +147,8 @@ def test_step_loss_adds_fourier_from_its_epoch(backbone, method):
     labels = np.zeros((48, 48), np.int64)
     labels[10:30, 5:20], labels[10:30, 25:40] = 1, 2
     config = train_config(method, fourier_from_epoch=2)
-    before = step_loss(model, image, labels, config, torch.Generator().manual_seed(0), epoch=1)
-    after = step_loss(model, image, labels, config, torch.Generator().manual_seed(0), epoch=2)
+    before = step_loss(model, image, labels, config, SeededDraws(0), 0, epoch=1).losses
+    after = step_loss(model, image, labels, config, SeededDraws(0), 0, epoch=2).losses
     torch.testing.assert_close(after["fourier"], before["fourier"])
     expected = before["ce"] + before["mse"] + config.ldm_weight * before["ldm"]
     torch.testing.assert_close(before["loss"], expected)
@@ -203,9 +204,9 @@ def test_training_lowers_loss_and_fits_references(backbone, method, synth_root, 
     model = PartSegmenter(backbone, references.parts)
     config = train_config(method, mode="embeddings", epochs=20, val_every=2)
     result = train(model, references, config, progress=False)
-    # The Fourier term joins the loss at config.fourier_from_epoch: compare the loss without it.
-    losses = [row["loss"] - (config.fourier_weight * row["fourier"] if row["epoch"] >= config.fourier_from_epoch
-                             else 0.0) for row in result.curve]
+    # The segmentation terms (the Fourier term joins at fourier_from_epoch; the LDM term is the guidance-scaled
+    # noise prediction's, which training does not aim to lower)
+    losses = [row["ce"] + config.mse_weight * row["mse"] for row in result.curve]
     background_only = score_video({i: np.zeros_like(y) for i, y in enumerate(references.labels)},
                                   dict(enumerate(references.labels)), len(references.parts))["mIoU"]
     with capsys.disabled():
@@ -265,7 +266,7 @@ def test_two_phase_trains_embeddings_then_cross_attention(backbone, method, synt
 
     model2 = PartSegmenter(backbone, references.parts)
     config2 = train_config(method, mode="two-phase", epochs=1, phase1_epochs=0, val_every=1,
-                           cross_attention_lr=1e-3)
+                           cross_attention_lr=1e-3, phase2_idle_every=0)
     result = train(model2, references, config2, progress=False)
     assert torch.equal(result.best_state["part_embeddings"], start["part_embeddings"])
     assert any(not torch.equal(result.best_state[k], start[k]) for k in cross)
@@ -301,3 +302,90 @@ def test_tuned_cross_attention_lives_in_the_model_so_models_can_share_a_backbone
     assert all(torch.equal(p, before[n]) for n, p in backbone.unet.named_parameters() if n in before)
     state = model_state(tuned)
     assert torch.equal(state[f"unet.{tuned.cross_names[0]}"], tuned.cross_attention_parameters()[0])
+
+
+def _reference_step(backbone, method, **changes):
+    """One reference image's step_loss output under the given train settings."""
+    model = PartSegmenter(backbone, ["background", "a", "b"])
+    image = np.random.default_rng(0).integers(0, 255, (48, 48, 3), dtype=np.uint8)
+    labels = np.zeros((48, 48), np.int64)
+    labels[10:30, 5:20], labels[10:30, 25:40] = 1, 2
+    return model, image, labels, step_loss(model, image, labels, train_config(method, **changes), SeededDraws(0), 0,
+                                           epoch=0)
+
+
+def test_ldm_guidance_scale_switch(backbone, method):
+    """train.ldm_guidance_scale: the authors' LDM term is MSE(u + 100 (c - u), noise); <= 1 is the paper's plain
+    eps_theta(z_t, t, y). The maps are the conditional pass's either way."""
+    model, image, labels, guided = _reference_step(backbone, method, ldm_guidance_scale=100.0)
+    _, _, _, plain = _reference_step(backbone, method, ldm_guidance_scale=1.0)
+    assert not torch.allclose(guided.losses["ldm"], plain.losses["ldm"])
+    torch.testing.assert_close(guided.losses["ce"], plain.losses["ce"])
+    torch.testing.assert_close(guided.maps.was, plain.maps.was)
+    # closed form: the guided prediction from the two passes it combines
+    noisy = torch.randn(1, 4, backbone.latent_size, backbone.latent_size, generator=torch.Generator().manual_seed(1))
+    steps = torch.tensor([50])
+    with torch.no_grad():
+        cond = model(noisy, steps).noise_pred
+        uncond = backbone.unet(noisy, steps, encoder_hidden_states=model.empty_encoding).sample
+        torch.testing.assert_close(model(noisy, steps, guidance_scale=100.0).noise_pred, uncond + 100 * (cond - uncond),
+                                   rtol=1e-4, atol=1e-4)
+
+
+def test_train_posterior_switch(backbone, method):
+    """train.posterior: a fresh VAE posterior sample per step (the authors') or its mean."""
+    *_, sampled = _reference_step(backbone, method, posterior="sample")
+    *_, mean = _reference_step(backbone, method, posterior="mean")
+    assert not torch.allclose(sampled.maps.noise_pred, mean.maps.noise_pred)
+
+
+def _one_step(backbone, method, epoch: int, **changes) -> tuple[dict, dict]:
+    model, image, labels, out = _reference_step(backbone, method, **changes)
+    config = train_config(method, **changes)
+    before = model_state(model)
+    optimiser = Optimiser(model, config)
+    optimiser.start_epoch(epoch)
+    optimiser.step(step_loss(model, image, labels, config, SeededDraws(0), 0, epoch=epoch).losses["loss"], epoch)
+    return before, model_state(model)
+
+
+def test_loss_scale_changes_the_adam_step_through_eps(backbone, method):
+    """train.loss_scale: the authors' backward(0.01 x loss) (Adam is scale-free but for its eps)."""
+    before, scaled = _one_step(backbone, method, 0, loss_scale=0.01)
+    _, unscaled = _one_step(backbone, method, 0, loss_scale=1.0)
+    lr = train_config(method).embedding_lr
+    steps = [(after["part_embeddings"] - before["part_embeddings"]).abs() for after in (scaled, unscaled)]
+    assert all(float(step.max()) <= lr * (1 + 1e-5) for step in steps)  # Adam's first step: lr g / (|g| + eps)
+    assert float((steps[1] - steps[0]).min()) >= -1e-7  # a smaller loss makes eps count more: smaller steps
+    assert float((steps[1] - steps[0]).max()) > 1e-3 * lr
+
+
+def test_phase2_idle_epochs_step_nothing(backbone, method):
+    """train.phase2_idle_every: the authors' phase-2 epochs 60, 70, ... move nothing; 0 steps every epoch."""
+    changes = {"mode": "two-phase", "phase1_epochs": 1, "cross_attention_lr": 1e-3}
+    before, idle = _one_step(backbone, method, 10, phase2_idle_every=10, **changes)
+    assert all(torch.equal(before[k], idle[k]) for k in before)
+    before, stepped = _one_step(backbone, method, 10, phase2_idle_every=0, **changes)
+    assert any(not torch.equal(before[k], stepped[k]) for k in before if k.startswith("unet."))
+    before, stepped = _one_step(backbone, method, 11, phase2_idle_every=10, **changes)
+    assert any(not torch.equal(before[k], stepped[k]) for k in before if k.startswith("unet."))
+
+
+def test_gradient_clip_bounds_the_embeddings_gradient(backbone, method):
+    """train.grad_clip_norm: the authors clip the part embeddings' gradient norm (at 1000)."""
+    model, image, labels, out = _reference_step(backbone, method, grad_clip_norm=1e-6)
+    optimiser = Optimiser(model, train_config(method, grad_clip_norm=1e-6))
+    optimiser.start_epoch(0)
+    optimiser.backward(out.losses["loss"])
+    assert float(model.part_embeddings.grad.norm()) <= 1e-6 * (1 + 1e-4)
+
+
+def test_part_initialisation_switch(backbone):
+    """parts_init: "prompt" = positions 1..K-1 of the full prompt's encoding (the authors'); "names" = each part's
+    own name (the prompt without background)."""
+    parts = ["background", "a", "b"]
+    prompt = PartSegmenter(backbone, parts, init="prompt").part_embeddings
+    names = PartSegmenter(backbone, parts, init="names").part_embeddings
+    torch.testing.assert_close(prompt, backbone.encode_prompt("background a b")[0, 1:3])
+    torch.testing.assert_close(names, backbone.encode_prompt("a b")[0, 1:3])
+    assert not torch.allclose(prompt, names)

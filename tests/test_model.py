@@ -102,7 +102,7 @@ def test_captured_maps_match_plain_formulas(backbone):
 
 
 def test_was_equals_naive_sum():
-    """WAS_k(x) = sum_p w_k(p) SA_p(x), w = softmax over parts, looped plainly."""
+    """WAS_k(x) = sum_p w_k(p) SA[x -> p] (the attention query x pays to key p), w = softmax over parts, looped."""
     generator = torch.Generator().manual_seed(0)
     parts, side = 3, 4
     logits = torch.randn(1, parts, side, side, generator=generator)
@@ -111,7 +111,7 @@ def test_was_equals_naive_sum():
     expected = torch.zeros(1, parts, side, side)
     for k in range(parts):
         for p in range(side * side):
-            expected[0, k] += weights[0, k].flatten()[p] * self_probs[0, p].reshape(side, side)
+            expected[0, k] += weights[0, k].flatten()[p] * self_probs[0, :, p].reshape(side, side)
     torch.testing.assert_close(was_maps(logits, self_probs), expected)
 
 

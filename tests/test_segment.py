@@ -13,9 +13,11 @@ from smite.data.smite50 import load_video_clip
 from smite.errors import SmiteInputError
 from smite.guide import SliceMaps, lowpass_mask, temporal_vote, total_energy
 from smite.methods import DIFFUSION_METHODS as VARIANTS
+from smite.model.draws import SeededDraws
 from smite.model.segmenter import PartSegmenter
-from smite.model.was import label_map
+from smite.model.was import InferenceWas, TiledWas, label_map
 from smite.segment import Segmenter, Window, plan_windows, segment_frames
+from smite.track.cache import TrackCache
 
 
 def _create_slices2(length: int, slice_size: int, overlap: int) -> list[tuple[int, int]]:
@@ -87,10 +89,11 @@ def test_guidance_lowers_total_energy(small_setup, method):
     model, frames, tracks = small_setup
     inference = _inference(method, guidance_lr=200.0, guidance_slice=len(frames), updates_per_step=4)
     segmenter = Segmenter(model, VARIANTS["smite"], inference, seed=0)
-    latents = segmenter.encode(frames)
+    posterior = segmenter.encode(frames)
+    latents = posterior.latents()
     window = Window(0, len(frames), 0)
-    reference = segmenter.reference(latents, range(len(frames)))
-    resolution = reference.raw.shape[-1]
+    reference = segmenter.reference(posterior, range(len(frames)), segmenter.draws)
+    resolution = reference.resolution
     S_ref = reference.at(resolution)
     scheduler, timesteps = segmenter.guided_schedule()
     timestep = timesteps[0]
@@ -131,8 +134,8 @@ def test_handover_frames_take_the_previous_windows_final_maps(small_setup, metho
     calls = []
     original = Segmenter.guided_window
 
-    def spy(self, latents, reference, window, tracks_):
-        result = original(self, latents, reference, window, tracks_)
+    def spy(self, latents, reference, window, tracks_, draws):
+        result = original(self, latents, reference, window, tracks_, draws)
         calls.append((window, reference.clone(), result))
         return result
 
@@ -220,3 +223,114 @@ def test_crop_refinement_runs_on_the_crop_for_small_objects(small_setup, method,
     assert labels.shape == frames.shape[:3]
     assert seen[1][0] == "baseline1" and seen[1][1][1:3] == (20 + 2 * 5, 28 + 2 * 5)  # box + 4 % of 128 px
     assert (labels[:, 40:, :] == 0).all() and (labels[:, :, 50:] == 0).all()
+
+
+class _RecordingDraws(SeededDraws):
+    """SeededDraws that also lists what was asked for: (role, keys)."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__(seed)
+        self.asked: list[tuple[str, tuple[int, ...]]] = []
+
+    def normal(self, role, shape, keys):
+        self.asked.append((role, tuple(keys)))
+        return super().normal(role, shape, keys)
+
+    def integer(self, role, low, high, key):
+        self.asked.append((role, (key,)))
+        return super().integer(role, low, high, key)
+
+
+def test_draws_are_taken_by_role_per_window(small_setup, method):
+    """The authors' draws per window: a posterior sample, t and noise for the reference pass; for guidance a
+    second posterior sample and the noise at the first guided timestep (keys: the window's frames)."""
+    model, frames, tracks = small_setup
+    inference = _inference(method, window=4, overlap=2, window_unguided=4, guided_updates=1, updates_per_step=1)
+    unguided = _RecordingDraws(0)
+    Segmenter(model, VARIANTS["baseline3"], inference, 0, unguided).outputs(frames, None)
+    assert unguided.asked == [("posterior.reference", (0, 1, 2, 3)), ("reference_t", (0,)),
+                              ("reference_noise", (0, 1, 2, 3)), ("posterior.reference", (2, 3, 4, 5)),
+                              ("reference_t", (2,)), ("reference_noise", (2, 3, 4, 5))]
+    guided = _RecordingDraws(0)
+    Segmenter(model, VARIANTS["smite"], inference, 0, guided).outputs(frames, tracks)
+    assert [role for role, _ in guided.asked[:5]] == ["posterior.reference", "reference_t", "reference_noise",
+                                                       "posterior.guided", "guided_noise"]
+    assert guided.asked[8] == ("posterior.guided", (2, 3, 4, 5))
+
+
+def test_seeded_draws_do_not_depend_on_batching():
+    draws = SeededDraws(3)
+    whole = draws.normal("noise", (4, 2, 3), [0, 1, 2, 3])
+    parts = torch.cat([draws.normal("noise", (2, 2, 3), [0, 1]), draws.normal("noise", (2, 2, 3), [2, 3])])
+    assert torch.equal(whole, parts)
+    assert not torch.equal(whole, draws.normal("other", (4, 2, 3), [0, 1, 2, 3]))  # roles are independent
+    assert not torch.equal(whole, SeededDraws(4).normal("noise", (4, 2, 3), [0, 1, 2, 3]))
+
+
+def test_posterior_switch_changes_the_segmentation(small_setup, method):
+    """inference.posterior: a fresh sample per pass (the authors') or the posterior mean."""
+    model, frames, _ = small_setup
+    raw = {mode: Segmenter(model, VARIANTS["baseline3"], _inference(method, posterior=mode), 0).outputs(frames, None)
+           .raw for mode in ("sample", "mean")}
+    assert not torch.allclose(raw["sample"], raw["mean"])
+    posterior = Segmenter(model, VARIANTS["baseline3"], _inference(method), 0).encode(frames)
+    torch.testing.assert_close(posterior.latents(), posterior.mean * posterior.scaling_factor)
+
+
+def test_reference_pass_reads_the_empty_prompt_and_guided_steps_the_full_prompt(small_setup):
+    """Prompt contexts (_get_refrence: "" + part vectors; the guided steps: the prompt + part vectors)."""
+    model, _, _ = small_setup
+    backbone, parts = model.backbone, model.num_parts
+    prompt = backbone.encode_prompt(" ".join(model.parts))
+    empty = backbone.encode_prompt("")
+    for context, base in (("prompt", prompt), ("empty", empty)):
+        encoding = model.encoding(1, context)
+        torch.testing.assert_close(encoding[:, parts:], base[:, parts:])
+        torch.testing.assert_close(encoding[0, 1:parts], model.part_embeddings)
+    assert not torch.allclose(model.encoding(1, "prompt")[:, parts:], model.encoding(1, "empty")[:, parts:])
+
+
+def test_tiled_was_closed_form():
+    """Two tiles of a 4-px row overlapping in the middle: "last" keeps the second tile's map over the overlap,
+    divided by the 2 tiles there (the authors' assign-then-divide); "mean" averages them."""
+    def flat(value: float, low: float) -> InferenceWas:
+        raw = torch.full((1, 1, 2, 2), value)
+        raw[..., 0, 0] += 1.0  # not flat: at() rescales it to [low, low + 1]
+        return InferenceWas(raw, torch.tensor([[low]]), torch.tensor([[low + 1.0]]))
+
+    first, second = flat(0.0, 0.0), flat(0.0, 10.0)
+    boxes = [(0, 3, 0, 3), (1, 4, 1, 4)]
+    last = TiledWas([(boxes[0], first), (boxes[1], second)], 4, "last").at(4)
+    mean = TiledWas([(boxes[0], first), (boxes[1], second)], 4, "mean").at(4)
+    a, b = first.at(3)[0, 0], second.at(3)[0, 0]
+    torch.testing.assert_close(last[0, 0, 0, 0], a[0, 0])  # one tile only
+    torch.testing.assert_close(last[0, 0, 3, 3], b[2, 2])
+    torch.testing.assert_close(last[0, 0, 1, 1], b[0, 0] / 2)  # the second tile, over two tiles
+    torch.testing.assert_close(mean[0, 0, 1, 1], (a[1, 1] + b[0, 0]) / 2)
+
+
+def test_tile_boxes_are_the_authors_crops():
+    """get_crops_coords([512, 512], 450, 2) and its 64-px scaling."""
+    from smite.tiles import tile_boxes
+
+    assert tile_boxes(512, 2, 450 / 512) == [(0, 450, 0, 450), (0, 450, 62, 512), (62, 512, 0, 450),
+                                             (62, 512, 62, 512)]
+    assert tile_boxes(64, 2, 450 / 512) == [(0, 56, 0, 56), (0, 56, 8, 64), (8, 64, 0, 56), (8, 64, 8, 64)]
+    assert tile_boxes(96, 1, 450 / 512) == [(0, 84, 0, 84)]
+
+
+def test_tiling_switch_runs_every_tile_with_its_own_tracks(small_setup, method):
+    """inference.tiles: each tile segmented on its own crop with its own trajectories, the maps merged."""
+    model, frames, _ = small_setup
+    tiled_method = {**method, "inference": {**method["inference"], "vote_window": 5, "tiles": 2}}
+    tracks = compute_tracks(frames, tiled_method, progress=False, grid=model.backbone.latent_size)
+    assert len(tracks.tiles) == 4 and tracks.tiles[0].frame_size == (84 * 128 // 96, 84 * 128 // 96)
+    inference = _inference(method, tiles=2, guided_updates=1, updates_per_step=1)
+    tiled = Segmenter(model, VARIANTS["smite"], inference, 0).outputs(frames, tracks)
+    assert isinstance(tiled, TiledWas) and len(tiled.tiles) == 4
+    whole = Segmenter(model, VARIANTS["smite"], _inference(method, guided_updates=1, updates_per_step=1), 0)
+    size = model.backbone.image_size
+    assert not torch.allclose(tiled.at(size), whole.outputs(frames, tracks).at(size))
+    with pytest.raises(SmiteInputError, match="tiles"):
+        segment_frames(model, frames, "smite", inference, 0, TrackCache(
+            tracks.positions, tracks.visible, tracks.offsets, 5, tracks.grid, tracks.frame_size, "flow"))

@@ -420,3 +420,28 @@ def test_smite_track_caches_trajectories_with_cotracker3(tmp_path) -> None:
     rows, cols = np.mgrid[0:grid, 0:grid]
     np.testing.assert_array_equal(cache.positions[:, 2], np.broadcast_to(
         np.column_stack([cols.ravel(), rows.ravel()]).astype(np.float32), (3, grid * grid, 2)))
+
+
+def test_cotracker_input_range_switch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """cotracker_input_max: the authors hand CoTracker3 frames in [0, 1]; 255 is the range its forward expects."""
+    from smite.config import inference_config
+    from smite.track.run import make_tracker
+
+    frames = np.full((3, 8, 8, 3), 255, dtype=np.uint8)
+    seen = []
+
+    class Recorder(_FakeCoTracker):
+        def __call__(self, video, queries, backward_tracking):
+            seen.append(float(video.max()))
+            return super().__call__(video, queries, backward_tracking)
+
+    queries = np.array([[0, 3.0, 4.0]])
+    for input_max in (1.0, 255.0):
+        CoTracker3Tracker(model=Recorder(), input_max=input_max).track(frames, queries)
+    assert seen == [1.0, 255.0]
+    assert inference_config().cotracker_input_max == 1.0  # the default follows the authors' preprocess_frames
+    import smite.track.cotracker as cotracker
+
+    monkeypatch.setattr(cotracker, "load_cotracker3", lambda *args, **kwargs: Recorder())  # no weights here
+    assert make_tracker("cotracker3", inference_config(cotracker_input_max=255)).input_max == 255.0
+    assert make_tracker("cotracker3", inference_config()).input_max == 1.0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import tempfile
 from collections.abc import Iterator
@@ -215,6 +216,20 @@ def _unit_variance_scale(vae: AutoencoderKL, size: int, seed: int) -> float:
     return float(1.0 / latents.std())
 
 
+@torch.no_grad()
+def _set_posterior_std(vae: AutoencoderKL, std: float) -> None:
+    """A constant posterior standard deviation of `std` in units of the scaled latents.
+
+    Why: a random VAE's log-variance output is about 0, so its posterior std is about 1 unscaled, several times
+    the latents' own scale: every posterior sample (the authors sample one per pass) would drown the image. A
+    trained SD VAE's posterior is nearly deterministic (its KL weight is tiny). The log-variance half of
+    quant_conv is set to a constant, log((std / scaling_factor)^2).
+    """
+    latent = vae.config.latent_channels
+    vae.quant_conv.weight[latent:] = 0.0
+    vae.quant_conv.bias[latent:] = 2.0 * math.log(std / vae.config.scaling_factor)
+
+
 def build_embedded(config: dict[str, Any], seed: int, name: str = "embedded") -> Backbone:
     """An SD-architecture backbone built in-process, deterministically from config and seed (no download)."""
     generator_state = torch.random.get_rng_state()
@@ -226,7 +241,8 @@ def build_embedded(config: dict[str, Any], seed: int, name: str = "embedded") ->
             pad_token_id=tokenizer.pad_token_id, **config["text"],
         )
         text_encoder = CLIPTextModel(text_config)
-        vae = AutoencoderKL(**{k: v for k, v in config["vae"].items() if (k, v) != ("scaling_factor", "auto")})
+        vae = AutoencoderKL(**{k: v for k, v in config["vae"].items()
+                               if (k, v) != ("scaling_factor", "auto") and k != "posterior_std"})
         unet = UNet2DConditionModel(**config["unet"])
     finally:
         torch.random.set_rng_state(generator_state)
@@ -234,6 +250,8 @@ def build_embedded(config: dict[str, Any], seed: int, name: str = "embedded") ->
         _identity_qk(unet, config["self_attention_qk_scale"])
     if config["vae"].get("scaling_factor") == "auto":
         vae.register_to_config(scaling_factor=_unit_variance_scale(vae, config["image_size"], seed))
+    if config["vae"].get("posterior_std") is not None:
+        _set_posterior_std(vae, float(config["vae"]["posterior_std"]))
     cross, self_ = captured_layers(config, unet)
     digest = hashlib.sha256(json.dumps([config, seed], sort_keys=True).encode()).hexdigest()[:16]
     return Backbone(

@@ -204,9 +204,10 @@ def load_track_cache(path: str | Path) -> TrackCache:
             arrays = {key: data[key] for key in data.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise SmiteInputError(path, f"not a readable .npz track cache ({exc})") from exc
-    marker, version = str(arrays.get("format", "")), int(arrays.get("version", -1))
-    if marker != CACHE_FORMAT or version != CACHE_VERSION:
-        raise SmiteInputError(path, f"not a version-{CACHE_VERSION} SMITE track cache")
+    if str(arrays.get("format", "")) != CACHE_FORMAT:
+        raise SmiteInputError(path, "not a SMITE track cache (no format marker)")
+    if int(arrays.get("version", -1)) != CACHE_VERSION:
+        raise SmiteInputError(path, f"not a version-{CACHE_VERSION} SMITE track cache: re-run `smite track`")
     cache = _cache_from_arrays(path, arrays)
     index = 0
     while f"tile{index}.positions" in arrays:
