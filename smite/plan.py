@@ -30,10 +30,11 @@ ZERO_SHOT_GROUP = "all"
 # collections whose reference folders a rule derives from the dataset (else they lie in the dataset)
 DERIVED_REFERENCES = ("pumavos", "davis_zeroshot", "davis_semi")
 # a SMITE-50 category's inference settings (paper 7.5); `augment` and the paper's vote window are handled apart
-CATEGORY_INFERENCE_KEYS = ("lambda_track", "vote_window")
+CATEGORY_INFERENCE_KEYS = ("lambda_track", "vote_window", "tiles")
 # what a video's trajectories depend on: its track rule gets only this slice of its group's method overrides,
 # so that e.g. a new lambda_track does not re-track (Snakemake reruns a job whose params change)
-TRACK_INFERENCE_KEYS = ("tracker", "vote_window", "cotracker_checkpoint", "cotracker_interp_shape")
+TRACK_INFERENCE_KEYS = ("tracker", "vote_window", "cotracker_checkpoint", "cotracker_interp_shape",
+                        "cotracker_input_max", "tiles", "tile_size")
 TRACK_UNUSED_SECTIONS = ("train", "gsam2", "parts_init")
 
 
@@ -80,7 +81,7 @@ class Group:
 
 
 def category_method(category: dict[str, Any], paper_vote_windows: bool = False) -> dict[str, Any]:
-    """A SMITE-50 category's method overrides: lambda_track and vote window (paper 7.5), augmentation.
+    """A SMITE-50 category's method overrides: lambda_track and vote window (paper 7.5), tiles, augmentation.
 
     The vote window is the category's `vote_window` (the authors' code: 15 for every category) unless
     `paper_vote_windows` asks for its `vote_window_paper` (paper 7.5: 7 for horses). `augment` holds

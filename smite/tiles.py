@@ -16,9 +16,3 @@ def tile_boxes(side: int, tiles: int, tile_size: float) -> list[Box]:
     step = 0 if tiles == 1 else (side - size) // (tiles - 1)
     return [(i * step, i * step + size, j * step, j * step + size) for i in range(tiles) for j in range(tiles)]
 
-
-def scale_box(box: Box, side: int, height: int, width: int) -> Box:
-    """A box of a side x side square moved to a height x width frame (rows and columns scaled apart)."""
-    top, bottom, left, right = box
-    return (round(top * height / side), round(bottom * height / side),
-            round(left * width / side), round(right * width / side))

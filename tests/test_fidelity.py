@@ -226,6 +226,12 @@ def test_paper_config_resolves_to_the_authors_values() -> None:
         assert {k: method["train"][k] for k in authors_train} == authors_train, name
         assert method["train"]["augment"]["crop_min_ratio"] == crop_ratio[name]
         assert method["train"]["augment"]["rotate_limit"] == (10 if name == "face" else 30)  # utils/dataset.py
+        # get_crop_coords_if_needed: 2 x 2 crops of 450 of 512 px where the dataset name holds "face"
+        assert (method["inference"]["tiles"], method["inference"]["tile_size"]) == (2 if name == "face" else 1,
+                                                                                    450 / 512)
+        assert (method["inference"]["posterior"], method["train"]["posterior"]) == ("sample", "sample")
+        assert method["train"]["ldm_guidance_scale"] == 100  # scripts/common/common_train_params.sh
+        assert (method["train"]["loss_scale"], method["train"]["grad_clip_norm"]) == (0.01, 1000)
     # the paper's reading is one switch away: 7 frames for horses (paper 7.5)
     paper_groups = collections({**run, "paper_vote_windows": True})["smite50"]
     assert paper_groups["horse"].method["inference"]["vote_window"] == 7

@@ -324,7 +324,7 @@ def test_tiling_switch_runs_every_tile_with_its_own_tracks(small_setup, method):
     model, frames, _ = small_setup
     tiled_method = {**method, "inference": {**method["inference"], "vote_window": 5, "tiles": 2}}
     tracks = compute_tracks(frames, tiled_method, progress=False, grid=model.backbone.latent_size)
-    assert len(tracks.tiles) == 4 and tracks.tiles[0].frame_size == (84 * 128 // 96, 84 * 128 // 96)
+    assert len(tracks.tiles) == 4 and tracks.tiles[0].frame_size == tracks.frame_size == (96, 96)  # model inputs
     inference = _inference(method, tiles=2, guided_updates=1, updates_per_step=1)
     tiled = Segmenter(model, VARIANTS["smite"], inference, 0).outputs(frames, tracks)
     assert isinstance(tiled, TiledWas) and len(tiled.tiles) == 4

@@ -445,3 +445,13 @@ def test_cotracker_input_range_switch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cotracker, "load_cotracker3", lambda *args, **kwargs: Recorder())  # no weights here
     assert make_tracker("cotracker3", inference_config(cotracker_input_max=255)).input_max == 255.0
     assert make_tracker("cotracker3", inference_config()).input_max == 1.0
+
+
+def test_tracks_are_computed_on_the_model_input(method) -> None:
+    """As the authors track their prepared frames: the video resized to the model's square input (the embedded
+    model's 96 px here), whatever the frame's own shape; trajectories are in attention-grid cells either way."""
+    from smite.track.run import compute_tracks
+
+    frames = _translating(4)[:, :, :40]  # a non-square video
+    cache = compute_tracks(frames, {**method, "inference": {**method["inference"], "vote_window": 3}}, progress=False)
+    assert cache.frame_size == (96, 96) and cache.grid == 24

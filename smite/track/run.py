@@ -9,12 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 
 from smite.config import TRACKERS, InferenceConfig, attention_grid, inference_config, model_side
 from smite.data.video import read_video
 from smite.errors import SmiteInputError
-from smite.tiles import scale_box, tile_boxes
+from smite.tiles import tile_boxes
 from smite.track.cache import TrackCache, build_track_cache, frames_digest, save_track_cache
 
 
@@ -38,24 +39,31 @@ def compute_tracks(
 ) -> TrackCache:
     """Trajectories of the attention-grid centres over the voting window around every frame.
 
-    With tiled inference (`inference.tiles` > 1) also those of every tile: the tile's crop of the frames,
-    tracked on its own (the authors track each crop's resized video; here the crop at the frame's resolution).
+    Tracked on what the model sees, as the authors track (src/tracking.py on their prepared frames): the frames
+    resized to the model's square input; with tiled inference (`inference.tiles` > 1) also on every tile, the
+    tile's crop of that input resized back to it.
     """
     name = method["backbone"]["name"]
     grid = grid or attention_grid(name, method["backbone"])
     inference = inference_config(method)
     point_tracker, window = make_tracker(tracker or inference.tracker, inference), window or inference.vote_window
-    cache = build_track_cache(frames, point_tracker, grid, window, progress=progress)
+    side = model_side(name, method["backbone"])
+    view = resized(frames, side, cv2.INTER_AREA)  # smite.model.segmenter.to_model_input's resampling
+    cache = build_track_cache(view, point_tracker, grid, window, progress=progress)
     cache.video_sha256 = frames_digest(frames)
     if inference.tiles > 1:
-        side, (height, width) = model_side(name, method["backbone"]), frames.shape[1:3]
-        views = []
-        for box in tile_boxes(side, inference.tiles, inference.tile_size):
-            top, bottom, left, right = scale_box(box, side, height, width)
-            views.append(build_track_cache(np.ascontiguousarray(frames[:, top:bottom, left:right]), point_tracker,
-                                           grid, window, progress=progress))
-        cache.tiles, cache.tile_size = tuple(views), inference.tile_size
+        tiles = []
+        for top, bottom, left, right in tile_boxes(side, inference.tiles, inference.tile_size):
+            crop = resized(view[:, top:bottom, left:right], side, cv2.INTER_LINEAR)  # the crop's bilinear resize
+            tiles.append(build_track_cache(crop, point_tracker, grid, window, progress=progress))
+        cache.tiles, cache.tile_size = tuple(tiles), inference.tile_size
     return cache
+
+
+def resized(frames: np.ndarray, side: int, interpolation: int) -> np.ndarray:
+    """(T, H, W, 3) frames resized to side x side (a copy even when already that size)."""
+    return np.stack([cv2.resize(np.ascontiguousarray(frame), (side, side), interpolation=interpolation)
+                     for frame in frames])
 
 
 def track_video(
