@@ -31,6 +31,7 @@ report: "report/workflow.rst"
 
 
 include: "rules/common.smk"
+include: "rules/weights.smk"
 include: "rules/data.smk"
 include: "rules/train.smk"
 include: "rules/track.smk"
@@ -45,6 +46,7 @@ localrules:
     all_tables,
     all_figures,
     prepare_dataset,
+    fetch_weights,
     dataset_statistics,
     figure_training_curves,
     figure_shots_curve,

@@ -29,6 +29,8 @@ from smite.plan import group_method as plan_group_method
 from smite.plan import stage_slice
 from smite.plan import track_method as plan_track_method
 from smite.data.download import local_path
+from smite.errors import SmiteInputError
+from smite.hub import run_problems
 from smite.methods import DIFFUSION_METHODS, TRAINING_MODES
 
 RUN = config["run"]
@@ -43,6 +45,13 @@ CATEGORIES = list(SMITE50["categories"])
 PLAN = RunPlan(config, RESULTS)
 PLAN.check_methods(", ".join(os.path.relpath(path) for path in workflow.configfiles))  # before any job
 COLLECTIONS = PLAN.groups
+# the pretrained models the run loads (smite.hub), fetched once by rule fetch_weights into WEIGHTS' cache
+MODELS = PLAN.pretrained_models()
+WEIGHTS = f"{RESULTS}/weights.json"
+if workflow.is_main_process:  # before any job: each model cached or on the hub at its revision, CoTracker importable
+    _problems = run_problems(list(MODELS.values()), cotracker="cotracker3" in MODELS)
+    if _problems:
+        raise SmiteInputError(None, "\n".join(_problems))
 TABLE_FORMATS = ["csv", "md", "tex"]
 SHOTS = config["shots"]
 

@@ -2,6 +2,7 @@ rule segment_video:
     """Masks, overlay and parts legend of one video by one method and checkpoint setting."""
     input:
         defaults=SMITE_DEFAULTS,
+        weights=WEIGHTS,
         manifest=collection_manifest,
         checkpoint=checkpoint_for,
         tracks=tracks_for,
@@ -29,6 +30,7 @@ rule segment_gsam2:
     """GSAM2 baseline: Grounding DINO boxes from the part names on one frame, SAM2 propagation (paper 5)."""
     input:
         defaults=SMITE_DEFAULTS,
+        weights=WEIGHTS,
         manifest=collection_manifest,
     output:
         directory(f"{RESULTS}/{GSAM2_SEGMENT_PATH}"),
@@ -55,6 +57,7 @@ rule segment_images:
     """PASCAL-Part image segmentation of one class's test split by one trained model (Tables 11-12)."""
     input:
         defaults=SMITE_DEFAULTS,
+        weights=WEIGHTS,
         manifest=lambda wildcards: manifest("pascal_part"),
         checkpoint=f"{RESULTS}/{PASCAL_CHECKPOINT}",
     output:

@@ -54,6 +54,7 @@ for table, (table_script, table_params) in TABLE_RULES.items():
         input:
             unpack(plan_table_inputs(table)),
             literature="config/literature.csv",
+            weights=WEIGHTS,
         output:
             table_outputs(table),
         params:

@@ -4,6 +4,7 @@ rule track_video:
     Its method is the tracking slice of its category's (track_method): the vote window it segments with."""
     input:
         defaults=SMITE_DEFAULTS,
+        weights=WEIGHTS,
         manifest=lambda wildcards: manifest(wildcards.dataset),
     output:
         tracks=f"{RESULTS}/{TRACKS_PATH}",

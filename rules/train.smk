@@ -3,6 +3,7 @@ rule train:
     input:
         derived_references,
         defaults=SMITE_DEFAULTS,
+        weights=WEIGHTS,
         manifest=collection_manifest,
     output:
         checkpoint=f"{RESULTS}/{CHECKPOINT_PATH}",

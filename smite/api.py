@@ -17,6 +17,7 @@ from smite.data.masks import save_label_png
 from smite.data.references import load_references
 from smite.data.video import atomic_dir, read_video
 from smite.errors import SmiteInputError
+from smite.hub import model_spec
 from smite.learn.checkpoint import check_backbone, load_checkpoint, save_checkpoint
 from smite.learn.train import TrainResult, config_dict, load_state, train
 from smite.methods import METHODS
@@ -38,11 +39,10 @@ def seed_everything(seed: int) -> None:
 
 
 def backbone_for(method: dict[str, Any], name: str | None = None) -> Backbone:
-    """Load the backbone named in the method config (or `name`)."""
-    return load_backbone(
-        name or method["backbone"]["name"], method["backbone"], method["seed"], method["device"],
-        method["precision"],
-    )
+    """Load the backbone named in the method config (or `name`); sd21 is `models.sd21` (smite.hub)."""
+    name = name or method["backbone"]["name"]
+    spec = model_spec(method, "sd21") if name == "sd21" else None
+    return load_backbone(name, method["backbone"], method["seed"], method["device"], method["precision"], spec)
 
 
 def train_references(

@@ -14,9 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from smite.errors import SmiteInputError
+from smite.hub import describe
+from smite.hub import identity as model_identity
 from smite.methods import PUBLIC_METHODS, TRAINING_MODES
 
 EXIT_BAD_INPUT = 2
+BACKBONES = ("embedded", "sd21", "sd21_random")  # --backbone names; anything else is a local folder
 
 
 def _method(args: argparse.Namespace) -> dict[str, Any]:
@@ -29,8 +32,10 @@ def _method(args: argparse.Namespace) -> dict[str, Any]:
     method = method_config(overrides, args.config)
     if getattr(args, "seed", None) is not None:
         method["seed"] = args.seed
-    if getattr(args, "backbone", None):
-        method["backbone"]["name"] = args.backbone
+    if getattr(args, "backbone", None):  # a name, or a local folder of SD 2.1 in diffusers' layout
+        method["backbone"]["name"] = args.backbone if args.backbone in BACKBONES else "sd21"
+        if args.backbone not in BACKBONES:
+            method["models"]["sd21"]["path"] = args.backbone
     if args.device:
         method["device"] = args.device
     return method
@@ -138,7 +143,34 @@ def cmd_config(args: argparse.Namespace) -> int:
             raise SmiteInputError(args.config, f"no group {args.group!r} (collection/group, e.g. smite50/horse)") \
                 from error
         method = deep_merge(method, overrides)
+    listed = [f"# {key}: {describe(model_identity(spec)) if spec.local else spec.where()}  ({spec.title})"
+              for key, spec in _models(args, method).items()]
+    print("\n".join(["# pretrained models this configuration loads:", *(listed or ["# none"])]))
     print(yaml.safe_dump(method, sort_keys=False), end="")
+    return 0
+
+
+def _models(args: argparse.Namespace, method: dict[str, Any]) -> dict[str, Any]:
+    """The pretrained models of a run config (every group's, when it plans a DAG run), else of one method config."""
+    from smite.config import read_run_config
+    from smite.plan import RunPlan, method_models
+
+    run = read_run_config(args.config) if args.config else {}
+    if "datasets" in run:
+        return RunPlan({"shots": 10, **run}, "results").pretrained_models()
+    return method_models(method)
+
+
+def cmd_fetch_weights(args: argparse.Namespace) -> int:
+    """Download every pretrained model a configuration loads into the Hugging Face cache, at its revision."""
+    from smite.hub import fetch
+
+    method = _method(args)
+    models = _models(args, method)
+    for key, spec in models.items():
+        print(f"{key}: {describe(fetch(spec))}  ({spec.title})")
+    if not models:
+        print("no pretrained model to fetch: this configuration builds its models in-process")
     return 0
 
 
@@ -167,7 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("refs_dir", help="folder of images with same-stem .npy label maps (+ parts.txt)")
     train.add_argument("--out", required=True, help="checkpoint to write (.safetensors)")
     train.add_argument("--parts", help="comma-separated part names, background first (default: parts.txt)")
-    train.add_argument("--backbone", help=f"embedded | sd21 | hub id | local folder (default: {backbone})")
+    train.add_argument("--backbone", help=f"embedded | sd21 (models.sd21) | a local folder of SD 2.1 in diffusers' "
+                                          f"layout (default: {backbone})")
     train.add_argument("--mode", choices=TRAINING_MODES, help=f"default: {defaults['train']['mode']}")
     train.add_argument("--epochs", type=int, help=f"default: {defaults['train']['epochs']} (paper)")
     train.add_argument("--shots", type=int, help="use the first K references (default: all; the paper uses 10)")
@@ -208,6 +241,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--tracks", help="trajectory cache of the video: adds flicker and warped agreement")
     evaluate.add_argument("--video", help="the segmented video (needed with --tracks for the flow warping)")
     evaluate.set_defaults(run=cmd_evaluate)
+
+    fetch = commands.add_parser("fetch-weights", help="download the pretrained models a configuration loads "
+                                                     "(each at its pinned revision) into the Hugging Face cache")
+    common(fetch)
+    fetch.set_defaults(run=cmd_fetch_weights)
 
     config = commands.add_parser("config", help="print the method configuration a run resolves to (YAML)")
     config.add_argument("--group", help="also apply one model group's overrides of the run config, "

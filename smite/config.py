@@ -232,7 +232,6 @@ class InferenceConfig:
     lowpass_spatial: float
     lowpass_spatial_first: float
     tracker: str
-    cotracker_checkpoint: str | None
     cotracker_interp_shape: tuple[int, int] | None
     cotracker_input_max: float
     tiles: int

@@ -20,7 +20,6 @@ logits > 0). Deviations, one line each:
 from __future__ import annotations
 
 import logging
-import os
 import string
 import tempfile
 import time
@@ -51,13 +50,15 @@ from transformers.image_utils import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
 
 from smite.data.video import read_video
 from smite.errors import SmiteInputError
+from smite.hub import ModelSpec, describe, guarded, model_spec, pretrained_kwargs
+from smite.hub import identity as model_identity
 from smite.model.backbone import resolve_device
 from smite.model.precision import PRECISIONS
 from smite.segment import write_outputs
 
 log = logging.getLogger(__name__)
 
-TINY_RANDOM = "tiny-random"  # model id of the small randomly initialised pair (offline wiring runs only)
+TINY_RANDOM = "tiny-random"  # gsam2.models: the small randomly initialised pair (offline wiring runs only)
 _BOX_LABELS = (2, 3)  # SAM 2's point labels for a box's top-left and bottom-right corners
 
 
@@ -89,38 +90,31 @@ class Detection:
 
 
 # -- loading ---------------------------------------------------------------------------------------------------
-def load_gsam2(settings: dict[str, Any], device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32,
-               seed: int = 0) -> GSAM2Models:
-    """Both models by hub id or local folder (honouring HF_HUB_OFFLINE); `tiny-random` builds the small random pair."""
-    grounding_id, sam2_id = settings["grounding_model"], settings["sam2_model"]
-    if grounding_id == TINY_RANDOM and sam2_id == TINY_RANDOM:
+def load_gsam2(settings: dict[str, Any], grounding: ModelSpec | None = None, sam2: ModelSpec | None = None,
+               device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32, seed: int = 0) -> GSAM2Models:
+    """Both models (`models.grounding_dino`, `models.sam2`: pinned hub revisions or local folders, smite.hub); with
+    gsam2.models `tiny-random`, the small random pair built in-process."""
+    if settings["models"] == TINY_RANDOM:
         models = build_tiny_gsam2(seed)
     else:
+        if grounding is None or sam2 is None:
+            raise SmiteInputError(None, "GSAM2 needs models.grounding_dino and models.sam2")
         models = GSAM2Models(
-            grounding_processor=_from_pretrained(AutoProcessor, grounding_id, "Grounding DINO"),
-            grounding_model=_from_pretrained(GroundingDinoForObjectDetection, grounding_id, "Grounding DINO",
-                                             dtype=torch.float32),
-            sam2_model=_from_pretrained(Sam2VideoModel, sam2_id, "SAM 2", dtype=dtype),
-            identity={"grounding_model": grounding_id, "sam2_model": sam2_id},
+            grounding_processor=_from_pretrained(AutoProcessor, grounding),
+            grounding_model=_from_pretrained(GroundingDinoForObjectDetection, grounding, dtype=torch.float32),
+            sam2_model=_from_pretrained(Sam2VideoModel, sam2, dtype=dtype),
+            identity={"grounding_model": describe(model_identity(grounding)),
+                      "sam2_model": describe(model_identity(sam2))},
         )
     models.grounding_model.to(device).eval().requires_grad_(False)  # fp32: one frame per video
     models.sam2_model.to(device=device, dtype=dtype).eval().requires_grad_(False)
     return models
 
 
-def _from_pretrained(cls: Any, model_id: str, what: str, **kwargs: Any) -> Any:
-    """cls.from_pretrained with one clear line when the weights are not there."""
-    offline = os.environ.get("HF_HUB_OFFLINE") == "1"
-    try:
-        return cls.from_pretrained(model_id, local_files_only=offline, **kwargs)
-    except OSError as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        mode = "HF_HUB_OFFLINE=1 and they are not in the Hugging Face cache" if offline else reason[:200]
-        raise SmiteInputError(
-            model_id,
-            f"{what} weights are not available ({mode}); fetch them with network access "
-            f"(huggingface-cli download {model_id}) or set gsam2 model ids to local folders",
-        ) from error
+def _from_pretrained(cls: Any, spec: ModelSpec, **kwargs: Any) -> Any:
+    """cls.from_pretrained of a pinned model, one clear line when its weights are not there (smite.hub)."""
+    model, pinned = pretrained_kwargs(spec)
+    return guarded(spec, lambda: cls.from_pretrained(model, **pinned, **kwargs))
 
 
 # -- prompts and grounding -------------------------------------------------------------------------------------
@@ -297,17 +291,21 @@ def _segment(frames: np.ndarray, parts: list[str], models: GSAM2Models, settings
     return track_parts(frames, len(parts) - 1, detections, models, prompt_frame, progress), detections
 
 
-def run_gsam2_video(video: str | Path, out_dir: str | Path, parts: list[str], settings: dict[str, Any],
-                    device: str = "cpu", progress: bool = True, seed: int = 0) -> Path:
+def run_gsam2_video(video: str | Path, out_dir: str | Path, parts: list[str], method: dict[str, Any],
+                    progress: bool = True) -> Path:
     """GSAM2 on a video file or frame folder: masks/, overlay.mp4 and parts.json in out_dir (as `smite segment`).
 
-    CPU runs in fp32; other devices in settings["precision"].
+    `method`: a merged method config (its gsam2 section, models, device, seed). CPU runs in fp32; other devices
+    in gsam2.precision.
     """
     start = time.perf_counter()
+    settings = method["gsam2"]
     frames, fps = read_video(video)
-    target = resolve_device(device)
+    target = resolve_device(method["device"])
     dtype = torch.float32 if target.type == "cpu" else PRECISIONS[settings.get("precision", "fp32")]
-    models = load_gsam2(settings, target, dtype, seed)
+    pretrained = settings["models"] != TINY_RANDOM
+    models = load_gsam2(settings, model_spec(method, "grounding_dino") if pretrained else None,
+                        model_spec(method, "sam2") if pretrained else None, target, dtype, method["seed"])
     labels, detections = _segment(frames, parts, models, settings, progress)
     info = {
         "method": "gsam2",

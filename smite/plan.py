@@ -23,6 +23,7 @@ from typing import Any
 from smite.config import deep_merge, method_config
 from smite.data.protocols import COLLECTION_DATASET
 from smite.errors import SmiteInputError
+from smite.hub import ModelSpec, model_spec
 from smite.methods import METHODS, TEXT
 
 DAVIS_PARTS = ["background", "object"]
@@ -160,6 +161,16 @@ STAGE_UNUSED_SECTIONS = {
 }
 
 
+def method_models(method: dict[str, Any], gsam2: bool = False) -> dict[str, ModelSpec]:
+    """The pretrained models a merged method config loads: SD 2.1 as its backbone, CoTracker3 as its tracker,
+    Grounding DINO and SAM 2 for GSAM2 (`gsam2`: whether GSAM2 runs) unless it uses the tiny random pair."""
+    keys = [key for key, used in (("sd21", method["backbone"]["name"] == "sd21"),
+                                  ("cotracker3", method["inference"]["tracker"] == "cotracker3")) if used]
+    if gsam2 and method["gsam2"]["models"] != "tiny-random":
+        keys += ["grounding_dino", "sam2"]
+    return {key: model_spec(method, key) for key in keys}
+
+
 def stage_slice(method: dict[str, Any], stage: str) -> dict[str, Any]:
     """Method overrides without the sections a `stage` (train, segment, gsam2) does not read."""
     return {k: v for k, v in method.items() if k not in STAGE_UNUSED_SECTIONS[stage]}
@@ -244,6 +255,21 @@ class RunPlan:
                     method_config(group_method(self.config.get("method", {}), group), source)
                 except SmiteInputError as error:
                     raise SmiteInputError(error.path, f"{error.problem} (group {collection}/{name})") from None
+
+    def group_methods(self) -> dict[str, dict[str, Any]]:
+        """Every group's merged method config, by "collection/group"."""
+        return {f"{collection}/{name}": method_config(group_method(self.config.get("method", {}), group))
+                for collection, groups in self.groups.items() for name, group in groups.items()}
+
+    def pretrained_models(self) -> dict[str, ModelSpec]:
+        """The pretrained models this run loads (smite.hub), by key: SD 2.1 where a group runs on it, CoTracker3
+        where a group tracks with it, Grounding DINO and SAM 2 where GSAM2 runs on them."""
+        lists = [self.config.get("methods", []), *(spec.get("methods", []) for spec in self.datasets.values())]
+        runs_gsam2 = any("gsam2" in methods for methods in lists)
+        needed: dict[str, ModelSpec] = {}
+        for method in self.group_methods().values():
+            needed.update({key: spec for key, spec in method_models(method, runs_gsam2).items() if key not in needed})
+        return needed
 
     def text_groups(self, collection: str) -> list[str]:
         """Groups GSAM2 can run on: named parts that words describe (the paper leaves it out on Non-Text)."""

@@ -34,6 +34,7 @@ class TableContext:
     tracker: str
     dataset: str
     notes: tuple[str, ...] = ()
+    weights: str = ""  # the pretrained models that computed it, each with its revision (smite.hub.describe)
 
 
 def load_metrics(files: Mapping[str, Sequence[str | Path]]) -> pd.DataFrame:
@@ -123,6 +124,7 @@ def header_lines(context: TableContext, date: str | None = None) -> list[str]:
         context.title,
         f"config: {context.config} | backbone: {context.backbone} | tracker: {context.tracker} | "
         f"dataset: {context.dataset} | date: {date}",
+        f"weights: {context.weights or 'none downloaded (models built in-process)'}",
         f"software: {software_versions()}",
         f"'{THIS_RUN}' rows were computed by this run; '({PAPER})' columns are reported values; "
         f"'{NOT_RUN}' rows are methods this pipeline has not computed (never filled in).",

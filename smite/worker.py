@@ -30,7 +30,6 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -212,8 +211,8 @@ def _run_script(script: str) -> int:
         else:  # sys.exit("message") prints the message and exits with 1
             print(exit_.code, file=sys.stderr)
             status = 1
-    except BaseException:  # noqa: BLE001 - reported as the process would report it
-        traceback.print_exc()
+    except BaseException:  # noqa: BLE001 - reported as the process would report it (its excepthook)
+        sys.excepthook(*sys.exc_info())
         status = 1
     atexit._run_exitfuncs()  # flush logs as interpreter exit would; os._exit follows
     for stream in (sys.stdout, sys.stderr):

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
 from smite.config import method_config
+from smite.errors import SmiteInputError
+from smite.hub import describe
 from smite.worker import CHILD_ENV
 
 
 def start(snakemake: Any) -> dict[str, Any]:
-    """Log to the rule's log file, use the rule's threads; return the merged method config."""
+    """Log to the rule's log file, use the rule's threads; return the merged method config.
+
+    A job that reads the run's fetched weights (input `weights`, rule fetch_weights) loads pretrained models from
+    the Hugging Face cache only (HF_HUB_OFFLINE, smite.hub). A failure's log ends with its one-line reason.
+    """
     handler = logging.FileHandler(snakemake.log[0], mode="w")
     logging.basicConfig(level=logging.INFO, handlers=[handler],
                         format="%(asctime)s %(name)s %(levelname)s %(message)s", force=True)
     sys.stderr = handler.stream  # progress bars and warnings go to the log too
+    sys.excepthook = _log_last_line
+    if hasattr(snakemake.input, "weights"):
+        os.environ["HF_HUB_OFFLINE"] = "1"
     if os.environ.get(CHILD_ENV):
         logging.getLogger(__name__).info("running in a child of the run's warm worker (smite.worker)")
     if "torch" in sys.modules:  # only scripts that compute with torch pay for importing it
@@ -25,15 +36,24 @@ def start(snakemake: Any) -> dict[str, Any]:
     return method_config(snakemake.params.get("method", {}) if hasattr(snakemake.params, "get") else {})
 
 
+def _log_last_line(kind: type[BaseException], error: BaseException, trace: Any) -> None:
+    """The traceback, then the one line that says what is wrong (the last line of the job's log)."""
+    traceback.print_exception(kind, error, trace)
+    print(f"smite: error: {error}" if isinstance(error, SmiteInputError) else f"{kind.__name__}: {error}",
+          file=sys.stderr)
+
+
 def table_context(snakemake: Any, title: str, dataset: dict[str, Any] | None, *notes: str) -> Any:
     """The provenance header of a table rule: config files, backbone, tracker and dataset from its params."""
     from smite.tables import TableContext
 
     params = snakemake.params
+    weights = json.loads(Path(snakemake.input.weights).read_text()) if hasattr(snakemake.input, "weights") else {}
     return TableContext(
         title=title, config=", ".join(params.config_files), backbone=params.backbone, tracker=params.tracker,
         dataset=dataset["name"] if dataset else "not present in this run",
         notes=tuple(note for note in (*notes, (dataset or {}).get("note", "")) if note),
+        weights=", ".join(f"{key} {describe(identity)}" for key, identity in sorted(weights.items())),
     )
 
 

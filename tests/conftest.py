@@ -34,3 +34,21 @@ def synth_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     generate_benchmark(root, SynthConfig(references_per_category=4, videos_per_category=1, min_frames=12,
                                          max_frames=12, annotate_every=4))
     return root
+
+
+@pytest.fixture(scope="session")
+def pinned_hf_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An HF_HOME whose hub cache holds every packaged model (models: in smite/defaults.yaml) at its pinned revision,
+    as placeholder files in huggingface_hub's layout: what a run's start-of-run check and dry runs see after
+    `smite fetch-weights` (nothing here loads them)."""
+    from smite.config import load_defaults
+
+    home = tmp_path_factory.mktemp("pinned_hf_home")
+    for entry in load_defaults()["models"].values():
+        root = home / "hub" / f"models--{entry['repo'].replace('/', '--')}"
+        snapshot = root / "snapshots" / entry["revision"]
+        snapshot.mkdir(parents=True)
+        (snapshot / (entry.get("file") or "config.json")).write_text("placeholder\n")
+        (root / "refs").mkdir()
+        (root / "refs" / "main").write_text(entry["revision"])
+    return home

@@ -75,7 +75,7 @@ def test_overrides_and_changes_reach_the_typed_config() -> None:
     ({"inference": {"reference_timesteps": [104, 95]}}, "'inference.reference_timesteps' must be [low, high]"),
     ({"inference": {"reference_timesteps": [95, 100, 104]}}, "must be a list of 2 integers"),
     ({"inference": {"cotracker_interp_shape": [384, "512"]}}, "must be a list of 2 integers or null"),
-    ({"inference": {"cotracker_checkpoint": 3}}, "'inference.cotracker_checkpoint' must be a string or null"),
+    ({"inference": {"cotracker_interp_shape": 3}}, "'inference.cotracker_interp_shape' must be"),
     ({"train": {"mode": "phased"}}, "'train.mode' must be one of embeddings, two-phase, joint"),
     ({"train": {"min_timestep": 200}}, "'train.min_timestep' must not exceed max_timestep"),
 ])

@@ -392,3 +392,41 @@ def test_file_url_is_copied_and_verified_like_a_download(tmp_path: Path, monkeyp
     missing = {"kind": "download", "files": [{"name": "gone.zip", "url": "file:mirror/gone.zip"}]}
     with pytest.raises(SmiteInputError, match="names no file"):
         prepare_dataset(missing, tmp_path / "ds3", tmp_path / "cache", **FAST)
+
+
+def test_mirrors_are_tried_in_order(server: FakeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file with mirrors (PUMaVOS: the XMem++ README's Drive file and its mirror): the first origin that gives
+    the file wins; when none does, one line names every link tried and where to put the file by hand."""
+    data = _zip_bytes(TREE)
+    server.files["/mirror.zip"] = data
+    tried: list[str] = []
+
+    def refusing_drive(**kwargs: object) -> None:  # Drive answering with a quota page: gdown gives no file
+        tried.append(str(kwargs["id"]))
+        return None
+
+    monkeypatch.setattr(gdown, "download", refusing_drive)
+    spec = {"name": "data.zip", "gdrive_id": "first-id", "sha256": None,
+            "mirrors": [{"gdrive_id": "second-id"}, {"url": server.url + "/mirror.zip"}]}
+    path = download_file(spec, tmp_path / "cache", **FAST)
+    assert path.read_bytes() == data and tried == ["first-id", "second-id"]
+
+    spec = {"name": "gone.zip", "gdrive_id": "first-id", "mirrors": [{"gdrive_id": "second-id"}]}
+    with pytest.raises(SmiteInputError) as error:
+        download_file(spec, tmp_path / "cache", **FAST)
+    message = str(error.value)
+    assert "\n" not in message and str(tmp_path / "cache" / "gone.zip") in message
+    assert ("https://drive.google.com/file/d/first-id/view nor https://drive.google.com/file/d/second-id/view"
+            in message)
+    with pytest.raises(SmiteInputError, match="mirrors"):
+        download_file({"name": "x.zip", "url": server.url + "/x", "mirrors": ["not a mapping"]}, tmp_path, **FAST)
+
+
+def test_the_paper_fetches_pumavos_from_the_xmem_readme_links() -> None:
+    """config/paper.yaml: PUMaVOS is downloaded (the XMem++ README's Drive file, then its mirror), not by hand."""
+    import yaml
+
+    spec = yaml.safe_load((Path(__file__).parents[1] / "config" / "paper.yaml").read_text())["datasets"]["pumavos"]
+    (entry,) = spec["source"]["files"]
+    assert spec["kind"] == "download" and entry["gdrive_id"] == "1VAClrxhWWiu9Y39QtcoUhp2YBN7R_ZCD"
+    assert entry["mirrors"] == [{"gdrive_id": "1qPqg72sqlwCMyvgHFFKBd2HCKFguNJCT"}]

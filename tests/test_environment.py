@@ -15,9 +15,10 @@ REPO = Path(__file__).resolve().parents[1]
 tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 
 
-def _declared() -> list[Requirement]:
+def _declared(*extras: str) -> list[Requirement]:
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    return [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]]
+    return [Requirement(r) for r in project["dependencies"] + sum((project["optional-dependencies"][e]
+                                                                    for e in ("test", *extras)), [])]
 
 
 def _pins() -> dict[str, Version]:
@@ -42,7 +43,7 @@ def test_conda_file_lists_the_declared_dependencies() -> None:
     conda = yaml.safe_load((REPO / "environment.yml").read_text())
     pip_section = next(d["pip"] for d in conda["dependencies"] if isinstance(d, dict))
     listed = {str(Requirement(r)) for r in pip_section if not r.startswith("-")}
-    assert listed == {str(r) for r in _declared()}
+    assert listed == {str(r) for r in _declared("paper")}  # conda runs are the paper's: CoTracker included
     assert re.search(r"python=3\.\d+", " ".join(map(str, conda["dependencies"])))
 
 
@@ -71,3 +72,9 @@ def test_conda_environment_installs_the_package_after_it_is_built(tmp_path: Path
     directives = re.findall(r"conda:\s*(\S+)", rules)
     scripts = re.findall(r"script:", rules)  # every rule that runs a script names the environment
     assert len(directives) == len(scripts) > 10 and set(directives) == {'"../environment.yml"'}
+
+
+def test_cotracker_is_pinned_to_a_commit() -> None:
+    """The `paper` extra installs CoTracker from its repository at a full commit hash, not a moving branch."""
+    (cotracker,) = [r for r in _declared("paper") if r.name == "cotracker"]
+    assert re.fullmatch(r"git\+https://github\.com/facebookresearch/co-tracker\.git@[0-9a-f]{40}", cotracker.url)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from smite.config import load_defaults
+from smite.config import load_defaults, method_config
 from smite.data.video import write_image
 from smite.errors import SmiteInputError
 from smite.gsam2 import (
@@ -26,6 +26,7 @@ from smite.gsam2 import (
     segment_gsam2,
     token_spans,
 )
+from smite.hub import model_spec
 
 PARTS = ["background", "head", "left_ear", "tail"]
 EVERY_BOX = {"box_threshold": 0.0, "text_threshold": 0.0, "prompt_frame": 0}  # random weights: keep every box
@@ -46,9 +47,11 @@ def clip() -> np.ndarray:
 
 
 def test_defaults_have_the_gsam2_section() -> None:
-    settings = load_defaults()["gsam2"]
-    assert settings["grounding_model"] == "IDEA-Research/grounding-dino-tiny"
-    assert settings["sam2_model"] == "facebook/sam2.1-hiera-large"
+    defaults = load_defaults()
+    settings = defaults["gsam2"]
+    assert settings["models"] == "pretrained"
+    assert defaults["models"]["grounding_dino"]["repo"] == "IDEA-Research/grounding-dino-tiny"
+    assert defaults["models"]["sam2"]["repo"] == "facebook/sam2.1-hiera-large"
     assert 0 < settings["box_threshold"] < 1 and 0 < settings["text_threshold"] < 1
     assert settings["prompt_frame"] == 0
 
@@ -130,8 +133,8 @@ def test_run_writes_the_output_format(tmp_path: Path, clip: np.ndarray) -> None:
     folder = tmp_path / "frames"
     for index, frame in enumerate(clip):
         write_image(folder / f"{index:05d}.png", frame)
-    settings = {**load_defaults()["gsam2"], **EVERY_BOX, "grounding_model": TINY_RANDOM, "sam2_model": TINY_RANDOM}
-    out = run_gsam2_video(folder, tmp_path / "out", PARTS, settings, device="cpu", progress=False)
+    method = method_config({"device": "cpu", "gsam2": {**EVERY_BOX, "models": TINY_RANDOM}})
+    out = run_gsam2_video(folder, tmp_path / "out", PARTS, method, progress=False)
     assert sorted(p.name for p in (out / "masks").iterdir()) == [f"{i:05d}.png" for i in range(len(clip))]
     assert (out / "overlay.mp4").stat().st_size > 0
     info = json.loads((out / "parts.json").read_text())
@@ -148,18 +151,23 @@ def test_load_from_local_folders(tmp_path: Path, models: GSAM2Models, clip: np.n
     models.grounding_model.save_pretrained(tmp_path / "gd")
     models.sam2_model.save_pretrained(tmp_path / "sam2")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    loaded = load_gsam2({"grounding_model": str(tmp_path / "gd"), "sam2_model": str(tmp_path / "sam2")})
-    assert loaded.identity == {"grounding_model": str(tmp_path / "gd"), "sam2_model": str(tmp_path / "sam2")}
+    method = method_config({"models": {"grounding_dino": {"path": str(tmp_path / "gd")},
+                                       "sam2": {"path": str(tmp_path / "sam2")}}})
+    loaded = load_gsam2(method["gsam2"], model_spec(method, "grounding_dino"), model_spec(method, "sam2"))
+    assert loaded.identity["grounding_model"].startswith(str((tmp_path / "gd").resolve()) + " (sha256 ")
+    assert loaded.identity["sam2_model"].startswith(str((tmp_path / "sam2").resolve()) + " (sha256 ")
     expected = segment_gsam2(clip, PARTS, models, EVERY_BOX, progress=False)
     assert np.array_equal(segment_gsam2(clip, PARTS, loaded, EVERY_BOX, progress=False), expected)
 
 
 def test_missing_weights_offline_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    settings = {"grounding_model": "smite-tests/no-such-grounding-dino", "sam2_model": "smite-tests/no-such-sam2"}
+    revision = "a" * 40
+    method = method_config({"models": {"grounding_dino": {"repo": "smite-tests/no-such-grounding-dino",
+                                                          "revision": revision}}})
     with pytest.raises(SmiteInputError) as error:
-        load_gsam2(settings)
+        load_gsam2(method["gsam2"], model_spec(method, "grounding_dino"), model_spec(method, "sam2"))
     message = str(error.value)
     assert "\n" not in message
-    assert "smite-tests/no-such-grounding-dino" in message and "HF_HUB_OFFLINE" in message
-    assert "huggingface-cli download" in message
+    assert "smite-tests/no-such-grounding-dino" in message and revision in message and "HF_HUB_OFFLINE" in message
+    assert "models.grounding_dino" in message and "hf download smite-tests/no-such-grounding-dino" in message

@@ -313,13 +313,15 @@ def test_load_rejects_missing_corrupt_and_foreign_files(tmp_path) -> None:
 # ---------------------------------------------------------------- CoTracker3
 
 
-def test_cotracker_not_installed_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cotracker_not_installed_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.setitem(sys.modules, "cotracker", None)  # import of cotracker now fails, installed or not
     monkeypatch.setitem(sys.modules, "cotracker.predictor", None)
+    weights = tmp_path / "scaled_offline.pth"
+    weights.write_bytes(b"")
     with pytest.raises(SmiteInputError) as info:
-        CoTracker3Tracker()
+        CoTracker3Tracker(weights)
     message = str(info.value)
-    assert "CoTracker3 is not installed: pip install" in message and "--tracker flow" in message
+    assert "CoTracker3 is not installed: pip install 'smite[paper]'" in message and "--tracker flow" in message
     assert "\n" not in message
 
 
@@ -408,8 +410,8 @@ def test_smite_track_caches_trajectories_with_cotracker3(tmp_path) -> None:
     for index, frame in enumerate(_translating(3, size=48)):
         cv2.imwrite(str(frames_dir / f"{index:05d}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
     config = tmp_path / "run.yaml"
-    config.write_text(yaml.safe_dump({"method": {"inference": {
-        "cotracker_checkpoint": str(checkpoint), "cotracker_interp_shape": [64, 64]}}}))  # small: fast on a CPU
+    config.write_text(yaml.safe_dump({"method": {"models": {"cotracker3": {"path": str(checkpoint)}},
+                                                 "inference": {"cotracker_interp_shape": [64, 64]}}}))  # fast on a CPU
     out = tmp_path / "tracks.npz"
     assert main(["track", str(frames_dir), "--out", str(out), "--tracker", "cotracker3", "--window", "3",
                  "--backbone", "embedded", "--config", str(config), "--device", "cpu", "--quiet"]) == 0
@@ -422,7 +424,7 @@ def test_smite_track_caches_trajectories_with_cotracker3(tmp_path) -> None:
         np.column_stack([cols.ravel(), rows.ravel()]).astype(np.float32), (3, grid * grid, 2)))
 
 
-def test_cotracker_input_range_switch(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cotracker_input_range_switch(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     """cotracker_input_max: the authors hand CoTracker3 frames in [0, 1]; 255 is the range its forward expects."""
     from smite.config import inference_config
     from smite.track.run import make_tracker
@@ -443,8 +445,14 @@ def test_cotracker_input_range_switch(monkeypatch: pytest.MonkeyPatch) -> None:
     import smite.track.cotracker as cotracker
 
     monkeypatch.setattr(cotracker, "load_cotracker3", lambda *args, **kwargs: Recorder())  # no weights here
-    assert make_tracker("cotracker3", inference_config(cotracker_input_max=255)).input_max == 255.0
-    assert make_tracker("cotracker3", inference_config()).input_max == 1.0
+    from smite.config import method_config
+    from smite.hub import model_spec
+
+    weights = tmp_path / "scaled_offline.pth"
+    weights.write_bytes(b"")
+    spec = model_spec(method_config({"models": {"cotracker3": {"path": str(weights)}}}), "cotracker3")
+    assert make_tracker("cotracker3", inference_config(cotracker_input_max=255), spec).input_max == 255.0
+    assert make_tracker("cotracker3", inference_config(), spec).input_max == 1.0
 
 
 def test_tracks_are_computed_on_the_model_input(method) -> None:

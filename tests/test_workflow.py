@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -27,8 +28,12 @@ def _copy_repo(target: Path) -> Path:
     return target
 
 
-def _run(args: list[str], cwd: Path, timeout: int) -> subprocess.CompletedProcess:
-    return subprocess.run(SNAKEMAKE + args, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+def _run(args: list[str], cwd: Path, timeout: int, hf_home: Path | None = None) -> subprocess.CompletedProcess:
+    """Snakemake in `cwd`; with `hf_home`, offline against that Hugging Face cache (a paper run's weights)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
+    if hf_home is not None:
+        env.update(HF_HOME=str(hf_home), HF_HUB_OFFLINE="1")
+    return subprocess.run(SNAKEMAKE + args, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def test_lint_is_clean(tmp_path):
@@ -67,9 +72,10 @@ def test_dry_run_plans_every_table(tmp_path):
     assert "segment_gsam2" not in counts  # GSAM2 needs pretrained weights: "not run" on the embedded default
 
 
-def test_paper_config_plans_the_whole_paper(tmp_path):
+def test_paper_config_plans_the_whole_paper(tmp_path, pinned_hf_home):
     """config/paper.yaml with no data present: downloads, 4 categories x settings, one track per video, 12 tables."""
-    result = _run(["-n", "--cores", "2", "all_tables", "--configfile", "config/paper.yaml"], _copy_repo(tmp_path), 300)
+    result = _run(["-n", "--cores", "2", "all_tables", "--configfile", "config/paper.yaml"], _copy_repo(tmp_path), 300,
+                  pinned_hf_home)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     counts = _job_counts(output)
@@ -82,6 +88,7 @@ def test_paper_config_plans_the_whole_paper(tmp_path):
         "segment_gsam2": 10 + 14 + 9,  # cars, faces, horses: not the non-text category (paper Table 1)
         "segment_video": 42 * 6 + 42 * 3 + 7 * 4 + 20 + 20,
         "segment_images": 4,
+        "fetch_weights": 1,
         **TABLE_RULES,
     }
     for rule, count in expected.items():
@@ -121,7 +128,7 @@ with SnakemakeApi(OutputSettings(quiet={"all"})) as api:
 
 
 @pytest.mark.parametrize("paper_windows, window", [(False, 15), (True, 7)])
-def test_horse_video_tracks_and_segments_over_its_category_window(tmp_path, paper_windows, window):
+def test_horse_video_tracks_and_segments_over_its_category_window(tmp_path, paper_windows, window, pinned_hf_home):
     """The rules' params, as Snakemake evaluates them: track, train and segment jobs of a horse video get the
     category's method (window 15 by the authors' code, 7 with paper_vote_windows; crop ratio 0.8)."""
     import json
@@ -131,7 +138,8 @@ def test_horse_video_tracks_and_segments_over_its_category_window(tmp_path, pape
                "results/paper/segment/smite50/smite/two-phase_10shot/horse/horse2"]
     result = subprocess.run([sys.executable, "-c", _JOB_PARAMS, json.dumps(targets),
                              json.dumps({"paper_vote_windows": paper_windows})],
-                            cwd=repo, capture_output=True, text=True, timeout=300)
+                            cwd=repo, capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "HF_HOME": str(pinned_hf_home), "HF_HUB_OFFLINE": "1"})
     assert result.returncode == 0, result.stdout + result.stderr
     methods = json.loads(result.stdout.strip().splitlines()[-1])
     assert {"track_video", "train", "segment_video"} <= set(methods)

@@ -11,4 +11,4 @@ from smite.workflow import start
 method = start(snakemake)  # noqa: F821
 wc = snakemake.wildcards  # noqa: F821
 video = video_source(COLLECTION_DATASET[wc.collection], snakemake.params.root, wc.group, wc.video)  # noqa: F821
-run_gsam2_video(video, snakemake.output[0], list(snakemake.params.parts), method["gsam2"], device=method["device"])  # noqa: F821
+run_gsam2_video(video, snakemake.output[0], list(snakemake.params.parts), method)  # noqa: F821

@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 1 << 16  # small enough that a cut connection loses little, large enough to stream fast
 MAX_BACKOFF = 60.0
-SPEC_KEYS = frozenset({"name", "url", "gdrive_id", "sha256", "extract", "strip", "into"})
+SPEC_KEYS = frozenset({"name", "url", "gdrive_id", "mirrors", "sha256", "extract", "strip", "into"})
 EXTRACT_KINDS = ("zip", "tar", "none")
 _TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -107,6 +107,11 @@ def check_spec(spec: dict) -> dict:
     for key in ("url", "gdrive_id"):
         if spec.get(key) is not None and (not isinstance(spec[key], str) or not spec[key]):
             raise bad(f"`{key}` must be a non-empty string")
+    mirrors = spec.get("mirrors") or []
+    if not isinstance(mirrors, list) or not all(
+            isinstance(m, dict) and set(m) in ({"url"}, {"gdrive_id"}) and isinstance(next(iter(m.values())), str)
+            for m in mirrors):
+        raise bad("`mirrors` must be a list of {url: ...} or {gdrive_id: ...} entries, tried in order")
     sha256 = spec.get("sha256")
     if sha256 is not None:
         sha256 = str(sha256).lower()
@@ -121,7 +126,7 @@ def check_spec(spec: dict) -> dict:
     into = spec.get("into") or ""
     if not isinstance(into, str) or _safe_parts(into) is None:
         raise bad(f"`into` must be a relative folder without '..', got {into!r}")
-    return {**spec, "sha256": sha256, "extract": extract, "strip": strip, "into": into}
+    return {**spec, "mirrors": mirrors, "sha256": sha256, "extract": extract, "strip": strip, "into": into}
 
 
 def download_file(
@@ -276,24 +281,56 @@ def _fetch(spec: dict, cache: Path, retries: int, timeout: float, backoff: float
         log.info("using cached %s (sha256 %s)", final, digest)
         return final, digest
 
-    local = local_path(spec["url"]) if spec.get("url") else None
-    if local is not None:
-        part = cache / f"{spec['name']}.part"
-        log.info("copying %s to %s", spec["url"], final)
-        _copy_local(local, part, final)
-    elif spec.get("url"):
-        part = cache / f"{spec['name']}.part"
-        log.info("downloading %s to %s", spec["url"], final)
-        _http_download(spec["url"], part, final, retries, timeout, backoff, progress)
+    tried = origins(spec)  # the file's own link, then its mirrors, in order
+    failures = []
+    for origin in tried:
+        try:
+            part = _download(origin, spec["name"], cache, final, retries, timeout, backoff, progress)
+            break
+        except SmiteInputError as error:
+            if len(tried) == 1:
+                raise
+            log.warning("%s: %s", link(origin), error.problem)
+            failures.append(link(origin))
     else:
-        part = cache / f"{spec['name']}.gdrive.part"  # gdown keeps its own partial files next to it
-        log.info("downloading Google Drive file %s to %s", spec["gdrive_id"], final)
-        _gdrive_download(spec["gdrive_id"], part, final, retries, timeout, progress)
+        raise SmiteInputError(final, f"could not be downloaded from {' nor '.join(failures)} (the log has each "
+                                     f"reason): download it by hand and save it as {final}, or fill the dataset's "
+                                     "folder by hand and give it `kind: local`")
     digest = sha256_of(part)
     _verify(part, digest, spec, record, fresh=True, name=final)
     os.replace(part, final)
     log.info("downloaded %s (sha256 %s)", final, digest)
     return final, digest
+
+
+def origins(spec: dict) -> list[dict]:
+    """Where a file can come from, in the order tried: its `url` or `gdrive_id`, then each of its `mirrors`."""
+    own = {"url": spec["url"]} if spec.get("url") else {"gdrive_id": spec["gdrive_id"]}
+    return [own, *spec.get("mirrors", [])]
+
+
+def link(origin: dict) -> str:
+    """An origin as a link a person can open."""
+    return origin["url"] if "url" in origin else f"https://drive.google.com/file/d/{origin['gdrive_id']}/view"
+
+
+def _download(origin: dict, name: str, cache: Path, final: Path, retries: int, timeout: float, backoff: float,
+              progress: bool) -> Path:
+    """Fetch one origin of a file into its partial file in `cache`; the partial file."""
+    local = local_path(origin["url"]) if "url" in origin else None
+    if local is not None:
+        part = cache / f"{name}.part"
+        log.info("copying %s to %s", origin["url"], final)
+        _copy_local(local, part, final)
+    elif "url" in origin:
+        part = cache / f"{name}.part"
+        log.info("downloading %s to %s", origin["url"], final)
+        _http_download(origin["url"], part, final, retries, timeout, backoff, progress)
+    else:
+        part = cache / f"{name}.gdrive.part"  # gdown keeps its own partial files next to it
+        log.info("downloading Google Drive file %s to %s", origin["gdrive_id"], final)
+        _gdrive_download(origin["gdrive_id"], part, final, retries, timeout, progress)
+    return part
 
 
 def _verify(path: Path, digest: str, spec: dict, record: Path, *, fresh: bool, name: Path | None = None) -> None:

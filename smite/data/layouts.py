@@ -34,7 +34,12 @@ def prepare(spec: dict[str, Any], root: str | Path) -> dict[str, Any]:
         from smite.data.download import prepare_dataset
 
         log.info("downloading %s into %s", spec.get("name", layout), root)
-        return prepare_dataset(spec["source"], root)
+        manifest = prepare_dataset(spec["source"], root)
+        if not LISTERS[layout](root):  # e.g. an archive whose top folder `strip` did not remove
+            (root / MANIFEST).unlink()
+            raise SmiteInputError(root, f"the download holds no {layout} items at this folder: check the "
+                                        "source's `strip` (top folders of the archive to remove)")
+        return manifest
     if kind == "local":
         return record_local(layout, root)
     raise SmiteInputError(root, f"dataset kind {kind!r} is not synthetic, download or local")

@@ -11,7 +11,6 @@ import contextlib
 import hashlib
 import json
 import math
-import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,9 +22,9 @@ from diffusers import AutoencoderKL, DDIMScheduler, UNet2DConditionModel
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 
 from smite.errors import SmiteInputError
+from smite.hub import ModelSpec, guarded, pretrained_kwargs
+from smite.hub import identity as model_identity
 from smite.model.precision import PRECISIONS
-
-SD21_ID = "stabilityai/stable-diffusion-2-1-base"
 
 
 @dataclass
@@ -268,25 +267,22 @@ def build_embedded(config: dict[str, Any], seed: int, name: str = "embedded") ->
     )
 
 
-def load_pretrained(model: str, config: dict[str, Any], dtype: torch.dtype) -> Backbone:
-    """Stable Diffusion (2.1 base by default) by hub id or local folder, honouring HF_HUB_OFFLINE."""
-    offline = {"local_files_only": os.environ.get("HF_HUB_OFFLINE") == "1"}
-    try:
-        unet = UNet2DConditionModel.from_pretrained(model, subfolder="unet", torch_dtype=torch.float32, **offline)
-        vae = AutoencoderKL.from_pretrained(model, subfolder="vae", torch_dtype=dtype, **offline)
-        text_encoder = CLIPTextModel.from_pretrained(model, subfolder="text_encoder", torch_dtype=dtype, **offline)
-        tokenizer = CLIPTokenizer.from_pretrained(model, subfolder="tokenizer", **offline)
-        scheduler = DDIMScheduler.from_pretrained(model, subfolder="scheduler", **offline)
-    except OSError as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise SmiteInputError(
-            model,
-            f"Stable Diffusion weights are not available ({reason[:200]}); fetch them with network "
-            "access (huggingface-cli download) or pass a local folder, or use --backbone embedded",
-        ) from error
+def load_pretrained(spec: ModelSpec, config: dict[str, Any], dtype: torch.dtype) -> Backbone:
+    """Stable Diffusion (`models.sd21`: the pinned hub revision through the Hugging Face cache, or a local
+    folder in diffusers' layout), every component at that revision."""
+    model, pinned = pretrained_kwargs(spec)
+
+    def components() -> tuple[Any, ...]:
+        return (UNet2DConditionModel.from_pretrained(model, subfolder="unet", torch_dtype=torch.float32, **pinned),
+                AutoencoderKL.from_pretrained(model, subfolder="vae", torch_dtype=dtype, **pinned),
+                CLIPTextModel.from_pretrained(model, subfolder="text_encoder", torch_dtype=dtype, **pinned),
+                CLIPTokenizer.from_pretrained(model, subfolder="tokenizer", **pinned),
+                DDIMScheduler.from_pretrained(model, subfolder="scheduler", **pinned))
+
+    unet, vae, text_encoder, tokenizer, scheduler = guarded(spec, components)
     cross, self_ = captured_layers(config, unet)
     return Backbone(
-        name=model,
+        name=spec.key,
         unet=unet,
         vae=vae,
         text_encoder=text_encoder,
@@ -295,7 +291,7 @@ def load_pretrained(model: str, config: dict[str, Any], dtype: torch.dtype) -> B
         image_size=config["image_size"],
         cross_layers=cross,
         self_layers=self_,
-        identity={"backbone": model},
+        identity={"backbone": spec.key, **model_identity(spec)},
     )
 
 
@@ -324,11 +320,12 @@ def set_precision(backbone: Backbone, precision: str) -> Backbone:
 
 
 def load_backbone(
-    name: str, backbone_config: dict[str, Any], seed: int, device: str = "auto", precision: str = "fp32"
+    name: str, backbone_config: dict[str, Any], seed: int, device: str = "auto", precision: str = "fp32",
+    spec: ModelSpec | None = None,
 ) -> Backbone:
-    """Backbone by name: 'embedded', 'sd21' (the hub id of SD 2.1 base), a hub id, or a local folder.
+    """Backbone by name: 'embedded' or 'sd21_random' (built in-process), or 'sd21' (`spec`, models.sd21).
 
-    `precision` as in :func:`set_precision`; a CPU always runs fp32.
+    `precision` as in :func:`set_precision`; a CPU always runs fp32. HF_HUB_OFFLINE keeps it to the cache.
     """
     target = resolve_device(device)
     if precision not in PRECISIONS:
@@ -337,9 +334,10 @@ def load_backbone(
         precision = "fp32"
     if name in ("embedded", "sd21_random"):
         backbone = build_embedded(backbone_config[name], seed, name)
+    elif name == "sd21" and spec is not None:
+        backbone = load_pretrained(spec, backbone_config["sd21"], PRECISIONS[precision])
     else:
-        model = SD21_ID if name == "sd21" else name
-        backbone = load_pretrained(model, backbone_config["sd21"], PRECISIONS[precision])
+        raise SmiteInputError(None, f"unknown backbone {name!r}: embedded, sd21 (models.sd21) or sd21_random")
     for module in (backbone.unet, backbone.vae, backbone.text_encoder):
         module.to(target).eval().requires_grad_(False)
     return set_precision(backbone, precision)

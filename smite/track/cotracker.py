@@ -1,15 +1,13 @@
 """CoTracker3 (offline) point tracker, the one the paper uses (§4.3; bidirectional via ``backward_tracking``).
 
-The model comes from the official ``cotracker`` package (facebookresearch/co-tracker), which is not on
-PyPI: ``pip install git+https://github.com/facebookresearch/co-tracker.git``. Its model code needs only
-torch. Weights: a local ``scaled_offline.pth`` checkpoint, or (no checkpoint given) the official file
-through torch.hub's download cache, as the repository's ``cotracker3_offline`` hub entry point does, but
-with the installed package's code rather than a fresh clone of the repository.
+The model code comes from the ``cotracker`` package (facebookresearch/co-tracker, CC-BY-NC 4.0; not on PyPI:
+the `paper` extra installs it from its repository at a pinned commit). Its weights are `models.cotracker3`:
+the checkpoint the repository's ``cotracker3_offline`` hub entry point loads, fetched by hf_hub_download at a
+pinned revision (smite.hub), or a local ``.pth`` file.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,10 +15,9 @@ from typing import Any
 import numpy as np
 
 from smite.errors import SmiteInputError
+from smite.hub import COTRACKER_INSTALL
 from smite.track.base import check_track_inputs, pin_queries
 
-INSTALL_HINT = "pip install git+https://github.com/facebookresearch/co-tracker.git"
-WEIGHTS_URL = "https://huggingface.co/facebook/cotracker3/resolve/main/scaled_offline.pth"
 WINDOW_LEN = 60  # the offline model's temporal window in the official hub entry point
 VISIBILITY_THRESHOLD = 0.5  # for models that return visibility probabilities (the predictor returns booleans)
 
@@ -28,8 +25,8 @@ VISIBILITY_THRESHOLD = 0.5  # for models that return visibility probabilities (t
 class CoTracker3Tracker:
     """Tracker protocol on CoTracker3 offline; never falls back to another tracker.
 
-    checkpoint: local ``.pth`` file, or None for the official weights (download cache). model: an already
-    built predictor (any callable with the ``CoTrackerPredictor`` call signature), e.g. for tests.
+    weights: the checkpoint file (`load_cotracker3`). model: an already built predictor (any callable with the
+    ``CoTrackerPredictor`` call signature), e.g. for tests.
     max_queries: queries per model call, to bound memory (CoTracker tracks each batch jointly).
     interp_shape: see load_cotracker3. input_max: the value white gets in the video handed to the model:
     255 is the range CoTracker3's forward expects; the authors' preprocess_frames hands it [0, 1] (1).
@@ -39,7 +36,7 @@ class CoTracker3Tracker:
 
     def __init__(
         self,
-        checkpoint: str | Path | None = None,
+        weights: str | Path | None = None,
         device: str = "cpu",
         model: Callable[..., Any] | None = None,
         max_queries: int = 4096,
@@ -51,7 +48,9 @@ class CoTracker3Tracker:
         self.device = device
         self.input_max = float(input_max)
         self.max_queries = max_queries
-        self.model = model if model is not None else load_cotracker3(checkpoint, device, interp_shape)
+        if model is None and weights is None:
+            raise ValueError("CoTracker3Tracker needs its weights (a checkpoint file) or a model")
+        self.model = model if model is not None else load_cotracker3(weights, device, interp_shape)
 
     def track(
         self, frames: np.ndarray, queries: np.ndarray, max_steps: int | None = None
@@ -103,20 +102,19 @@ def tracks_to_numpy(tracks: Any, visibility: Any, num_frames: int, num_queries: 
     return positions.astype(np.float32), seen
 
 
-def load_cotracker3(
-    checkpoint: str | Path | None, device: str = "cpu", interp_shape: tuple[int, int] | None = None
-) -> Any:
-    """The offline CoTracker3 predictor on `device`, from a local checkpoint or the official weights.
+def load_cotracker3(checkpoint: str | Path, device: str = "cpu", interp_shape: tuple[int, int] | None = None) -> Any:
+    """The offline CoTracker3 predictor on `device`, with the weights of a checkpoint file.
 
     interp_shape: (H, W) the video is resized to inside the model; None keeps the model's own resolution
     (384 x 512, what the authors ran); smaller values only make tests on a CPU fast.
     """
-    if checkpoint is not None and not Path(checkpoint).is_file():
+    if not Path(checkpoint).is_file():
         raise SmiteInputError(checkpoint, "CoTracker3 checkpoint does not exist")
     try:
         from cotracker.predictor import CoTrackerPredictor
     except ImportError as exc:
-        raise SmiteInputError(None, f"CoTracker3 is not installed: {INSTALL_HINT} (or use --tracker flow)") from exc
+        raise SmiteInputError(None, f"CoTracker3 is not installed: {COTRACKER_INSTALL} (or use --tracker flow)") \
+            from exc
     try:
         predictor = CoTrackerPredictor(checkpoint=None, offline=True, v2=False, window_len=WINDOW_LEN)
         predictor.model.load_state_dict(_state_dict(checkpoint))
@@ -127,12 +125,10 @@ def load_cotracker3(
     return predictor.to(device).eval()
 
 
-def _state_dict(checkpoint: str | Path | None) -> dict[str, Any]:
-    """Model weights from a local file (optionally wrapped in {"model": ...}) or torch.hub's cache."""
+def _state_dict(checkpoint: str | Path) -> dict[str, Any]:
+    """Model weights from a checkpoint file (optionally wrapped in {"model": ...})."""
     import torch
 
-    if checkpoint is None:
-        return _official_weights()
     try:
         state = torch.load(checkpoint, map_location="cpu", weights_only=True)
     except (OSError, RuntimeError, ValueError, EOFError) as exc:
@@ -140,17 +136,3 @@ def _state_dict(checkpoint: str | Path | None) -> dict[str, Any]:
     if not isinstance(state, dict):
         raise SmiteInputError(checkpoint, "CoTracker3 checkpoint is not a state dict")
     return state.get("model", state)
-
-
-def _official_weights() -> dict[str, Any]:
-    """The official scaled_offline.pth, from torch.hub's cache or downloaded into it (not with HF_HUB_OFFLINE)."""
-    import torch
-
-    cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(WEIGHTS_URL).name
-    offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}
-    if offline and not cached.is_file():
-        raise SmiteInputError(cached, "CoTracker3 weights are not cached and HF_HUB_OFFLINE is set: give a checkpoint")
-    try:
-        return torch.hub.load_state_dict_from_url(WEIGHTS_URL, map_location="cpu")
-    except (OSError, RuntimeError) as exc:
-        raise SmiteInputError(cached, f"cannot download the CoTracker3 weights ({exc}): give a checkpoint") from exc

@@ -15,19 +15,23 @@ import numpy as np
 from smite.config import TRACKERS, InferenceConfig, attention_grid, inference_config, model_side
 from smite.data.video import read_video
 from smite.errors import SmiteInputError
+from smite.hub import ModelSpec, model_file, model_spec
 from smite.tiles import tile_boxes
 from smite.track.cache import TrackCache, build_track_cache, frames_digest, save_track_cache
 
 
-def make_tracker(name: str, inference: InferenceConfig):
-    """The point tracker by name: `flow` (OpenCV DIS, embedded default) or `cotracker3` (the paper's)."""
+def make_tracker(name: str, inference: InferenceConfig, weights: ModelSpec | None = None):
+    """The point tracker by name: `flow` (OpenCV DIS, embedded default) or `cotracker3` (the paper's; `weights`:
+    models.cotracker3)."""
     from smite.track.cotracker import CoTracker3Tracker
     from smite.track.flow import FlowTracker
 
     if name == "flow":
         return FlowTracker()
     if name == "cotracker3":
-        return CoTracker3Tracker(checkpoint=inference.cotracker_checkpoint,
+        if weights is None:
+            raise SmiteInputError(None, "the tracker cotracker3 needs its weights (models.cotracker3)")
+        return CoTracker3Tracker(weights=model_file(weights),
                                  interp_shape=inference.cotracker_interp_shape,
                                  input_max=inference.cotracker_input_max)
     raise SmiteInputError(None, f"unknown tracker {name!r}: use {' or '.join(TRACKERS)}")
@@ -46,7 +50,9 @@ def compute_tracks(
     name = method["backbone"]["name"]
     grid = grid or attention_grid(name, method["backbone"])
     inference = inference_config(method)
-    point_tracker, window = make_tracker(tracker or inference.tracker, inference), window or inference.vote_window
+    tracker = tracker or inference.tracker
+    weights = model_spec(method, "cotracker3") if tracker == "cotracker3" else None
+    point_tracker, window = make_tracker(tracker, inference, weights), window or inference.vote_window
     side = model_side(name, method["backbone"])
     view = resized(frames, side, cv2.INTER_AREA)  # smite.model.segmenter.to_model_input's resampling
     cache = build_track_cache(view, point_tracker, grid, window, progress=progress)
