@@ -50,7 +50,7 @@ from transformers.image_utils import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
 
 from smite.data.video import read_video
 from smite.errors import SmiteInputError
-from smite.hub import ModelSpec, describe, guarded, model_spec, pretrained_kwargs
+from smite.hub import ModelSpec, describe, guarded, model_spec, pretrained_args
 from smite.hub import identity as model_identity
 from smite.model.backbone import resolve_device
 from smite.model.precision import PRECISIONS
@@ -100,9 +100,9 @@ def load_gsam2(settings: dict[str, Any], grounding: ModelSpec | None = None, sam
         if grounding is None or sam2 is None:
             raise SmiteInputError(None, "GSAM2 needs models.grounding_dino and models.sam2")
         models = GSAM2Models(
-            grounding_processor=_from_pretrained(AutoProcessor, grounding),
-            grounding_model=_from_pretrained(GroundingDinoForObjectDetection, grounding, dtype=torch.float32),
-            sam2_model=_from_pretrained(Sam2VideoModel, sam2, dtype=dtype),
+            grounding_processor=_load_pinned(AutoProcessor, grounding),
+            grounding_model=_load_pinned(GroundingDinoForObjectDetection, grounding, dtype=torch.float32),
+            sam2_model=_load_pinned(Sam2VideoModel, sam2, dtype=dtype),
             identity={"grounding_model": describe(model_identity(grounding)),
                       "sam2_model": describe(model_identity(sam2))},
         )
@@ -111,10 +111,10 @@ def load_gsam2(settings: dict[str, Any], grounding: ModelSpec | None = None, sam
     return models
 
 
-def _from_pretrained(cls: Any, spec: ModelSpec, **kwargs: Any) -> Any:
+def _load_pinned(cls: Any, spec: ModelSpec, **kwargs: Any) -> Any:
     """cls.from_pretrained of a pinned model, one clear line when its weights are not there (smite.hub)."""
-    model, pinned = pretrained_kwargs(spec)
-    return guarded(spec, lambda: cls.from_pretrained(model, **pinned, **kwargs))
+    model, revision, cache_only = pretrained_args(spec)
+    return guarded(spec, lambda: cls.from_pretrained(model, revision=revision, local_files_only=cache_only, **kwargs))
 
 
 # -- prompts and grounding -------------------------------------------------------------------------------------
@@ -327,7 +327,7 @@ def build_tiny_tokenizer(max_length: int = 64) -> BertTokenizerFast:
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *string.punctuation, *pieces, *(f"##{p}" for p in pieces)]
     with tempfile.TemporaryDirectory() as folder:
         Path(folder, "vocab.txt").write_text("\n".join(vocab) + "\n")
-        return BertTokenizerFast.from_pretrained(folder, model_max_length=max_length)
+        return BertTokenizerFast.from_pretrained(folder, model_max_length=max_length)  # a temp folder: no revision
 
 
 def build_tiny_gsam2(seed: int = 0, image_size: int = 64) -> GSAM2Models:

@@ -141,13 +141,14 @@ def guarded(spec: ModelSpec, load: Callable[[], T]) -> T:
 
 
 # -- loading -----------------------------------------------------------------------------------------------------
-def pretrained_kwargs(spec: ModelSpec) -> tuple[str, dict[str, Any]]:
-    """What a `from_pretrained` call takes for this model: the path, or the repo with its revision."""
+def pretrained_args(spec: ModelSpec) -> tuple[str, str | None, bool]:
+    """What a `from_pretrained` call takes for this model: the path or the repo, its revision (None for a path),
+    and whether to stay in the cache (HF_HUB_OFFLINE)."""
     if spec.local:
         if not Path(spec.path).exists():
             raise unavailable(spec, "no such folder or file")
-        return spec.path, {}
-    return spec.repo, {"revision": spec.revision, "local_files_only": offline()}
+        return spec.path, None, True
+    return spec.repo, spec.revision, offline()
 
 
 def model_file(spec: ModelSpec) -> Path:
@@ -227,7 +228,7 @@ def describe(identity_: dict[str, str]) -> str:
 def fetch(spec: ModelSpec) -> dict[str, str]:
     """Put the model in the Hugging Face cache at its revision (nothing to do for a local path); its identity."""
     if spec.local:
-        pretrained_kwargs(spec)  # exists
+        pretrained_args(spec)  # exists
         return identity(spec)
     if spec.file:
         model_file(spec)

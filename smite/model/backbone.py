@@ -22,7 +22,7 @@ from diffusers import AutoencoderKL, DDIMScheduler, UNet2DConditionModel
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 
 from smite.errors import SmiteInputError
-from smite.hub import ModelSpec, guarded, pretrained_kwargs
+from smite.hub import ModelSpec, guarded, pretrained_args
 from smite.hub import identity as model_identity
 from smite.model.precision import PRECISIONS
 
@@ -270,14 +270,17 @@ def build_embedded(config: dict[str, Any], seed: int, name: str = "embedded") ->
 def load_pretrained(spec: ModelSpec, config: dict[str, Any], dtype: torch.dtype) -> Backbone:
     """Stable Diffusion (`models.sd21`: the pinned hub revision through the Hugging Face cache, or a local
     folder in diffusers' layout), every component at that revision."""
-    model, pinned = pretrained_kwargs(spec)
+    model, revision, cache_only = pretrained_args(spec)
+
+    def load(cls: Any, subfolder: str, **kwargs: Any) -> Any:
+        return cls.from_pretrained(model, subfolder=subfolder, revision=revision, local_files_only=cache_only, **kwargs)
 
     def components() -> tuple[Any, ...]:
-        return (UNet2DConditionModel.from_pretrained(model, subfolder="unet", torch_dtype=torch.float32, **pinned),
-                AutoencoderKL.from_pretrained(model, subfolder="vae", torch_dtype=dtype, **pinned),
-                CLIPTextModel.from_pretrained(model, subfolder="text_encoder", torch_dtype=dtype, **pinned),
-                CLIPTokenizer.from_pretrained(model, subfolder="tokenizer", **pinned),
-                DDIMScheduler.from_pretrained(model, subfolder="scheduler", **pinned))
+        return (load(UNet2DConditionModel, "unet", torch_dtype=torch.float32),
+                load(AutoencoderKL, "vae", torch_dtype=dtype),
+                load(CLIPTextModel, "text_encoder", torch_dtype=dtype),
+                load(CLIPTokenizer, "tokenizer"),
+                load(DDIMScheduler, "scheduler"))
 
     unet, vae, text_encoder, tokenizer, scheduler = guarded(spec, components)
     cross, self_ = captured_layers(config, unet)
