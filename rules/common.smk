@@ -5,6 +5,7 @@ from importlib.resources import files
 
 from smite.plan import (
     CHECKPOINT_PATH,
+    COMPARISONS,
     COLLECTION_DATASET,
     REFERENCES_PATH,
     TRACKS_PATH,
@@ -52,7 +53,7 @@ if workflow.is_main_process:  # before any job: each model cached or on the hub 
     _problems = run_problems(list(MODELS.values()), cotracker="cotracker3" in MODELS)
     if _problems:
         raise SmiteInputError(None, "\n".join(_problems))
-TABLE_FORMATS = ["csv", "md", "tex"]
+TABLE_FORMATS = ["csv", "md", "tex", "html"]
 SHOTS = config["shots"]
 
 # PASCAL-Part's checkpoints, by the segment_images rule's wildcards
@@ -212,10 +213,20 @@ def table_files(name):
     return expand(f"{RESULTS}/tables/{name}.{{ext}}", ext=TABLE_FORMATS)
 
 
+# The dataset each table reports on: its group in `snakemake --report`
+TABLE_DATASETS = {1: "SMITE-50", 2: "SMITE-50", 3: "SMITE-50", 4: "SMITE-50", 5: "All video datasets", 6: "PUMaVOS",
+                  7: "PUMaVOS", 8: "SMITE-50", 9: "DAVIS-2016", 10: "DAVIS-2016", 11: "PASCAL-Part",
+                  12: "PASCAL-Part"}
+
+
 def table_outputs(name):
-    """A table rule's outputs; the CSV goes into `snakemake --report` with the caption report/<name>.rst."""
-    csv, *others = table_files(name)
-    return [report(csv, caption=f"../report/{name}.rst", category="Tables", labels={"table": name}), *others]
+    """A table rule's outputs; its HTML page goes into `snakemake --report` (which shows HTML, not CSV), under its
+    dataset, in table order (labels sort as text: the number is zero-padded), captioned by report/<name>.rst."""
+    files = table_files(name)
+    number = int(name.removeprefix("table"))
+    html = report(files[TABLE_FORMATS.index("html")], caption=f"../report/{name}.rst", category="Tables",
+                  subcategory=TABLE_DATASETS[number], labels={"no.": f"{number:02d}", "table": f"Table {number}"})
+    return [html if path.endswith(".html") else path for path in files]
 
 
 def figure_outputs(name):
@@ -235,5 +246,7 @@ FIGURE_FORMATS = ["png", "pdf"]
 
 
 def all_figure_files():
-    names = ["training_curves", "shots_curve", "stage_costs"] + [f"qualitative_{c}" for c in CATEGORIES]
+    planned = {*config["methods"], *config["ablation"]}
+    comparisons = [name for name, (_, methods) in COMPARISONS.items() if set(methods) <= planned]
+    names = ["training_curves", "shots_curve", "stage_costs", *comparisons] + [f"qualitative_{c}" for c in CATEGORIES]
     return expand(f"{FIGURES}/{{name}}.{{ext}}", name=names, ext=FIGURE_FORMATS)

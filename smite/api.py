@@ -15,7 +15,7 @@ import torch
 from smite.config import InferenceConfig, inference_config, train_config
 from smite.data.masks import save_label_png
 from smite.data.references import load_references
-from smite.data.video import atomic_dir, read_video
+from smite.data.video import FrameBuffer, VideoStream, atomic_dir, open_video, read_video
 from smite.errors import SmiteInputError
 from smite.hub import model_spec
 from smite.learn.checkpoint import check_backbone, load_checkpoint, save_checkpoint
@@ -25,7 +25,7 @@ from smite.model.backbone import Backbone, load_backbone
 from smite.model.draws import SeededDraws
 from smite.model.inference import predict_labels
 from smite.model.segmenter import PartSegmenter
-from smite.segment import refine_small_objects, segment_frames, write_outputs
+from smite.segment import OutputWriter, Segmenter, refine_small_objects, write_outputs
 from smite.track.cache import TrackCache, frames_digest, load_track_cache
 from smite.track.run import compute_tracks
 
@@ -88,17 +88,17 @@ def load_model(checkpoint: str | Path, method: dict[str, Any]) -> tuple[PartSegm
     return model, metadata
 
 
-def _tracks_for(frames: np.ndarray, method: dict[str, Any], tracks: str | Path | None, grid: int,
+def _tracks_for(stream: VideoStream, method: dict[str, Any], tracks: str | Path | None, grid: int,
                 inference: InferenceConfig, progress: bool) -> TrackCache:
-    """Cached trajectories checked against the video and the model's grid, or computed now."""
+    """Cached trajectories checked against the video and the model's grid, or computed now (one pass each)."""
     if tracks is None:
-        return compute_tracks(frames, method, progress=progress, grid=grid)
+        return compute_tracks(stream, method, progress=progress, grid=grid)
     cache = load_track_cache(tracks)
-    if cache.video_sha256 and cache.video_sha256 != frames_digest(frames):
-        raise SmiteInputError(tracks, "trajectories were computed for another video")
-    if cache.positions.shape[0] != len(frames) or cache.grid != grid:
+    if cache.positions.shape[0] != stream.count or cache.grid != grid:
         raise SmiteInputError(tracks, f"trajectories are for {cache.positions.shape[0]} frames on a {cache.grid}-grid,"
-                                      f" not {len(frames)} frames on a {grid}-grid")
+                                      f" not {stream.count} frames on a {grid}-grid")
+    if cache.video_sha256 and cache.video_sha256 != frames_digest(stream):
+        raise SmiteInputError(tracks, "trajectories were computed for another video")
     cache.check_window(inference.vote_window, tracks)
     cache.check_tiles(inference.tiles, inference.tile_size, tracks)
     return cache
@@ -114,36 +114,49 @@ def segment_video(
     progress: bool = True,
     per_part_masks: bool = False,
     on_start: Callable[[], None] | None = None,
+    matte_format: str = "png",
 ) -> dict[str, Any]:
-    """Segment a video file or frame folder; write masks, overlay and parts.json; return a summary.
+    """Segment a video file or frame folder; write masks, overlay (and mattes) and parts.json; return a summary.
 
-    on_start runs once the inputs have been read and checked, before the long work.
+    The video is streamed: frames are decoded window by window and each frame's outputs written as soon as it is
+    final, so memory depends on the window and the frame size, not on the length (the crop refinement, which
+    needs the whole video twice, reads it into memory). on_start runs once the inputs have been read and checked.
     """
     start = time.perf_counter()
-    frames, fps = read_video(video)
+    stream = open_video(video)
     seed_everything(method["seed"])
     model, metadata = load_model(checkpoint, method)
     needs_tracks = METHODS[method_name].needs_tracks
     grid = model.backbone.latent_size
     inference = inference_config(method)
+    info = {"method": method_name, "video": str(video), "checkpoint": str(checkpoint),
+            "backbone": metadata["backbone"], "frames": stream.count}
     if inference.crop_refinement:
         if on_start is not None:
             on_start()
+        frames, fps = read_video(video)
 
         def track(clip: np.ndarray) -> TrackCache | None:
             return compute_tracks(clip, method, progress=progress, grid=grid) if needs_tracks else None
 
         labels = refine_small_objects(model, frames, method_name, inference, method["seed"], track, progress)
-    else:
-        cache = _tracks_for(frames, method, tracks, grid, inference, progress) if needs_tracks else None
-        if on_start is not None:
-            on_start()
-        labels = segment_frames(model, frames, method_name, inference, method["seed"], cache, progress)
-    info = {"method": method_name, "video": str(video), "checkpoint": str(checkpoint),
-            "backbone": metadata["backbone"], "frames": int(len(frames))}
-    write_outputs(out_dir, frames, labels.astype(np.int64), metadata["parts"], fps, info, per_part_masks)
+        write_outputs(out_dir, frames, labels, metadata["parts"], fps, info, per_part_masks, matte_format)
+        return {**info, "seconds": time.perf_counter() - start, "out_dir": str(out_dir)}
+    cache = _tracks_for(stream, method, tracks, grid, inference, progress) if needs_tracks else None
+    if on_start is not None:
+        on_start()
+    segmenter = Segmenter(model, METHODS[method_name], inference, method["seed"])
+    with atomic_dir(out_dir) as staging:
+        writer = OutputWriter(staging, metadata["parts"], stream.fps, info, per_part_masks, matte_format)
+        try:
+            for _, frame, labels in segmenter.stream_labels(FrameBuffer(stream, stream.count, video), cache,
+                                                            progress):
+                writer.add(frame, labels)
+            writer.close()
+        except BaseException:
+            writer.discard()
+            raise
     return {**info, "seconds": time.perf_counter() - start, "out_dir": str(out_dir)}
-
 
 
 def segment_images(

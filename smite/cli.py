@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from smite.data.video import MATTE_FORMATS
 from smite.errors import SmiteInputError
 from smite.hub import describe
 from smite.hub import identity as model_identity
@@ -96,10 +97,11 @@ def cmd_segment(args: argparse.Namespace) -> int:
 
     method = _method(args)
     summary = segment_video(args.video, args.model, args.out, args.method, method, tracks=args.tracks,
-                            progress=not args.quiet, per_part_masks=args.per_part_masks,
-                            on_start=lambda: _warn_if_slow(method, args.method))
+                            progress=not args.quiet, per_part_masks=args.per_part_masks or args.matte_format != "png",
+                            on_start=lambda: _warn_if_slow(method, args.method), matte_format=args.matte_format)
+    mattes = f", {args.out}/part_masks" if args.per_part_masks or args.matte_format != "png" else ""
     print(f"segmented {summary['frames']} frames in {summary['seconds']:.1f} s with {args.method}: "
-          f"{args.out}/masks, {args.out}/overlay.mp4, {args.out}/parts.json")
+          f"{args.out}/masks, {args.out}/overlay.mp4{mattes}, {args.out}/parts.json")
     return 0
 
 
@@ -196,7 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     synth.set_defaults(run=cmd_synth)
 
     train = commands.add_parser("train", help="learn part tokens from annotated reference images")
-    train.add_argument("refs_dir", help="folder of images with same-stem .npy label maps (+ parts.txt)")
+    train.add_argument("refs_dir", help="folder of images with same-stem .npy label maps (+ parts.txt); an image "
+                                        "with an alpha channel (RGBA) is composited on black, with a warning")
     train.add_argument("--out", required=True, help="checkpoint to write (.safetensors)")
     train.add_argument("--parts", help="comma-separated part names, background first (default: parts.txt)")
     train.add_argument("--backbone", help=f"embedded | sd21 (models.sd21) | a local folder of SD 2.1 in diffusers' "
@@ -220,7 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     track.set_defaults(run=cmd_track)
 
     segment = commands.add_parser("segment", help="segment a video file or frame folder")
-    segment.add_argument("video", help="video file (mp4, avi, mov, mkv, ...) or folder of frames")
+    segment.add_argument("video", help="video file (mp4, avi, mov, mkv, ...) or folder of frames (RGBA frames are "
+                                       "composited on black, with a warning); streamed window by window")
     segment.add_argument("--model", required=True, help="checkpoint from `smite train`")
     segment.add_argument("--out", required=True, help="output folder: masks/, overlay.mp4, parts.json")
     segment.add_argument("--method", default="smite", choices=PUBLIC_METHODS,
@@ -228,7 +232,11 @@ def build_parser() -> argparse.ArgumentParser:
                               "frame; baseline2: baseline1 + voting afterwards; baseline3: SLiMe + inflated UNet")
     segment.add_argument("--tracks", help="trajectory cache from `smite track` (default: computed when needed)")
     segment.add_argument("--per-part-masks", action="store_true",
-                         help="also write part_masks/<k>_<name>.mp4, one black/white matte video per part")
+                         help="also write part_masks/<k>_<name>/NNNNN.png: per part, an exact matte (0 or 255) "
+                              "per frame, the PNG sequence compositing tools import")
+    segment.add_argument("--matte-format", choices=MATTE_FORMATS, default="png",
+                         help="png (default): the PNG sequences only; ffv1 also writes each part as a lossless FFV1 "
+                              ".mkv, prores as a ProRes 4444 .mov (implies --per-part-masks)")
     segment.add_argument("--seed", type=int, help=f"noise seed (default {defaults['seed']})")
     common(segment)
     segment.set_defaults(run=cmd_segment)

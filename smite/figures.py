@@ -11,8 +11,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from smite.data.masks import overlay, read_label_png  # noqa: E402
+from smite.data.masks import VOC_PALETTE, overlay, read_label_png  # noqa: E402
 from smite.data.video import read_video  # noqa: E402
 from smite.learn.checkpoint import load_checkpoint  # noqa: E402
 
@@ -28,17 +30,49 @@ def save_figure(figure: plt.Figure, stem: str | Path) -> list[Path]:
     return paths
 
 
+LOSS_TERMS = (("ce", "cross entropy (CE)", 1.0), ("mse", "WAS MSE", None), ("ldm", "LDM (weighted)", None),
+              ("fourier", "Fourier (weighted)", None))
+
+
 def training_curves(checkpoints: Mapping[str, Sequence[str | Path]], stem: str | Path) -> list[Path]:
-    """Figure 9: per-epoch training loss of each strategy (mean over categories)."""
-    figure, axis = plt.subplots(figsize=(5, 3.2))
+    """Figure 9: per-epoch training loss of each strategy (mean over categories), and each term of the first.
+
+    The terms are the ones the total sums (CE + mse_weight MSE + ldm_weight LDM + fourier_weight Fourier, the last
+    from fourier_from_epoch on, as the checkpoints' train settings say); a dashed line marks where the Fourier
+    term starts, a dotted one where phase 2 starts (two-phase training)."""
+    figure, (total_axis, term_axis) = plt.subplots(1, 2, figsize=(10, 3.4))
+    first = None
     for mode, paths in checkpoints.items():
-        curves = [pd.DataFrame(load_checkpoint(p)[1]["curve"])["loss"].to_numpy() for p in paths]
+        records = [load_checkpoint(p)[1] for p in paths]
+        curves = [pd.DataFrame(r["curve"]) for r in records]
         length = min(len(c) for c in curves)
-        axis.plot(np.arange(1, length + 1), np.mean([c[:length] for c in curves], axis=0), label=mode)
-    axis.set_xlabel("epoch")
-    axis.set_ylabel("training loss (CE + MSE + LDM)")
-    axis.set_title("Training curves: two-phase vs joint")
-    axis.legend()
+        mean = pd.concat([c.iloc[:length] for c in curves]).groupby(level=0).mean()
+        total_axis.plot(mean["epoch"], mean["loss"], label=mode)
+        if first is None:
+            first = (mode, mean, records[0]["train"])
+    mode, mean, train = first
+    weights = {"ce": 1.0, "mse": train["mse_weight"], "ldm": train["ldm_weight"], "fourier": train["fourier_weight"]}
+    for key, label, _ in LOSS_TERMS:
+        values = mean[key] * weights[key]
+        if key == "fourier":
+            values = values.where(mean["epoch"] >= train["fourier_from_epoch"])
+        term_axis.plot(mean["epoch"], values, label=f"{label}" + (f" x {weights[key]:g}" if weights[key] != 1 else ""))
+    for axis in (total_axis, term_axis):
+        axis.axvline(train["fourier_from_epoch"], color="grey", linestyle="--", linewidth=0.8)
+        axis.annotate("Fourier term on", (train["fourier_from_epoch"], 1), xycoords=("data", "axes fraction"),
+                      fontsize=7, ha="left", va="top", xytext=(2, -2), textcoords="offset points")
+        if train["mode"] == "two-phase":
+            axis.axvline(train["phase1_epochs"], color="grey", linestyle=":", linewidth=0.8)
+            axis.annotate("phase 2", (train["phase1_epochs"], 0.9), xycoords=("data", "axes fraction"), fontsize=7,
+                          xytext=(2, 0), textcoords="offset points")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axis.set_xlabel("epoch")
+    total_axis.set_ylabel("training loss (total)")
+    total_axis.set_title("Total loss: two-phase vs joint")
+    total_axis.legend(fontsize=7)
+    term_axis.set_ylabel("term of the total")
+    term_axis.set_title(f"Its terms ({mode})")
+    term_axis.legend(fontsize=7)
     return save_figure(figure, stem)
 
 
@@ -56,24 +90,62 @@ def shots_curve(table3_csv: str | Path, stem: str | Path) -> list[Path]:
     return save_figure(figure, stem)
 
 
-def qualitative_strip(video: str | Path, mask_dirs: Mapping[str, str | Path], stem: str | Path,
-                      frames_shown: int = 5) -> list[Path]:
-    """Overlays of a few evenly spaced frames, one row per method."""
-    frames, _ = read_video(video)
-    picks = np.linspace(0, len(frames) - 1, frames_shown).round().astype(int)
-    figure, axes = plt.subplots(len(mask_dirs), frames_shown, figsize=(2 * frames_shown, 2 * len(mask_dirs)),
-                                squeeze=False)
-    for row, (method, folder) in enumerate(mask_dirs.items()):
-        for col, index in enumerate(picks):
-            labels = read_label_png(Path(folder) / f"{index:05d}.png")
-            axes[row, col].imshow(overlay(frames[index], labels))
+def _annotated(folder: str | Path) -> dict[int, Path]:
+    """Ground-truth label PNGs of a video, by frame index (their names)."""
+    return {int(p.stem): p for p in sorted(Path(folder).glob("*.png"))}
+
+
+def part_legend(parts: Sequence[str], prefix: str = "") -> list[tuple[int, str]]:
+    """Legend entries (palette index, name) of a model's parts, background left out."""
+    return [(index, f"{prefix}{name}") for index, name in enumerate(parts) if index]
+
+
+def _legend(figure: plt.Figure, entries: Sequence[tuple[int, str]]) -> None:
+    handles = [Patch(facecolor=np.asarray(VOC_PALETTE[index]) / 255, label=name) for index, name in entries]
+    figure.legend(handles=handles, loc="lower center", ncol=min(len(handles), 6), fontsize=8, frameon=False,
+                  bbox_to_anchor=(0.5, -0.02))
+
+
+def strip(rows: Sequence[tuple[str, Sequence[np.ndarray]]], titles: Sequence[str],
+          legend: Sequence[tuple[int, str]], stem: str | Path, title: str) -> list[Path]:
+    """A grid of images: one labelled row per entry, one titled column per frame, a legend of the colours."""
+    columns = len(titles)
+    figure, axes = plt.subplots(len(rows), columns, figsize=(2 * columns, 2 * len(rows) + 0.6), squeeze=False)
+    for row, (label, images) in enumerate(rows):
+        for col, image in enumerate(images):
+            axes[row, col].imshow(image)
             axes[row, col].set_xticks([])
             axes[row, col].set_yticks([])
             if col == 0:
-                axes[row, col].set_ylabel(method)
+                axes[row, col].set_ylabel(label, fontsize=8)
             if row == 0:
-                axes[row, col].set_title(f"frame {index}")
+                axes[row, col].set_title(titles[col], fontsize=8)
+    figure.suptitle(title, fontsize=10)
+    _legend(figure, legend)
     return save_figure(figure, stem)
+
+
+def video_rows(video: str | Path, ground_truth: str | Path, mask_dirs: Mapping[str, str | Path],
+               frames_shown: int = 5, label: str = "") -> tuple[list[tuple[str, list[np.ndarray]]], list[str]]:
+    """Rows for a strip of one video: its frames, the ground truth, then each method's overlay (`mask_dirs`:
+    display name -> masks folder), on `frames_shown` annotated frames spread over the video."""
+    frames, _ = read_video(video)
+    annotated = _annotated(ground_truth)
+    indices = sorted(annotated)
+    picks = [indices[i] for i in np.linspace(0, len(indices) - 1, min(frames_shown, len(indices))).round().astype(int)]
+    prefix = f"{label}: " if label else ""
+    rows = [(f"{prefix}input", [frames[i] for i in picks]),
+            (f"{prefix}ground truth", [overlay(frames[i], read_label_png(annotated[i])) for i in picks])]
+    rows += [(f"{prefix}{name}", [overlay(frames[i], read_label_png(Path(folder) / f"{i:05d}.png")) for i in picks])
+             for name, folder in mask_dirs.items()]
+    return rows, [f"frame {i}" for i in picks]
+
+
+def qualitative_strip(video: str | Path, ground_truth: str | Path, mask_dirs: Mapping[str, str | Path],
+                      parts: Sequence[str], stem: str | Path, title: str, frames_shown: int = 5) -> list[Path]:
+    """Figures 6-7: one video's frames, its ground truth and each method's overlay on annotated frames."""
+    rows, titles = video_rows(video, ground_truth, mask_dirs, frames_shown)
+    return strip(rows, titles, part_legend(parts), stem, title)
 
 
 STAGES = ("train", "track", "segment", "evaluate")

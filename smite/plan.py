@@ -171,6 +171,14 @@ def method_models(method: dict[str, Any], gsam2: bool = False) -> dict[str, Mode
     return {key: model_spec(method, key) for key in keys}
 
 
+# The paper's ablation figures drawn from outputs the DAG computes for Tables 1-2: title, methods compared
+COMPARISONS = {
+    "figure8": ("Figure 8: tracking without and with the low-pass regulariser", ("smite_track", "smite")),
+    "figure12": ("Figure 12: the tracker in post-processing (Baseline-II) and in the optimisation (SMITE)",
+                 ("baseline2", "smite")),
+}
+
+
 def stage_slice(method: dict[str, Any], stage: str) -> dict[str, Any]:
     """Method overrides without the sections a `stage` (train, segment, gsam2) does not read."""
     return {k: v for k, v in method.items() if k not in STAGE_UNUSED_SECTIONS[stage]}
@@ -368,6 +376,22 @@ class RunPlan:
         return {m: self._path(SEGMENT_PATH, collection="smite50", group=category, video=video, **self.setting(m))
                 for m in self.config["methods"]
                 if METHODS[m].training_mode != TEXT or category in self.text_groups("smite50")}
+
+    def qualitative_ground_truth(self, category: str) -> str:
+        """The ground truth of the category's first video (the figures' second row)."""
+        video = self.groups["smite50"][category].videos[0]
+        return self._path(GROUND_TRUTH_PATH, collection="smite50", group=category, video=video)
+
+    def comparison_inputs(self, figure: str) -> dict[str, str]:
+        """For a paper ablation figure (COMPARISONS), per category "<category>.gt" (the first video's ground
+        truth) and "<category>.<method>" (its segmentation by each method compared)."""
+        inputs = {}
+        for category, group in self.groups["smite50"].items():
+            inputs[f"{category}.gt"] = self.qualitative_ground_truth(category)
+            for method in COMPARISONS[figure][1]:
+                inputs[f"{category}.{method}"] = self._path(SEGMENT_PATH, collection="smite50", group=category,
+                                                           video=group.videos[0], **self.setting(method))
+        return inputs
 
     def training_curve_inputs(self) -> dict[str, list[str]]:
         categories = list(self.groups["smite50"])

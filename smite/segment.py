@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,8 +28,9 @@ from diffusers import DDIMScheduler
 from tqdm.auto import tqdm
 
 from smite.config import InferenceConfig
-from smite.data.masks import draw_legend, overlay, save_label_png
-from smite.data.video import atomic_dir, write_video
+from smite.data.masks import draw_legend, overlay, save_grey_png, save_label_png
+from smite.data.video import MATTE_FORMATS, VIDEO_KINDS, FrameBuffer, VideoWriter, atomic_dir
+from smite.errors import SmiteInputError
 from smite.guide import (
     LatentAdam,
     SliceMaps,
@@ -240,57 +241,123 @@ class Segmenter:
             self.config.window_unguided, 0)
         return plan_windows(frames, size, overlap)
 
-    def view_outputs(self, posterior: LatentPosterior, tracks: TrackCache | None, draws: Draws,
-                     progress: bool = False) -> InferenceWas:
-        """The inference WAS of every frame of one view (the frame, or one tile), from the window that outputs it."""
-        variant = self.variant
-        if not variant.inflated:
-            return self.reference(posterior, range(len(posterior)), draws)
-        output: list[InferenceWas | None] = [None] * len(posterior)
-        resolution = None
-        for window in tqdm(self.windows(len(posterior)), desc="segmenting", unit="window", disable=not progress):
-            indices = range(window.start, window.stop)
-            result = self.reference(posterior[window.start:window.stop], indices, draws)
-            if variant.guidance:
-                resolution = resolution or result.resolution
-                reference = result.at(resolution)
-                for frame in range(window.start, window.start + window.handover):  # the previous window's S
-                    reference[frame - window.start] = output[frame].at(resolution)[0]
-                result = self.guided_window(posterior[window.start:window.stop], reference, window, tracks, draws)
-            for frame in indices:
-                output[frame] = result[frame - window.start].detach()
-        return InferenceWas.cat(output)
+    def chunks(self, frames: int) -> list[Window]:
+        """What the variant processes together, in order: its windows (inflated), else batches of frames."""
+        if self.variant.inflated:
+            return self.windows(frames)
+        size = self.config.batch_size
+        return [Window(start, min(start + size, frames), 0) for start in range(0, frames, size)]
+
+    def _views(self, tracks: TrackCache | None) -> list[_View]:
+        """The frame, or each tile, with its trajectories and draws."""
+        config = self.config
+        if config.tiles == 1:
+            return [_View(self, None, tracks, self.draws)]
+        boxes = tile_boxes(self.model.backbone.image_size, config.tiles, config.tile_size)
+        return [_View(self, box, tracks.tiles[index] if tracks is not None else None,
+                      PrefixedDraws(self.draws, f"tile{index}/")) for index, box in enumerate(boxes)]
+
+    def _view_window(self, view: _View, buffer: FrameBuffer, window: Window) -> InferenceWas:
+        """One view's WAS of a window's frames (reference pass, then guidance with the hand-over)."""
+        posterior = view.posterior(buffer, window.start, window.stop)
+        indices = range(window.start, window.stop)
+        result = self.reference(posterior, indices, view.draws)
+        if self.variant.inflated and self.variant.guidance:
+            resolution = result.resolution
+            reference = result.at(resolution)
+            for frame in range(window.start, window.start + window.handover):  # the previous window's S
+                reference[frame - window.start] = view.previous[frame].at(resolution)[0]
+            result = self.guided_window(posterior, reference, window, view.tracks, view.draws)
+        view.previous = {frame: result[frame - window.start].detach() for frame in indices}
+        return result
+
+    def stream(self, buffer: FrameBuffer, tracks: TrackCache | None,
+               progress: bool = False) -> Iterator[tuple[int, np.ndarray, Was]]:
+        """(index, frame, WAS) of every frame in order, each as soon as no later window holds it (the later window
+        outputs an overlap): decoded frames, latents and maps are held for a window at a time."""
+        chunks = self.chunks(buffer.count)
+        views = self._views(tracks)
+        side = self.model.backbone.image_size
+        for position, window in enumerate(tqdm(chunks, desc="segmenting", unit="window", disable=not progress)):
+            results = [self._view_window(view, buffer, window) for view in views]
+            final = chunks[position + 1].start if position + 1 < len(chunks) else buffer.count
+            frames = buffer.get(window.start, final)
+            for frame in range(window.start, final):
+                row = frame - window.start
+                was = results[0][row] if views[0].box is None else TiledWas(
+                    [(view.box, result[row]) for view, result in zip(views, results, strict=True)], side,
+                    self.config.tile_merge)
+                yield frame, frames[row], was
+            buffer.release(final)
+            for view in views:
+                view.release(final)
 
     def outputs(self, frames: np.ndarray, tracks: TrackCache | None, progress: bool = False) -> Was:
         """The inference WAS of every frame (T frames): of the whole frame, or merged from its tiles."""
-        config = self.config
-        if config.tiles == 1:
-            return self.view_outputs(self.encode(frames), tracks, self.draws, progress)
-        side = self.model.backbone.image_size
-        views = []
-        for index, box in enumerate(tile_boxes(side, config.tiles, config.tile_size)):
-            tile_tracks = tracks.tiles[index] if tracks is not None else None
-            views.append((box, self.view_outputs(self.encode(frames, box), tile_tracks,
-                                                 PrefixedDraws(self.draws, f"tile{index}/"), progress)))
-        return TiledWas(views, side, config.tile_merge)
+        wases = [was for _, _, was in self.stream(FrameBuffer(frames, len(frames)), tracks, progress)]
+        return type(wases[0]).cat(wases)
 
-    def labels(self, frames: np.ndarray, tracks: TrackCache | None, progress: bool = False) -> np.ndarray:
-        """Label maps (T, H, W) at the frames' own size."""
+    def _check_tracks(self, tracks: TrackCache | None) -> None:
         if self.variant.needs_tracks:
             if tracks is None:
                 raise ValueError("this method needs trajectories (a TrackCache)")
             tracks.check_window(self.config.vote_window)
             tracks.check_tiles(self.config.tiles, self.config.tile_size)
-        outputs = self.outputs(frames, tracks, progress)
-        height, width = frames.shape[1:3]
-        if self.variant.posthoc_vote:  # Baseline-II: vote on S, then labels from the voted maps
-            resolution = outputs.resolution
-            voted, _ = temporal_vote(outputs.at(resolution), tracks.positions, tracks.visible, tracks.offsets,
-                                     self.config.vote_window)
-            return label_map(voted.float().cpu(), (height, width)).numpy().astype(np.int64)
+
+    def stream_labels(self, buffer: FrameBuffer, tracks: TrackCache | None,
+                      progress: bool = False) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """(index, frame, label map at the frame's size) of every frame in order, as each becomes final; labels
+        uint8 (uint16 past 256 parts). Baseline-II votes over the whole video's maps first (they are small: R x R
+        per part and frame), then gives its labels."""
+        self._check_tracks(tracks)
+        dtype = label_dtype(self.model.num_parts)
         size = self.model.backbone.image_size
-        return np.stack([resize_labels(outputs[i].at(size).argmax(1)[0].cpu().numpy(), (height, width))
-                         for i in range(len(frames))])
+        if not self.variant.posthoc_vote:
+            for index, frame, was in self.stream(buffer, tracks, progress):
+                labels = resize_labels(was.at(size).argmax(1)[0].cpu().numpy(), frame.shape[:2])
+                yield index, frame, labels.astype(dtype)
+            return
+        maps = [(index, was.at(was.resolution)) for index, _, was in self.stream(buffer, tracks, progress)]
+        voted, _ = temporal_vote(torch.cat([m for _, m in maps]), tracks.positions, tracks.visible, tracks.offsets,
+                                 self.config.vote_window)
+        replay = buffer.replay()
+        for index, _ in maps:
+            frame = replay.get(index, index + 1)[0]
+            labels = label_map(voted[index : index + 1].float().cpu(), frame.shape[:2])[0].numpy()
+            replay.release(index + 1)
+            yield index, frame, labels.astype(dtype)
+
+    def labels(self, frames: np.ndarray, tracks: TrackCache | None, progress: bool = False) -> np.ndarray:
+        """Label maps (T, H, W) at the frames' own size."""
+        return np.stack([labels for _, _, labels in self.stream_labels(FrameBuffer(frames, len(frames)), tracks,
+                                                                        progress)])
+
+
+class _View:
+    """One view a Segmenter segments (the frame, or a tile `box` of it): its trajectories and draws, the
+    posteriors of the frames it still needs (in batches aligned to batch_size, as a whole-video pass makes
+    them), and its last window's maps (the next window's hand-over)."""
+
+    def __init__(self, segmenter: Segmenter, box: Box | None, tracks: TrackCache | None, draws: Draws) -> None:
+        self.segmenter, self.box, self.tracks, self.draws = segmenter, box, tracks, draws
+        self.batches: dict[int, LatentPosterior] = {}
+        self.previous: dict[int, InferenceWas] = {}
+
+    def posterior(self, buffer: FrameBuffer, start: int, stop: int) -> LatentPosterior:
+        size = self.segmenter.config.batch_size
+        for batch in range(start // size, (stop - 1) // size + 1):
+            if batch not in self.batches:
+                frames = buffer.get(batch * size, min((batch + 1) * size, buffer.count))
+                self.batches[batch] = self.segmenter.encode(frames, self.box)
+        first = start // size
+        joined = LatentPosterior.cat([self.batches[b] for b in range(first, (stop - 1) // size + 1)])
+        return joined[start - first * size : stop - first * size]
+
+    def release(self, before: int) -> None:
+        size = self.segmenter.config.batch_size
+        for batch in [b for b in self.batches if (b + 1) * size <= before]:
+            del self.batches[batch]
+        self.previous = {frame: was for frame, was in self.previous.items() if frame >= before}
 
 
 def segment_frames(
@@ -356,31 +423,79 @@ def _safe_name(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
 
 
-def write_outputs(out_dir: str | Path, frames: np.ndarray, labels: np.ndarray, parts: list[str], fps: float,
-                  info: dict[str, Any], per_part_masks: bool = False) -> Path:
-    """masks/NNNNN.png (palette), overlay.mp4 and parts.json, written to a temporary folder then renamed.
+def label_dtype(parts: int) -> np.dtype:
+    """uint8 label maps for up to 256 parts (what a palette PNG holds), uint16 beyond."""
+    return np.dtype(np.uint8 if parts <= 256 else np.uint16)
 
-    With per_part_masks, also part_masks/<k>_<name>.mp4: one white-on-black matte video per part, the
-    form compositing tools import. An interrupted run never leaves an output folder that looks complete.
+
+class OutputWriter:
+    """A segmentation's outputs, written frame by frame as each frame becomes final (memory does not grow with
+    the video's length), into `folder` (a staging folder that atomic_dir renames into place):
+
+    * masks/NNNNN.png: label maps (palette PNG, value = part index; 16-bit grey past 256 parts);
+    * overlay.mp4: the frames with the parts drawn over them and a legend, H.264 (plays in browsers, editors);
+    * with per_part_masks, part_masks/<k>_<name>/NNNNN.png: one exact matte per part (0 or 255), the PNG
+      sequences compositing tools import; `matte_format` ffv1 or prores also writes each part as one lossless
+      FFV1 (.mkv) or ProRes 4444 (.mov) file beside it;
+    * parts.json (last): the part names and what produced them.
     """
+
+    def __init__(self, folder: Path, parts: list[str], fps: float, info: dict[str, Any],
+                 per_part_masks: bool = False, matte_format: str = "png") -> None:
+        if matte_format not in MATTE_FORMATS:
+            raise SmiteInputError(None, f"unknown matte format {matte_format!r}: {', '.join(MATTE_FORMATS)}")
+        self.folder, self.parts, self.info, self.count = Path(folder), list(parts), info, 0
+        (self.folder / "masks").mkdir(parents=True)
+        self.overlay = VideoWriter(self.folder / "overlay.mp4", fps, "playable")
+        self.mattes: dict[int, Path] = {}
+        self.matte_videos: dict[int, VideoWriter] = {}
+        if per_part_masks:
+            for index, name in enumerate(self.parts[1:], start=1):
+                self.mattes[index] = self.folder / "part_masks" / f"{index:02d}_{_safe_name(name)}"
+                self.mattes[index].mkdir(parents=True)
+                if matte_format != "png":
+                    suffix = VIDEO_KINDS[matte_format][4]
+                    self.matte_videos[index] = VideoWriter(self.mattes[index].with_suffix(suffix), fps, matte_format)
+
+    def add(self, frame: np.ndarray, labels: np.ndarray) -> None:
+        """The next frame and its label map (H, W) at the frame's size."""
+        name = f"{self.count:05d}.png"
+        if labels.dtype == np.uint8:
+            save_label_png(self.folder / "masks" / name, labels)
+        else:
+            save_grey_png(self.folder / "masks" / name, labels)
+        self.overlay.write(draw_legend(overlay(frame, labels), self.parts))
+        for index, folder in self.mattes.items():
+            matte = np.where(labels == index, np.uint8(255), np.uint8(0))
+            save_grey_png(folder / name, matte)
+            if index in self.matte_videos:
+                self.matte_videos[index].write(matte)
+        self.count += 1
+
+    def close(self) -> None:
+        """Finish the videos, then parts.json."""
+        self.overlay.close()
+        for writer in self.matte_videos.values():
+            writer.close()
+        parts_info = {"parts": {str(k): name for k, name in enumerate(self.parts)}, **self.info}
+        (self.folder / "parts.json").write_text(json.dumps(parts_info, indent=2))
+
+    def discard(self) -> None:
+        for writer in (self.overlay, *self.matte_videos.values()):
+            writer.discard()
+
+
+def write_outputs(out_dir: str | Path, frames: np.ndarray, labels: np.ndarray, parts: list[str], fps: float,
+                  info: dict[str, Any], per_part_masks: bool = False, matte_format: str = "png") -> Path:
+    """The OutputWriter's files for whole arrays of frames and labels, into out_dir (atomically)."""
     with atomic_dir(out_dir) as staging:
-        _write_staging(staging, frames, labels, parts, fps, info, per_part_masks)
+        writer = OutputWriter(staging, parts, fps, info, per_part_masks, matte_format)
+        try:
+            for frame, label in zip(frames, labels, strict=True):
+                writer.add(frame, label.astype(label_dtype(len(parts))))
+            writer.close()
+        except BaseException:
+            writer.discard()
+            raise
     log.info("wrote %d masks, overlay and parts to %s", len(labels), out_dir)
-    return out_dir
-
-
-def _write_staging(staging: Path, frames: np.ndarray, labels: np.ndarray, parts: list[str], fps: float,
-                   info: dict[str, Any], per_part_masks: bool) -> None:
-    """Every output file of write_outputs, into the staging folder."""
-    (staging / "masks").mkdir()
-    for index, label in enumerate(labels):
-        save_label_png(staging / "masks" / f"{index:05d}.png", label.astype(np.uint8))
-    overlays = [draw_legend(overlay(f, m), parts) for f, m in zip(frames, labels, strict=True)]
-    write_video(staging / "overlay.mp4", np.stack(overlays), fps)
-    if per_part_masks:
-        (staging / "part_masks").mkdir()
-        for index, name in enumerate(parts[1:], start=1):
-            matte = np.repeat(((labels == index) * 255).astype(np.uint8)[..., None], 3, axis=-1)
-            write_video(staging / "part_masks" / f"{index:02d}_{_safe_name(name)}.mp4", matte, fps)
-    parts_info = {"parts": {str(k): name for k, name in enumerate(parts)}, **info}
-    (staging / "parts.json").write_text(json.dumps(parts_info, indent=2))
+    return Path(out_dir)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import platform
 from collections.abc import Mapping, Sequence
@@ -132,12 +133,25 @@ def header_lines(context: TableContext, date: str | None = None) -> list[str]:
     return lines + list(context.notes)
 
 
+HTML_STYLE = ("body{font-family:sans-serif;margin:1em}table{border-collapse:collapse;font-size:13px}"
+              "th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f2f2f2}"
+              "td:first-child,th:first-child{text-align:left}p{color:#444;font-size:12px;margin:2px 0}")
+
+
+def table_html(frame: pd.DataFrame, header: Sequence[str]) -> str:
+    """A standalone HTML page of a table: its title, the provenance lines, the table (what the report shows)."""
+    body = frame.to_html(index=False, float_format=lambda v: f"{v:.2f}", na_rep="–", border=0, escape=True)
+    lines = "".join(f"<p>{html.escape(line)}</p>" for line in header[1:])
+    return (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{html.escape(header[0])}</title>"
+            f"<style>{HTML_STYLE}</style></head><body><h3>{html.escape(header[0])}</h3>{lines}{body}</body></html>\n")
+
+
 def write_table(frame: pd.DataFrame, stem: str | Path, context: TableContext) -> list[Path]:
-    """CSV (numbers only, byte-stable across runs), Markdown and LaTeX with the provenance header."""
+    """CSV (numbers only, byte-stable across runs), and Markdown, LaTeX and HTML with the provenance header."""
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     rounded = frame.round(4)
-    csv_path, md_path, tex_path = (stem.with_suffix(s) for s in (".csv", ".md", ".tex"))
+    csv_path, md_path, tex_path, html_path = (stem.with_suffix(s) for s in (".csv", ".md", ".tex", ".html"))
     rounded.to_csv(csv_path, index=False)
     header = header_lines(context)
     blanks = rounded.astype(object).where(rounded.notna(), None)  # tabulate marks None, not NaN, as missing
@@ -146,7 +160,8 @@ def write_table(frame: pd.DataFrame, stem: str | Path, context: TableContext) ->
     latex = rounded.to_latex(index=False, float_format="%.2f", na_rep="--")
     comments = "".join(f"% {line}\n" for line in header)
     tex_path.write_text(comments + latex)
-    return [csv_path, md_path, tex_path]
+    html_path.write_text(table_html(rounded, header))
+    return [csv_path, md_path, tex_path, html_path]
 
 
 def _mean_of(means: pd.DataFrame, method: str, metric: str) -> float:

@@ -134,8 +134,21 @@ def test_pascal_table_per_part_iou_and_average(tmp_path):
 def test_written_table_marks_rows_and_round_trips(tmp_path):
     frame = table5({}, read_literature(LITERATURE, "table5"))
     context = TableContext(title="Table 5", config="c.yaml", backbone="embedded", tracker="flow", dataset="none")
-    csv, md, tex = write_table(frame, tmp_path / "table5", context)
+    csv, md, tex, page = write_table(frame, tmp_path / "table5", context)
     assert pd.read_csv(csv)["testing videos (paper)"].tolist() == [20, 24, 508, 50]
+    # the report's page: title, provenance lines and the table as HTML, the same numbers as the CSV
+    from html.parser import HTMLParser
+
+    cells: list[str] = []
+
+    class Cells(HTMLParser):
+        def handle_data(self, data: str) -> None:
+            cells.append(data.strip())
+
+    Cells().feed(page.read_text())
+    assert "<table" in page.read_text() and any(cell.startswith("config: c.yaml") for cell in cells)
+    assert "testing videos (paper)" in cells and any(cell.startswith("508") for cell in cells)
+    assert "None" not in cells and "–" in cells
     text = md.read_text()
     assert "not present in this run" in text and "reported" in text and "backbone: embedded" in text
     assert tex.read_text().startswith("% Table 5")

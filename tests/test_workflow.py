@@ -65,7 +65,8 @@ def test_dry_run_plans_every_table(tmp_path):
     expected = {"prepare_dataset": 4, "dataset_statistics": 3, "track_video": 6 + 1 + 2, "references": 3 + 1 + 2,
                 "ground_truth": 6 + 1 + 2 + 2, "train": 15 + 4 + 1 + 2 + 4, "segment_video": 39 + 4 + 2 + 2,
                 "evaluate_video": 47, "segment_images": 4, "evaluate_images": 4, "figure_qualitative": 3,
-                "figure_training_curves": 1, "figure_shots_curve": 1, "figure_stage_costs": 1, **TABLE_RULES}
+                "figure_training_curves": 1, "figure_shots_curve": 1, "figure_stage_costs": 1, "figure_comparison": 2,
+                "fetch_weights": 1, **TABLE_RULES}
     counts = _job_counts(output)
     for rule, count in expected.items():
         assert counts.get(rule) == count, (rule, counts)
@@ -205,7 +206,49 @@ def test_embedded_dag_end_to_end(tmp_path, capsys):
     assert (figures / "stage_costs.png").stat().st_size > 0
     report = _run(["--report", "report.html"], repo, 600)
     assert report.returncode == 0, report.stdout[-3000:] + report.stderr[-3000:]
-    assert (repo / "report.html").stat().st_size > 0
+    _check_report_and_overlay(repo, "embedded")
+    for figure in ("figure8", "figure12"):
+        assert (figures / f"{figure}.png").stat().st_size > 0
+
+
+def _embedded_items(report: Path) -> list[str]:
+    """The texts snakemake --report embeds (results are base64 data inside the single HTML file)."""
+    import base64
+    import re
+
+    items = []
+    for blob in re.findall(r"base64,([A-Za-z0-9+/=]{200,})", report.read_text(errors="replace")):
+        try:
+            items.append(base64.b64decode(blob).decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            continue  # images
+    return items
+
+
+def _check_report_and_overlay(repo: Path, run: str) -> None:
+    """report.html shows Table 1 as an HTML table with its title; a DAG overlay is H.264 with a frame per mask;
+    headless Chromium renders the report (a screenshot that is not blank) where it is installed."""
+    import av
+    import cv2
+    import numpy as np
+
+    items = _embedded_items(repo / "report.html")
+    assert any("<table" in item and "Table 1:" in item for item in items), "no table 1 page in report.html"
+    segment = next((repo / "results" / run / "segment").rglob("overlay.mp4"))
+    with av.open(str(segment)) as container:
+        stream = container.streams.video[0]
+        count = sum(1 for _ in container.decode(stream))
+        assert (stream.codec_context.name, stream.codec_context.pix_fmt) == ("h264", "yuv420p")
+    assert count == len(list((segment.parent / "masks").glob("*.png")))
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        return
+    shot = repo / "report.png"
+    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1200,900",
+                    "--virtual-time-budget=10000", f"--screenshot={shot}", (repo / "report.html").as_uri()],
+                   capture_output=True, timeout=180)
+    image = cv2.imread(str(shot))
+    assert image is not None and float(image.std()) > 5 and len(np.unique(image.reshape(-1, 3), axis=0)) > 50
 
 
 def _check_appendix_tables(tables: Path) -> None:
@@ -270,6 +313,7 @@ def test_paper_configuration_runs_end_to_end_at_toy_size(tmp_path, capsys):
     assert "SMITE-50" in (tables / "table1.md").read_text()
     report = _run(["--report", "report.html", "--configfile", "config/paper_smoke.yaml"], repo, 600)
     assert report.returncode == 0, report.stdout[-3000:] + report.stderr[-3000:]
+    _check_report_and_overlay(repo, "paper_smoke")
 
     bad = repo / "config" / "bad_checksum.yaml"  # the same archive, pinned to another digest
     files = [{"name": "SMITE-50.zip", "url": "file:resources/paper_smoke/archives/SMITE-50.zip",

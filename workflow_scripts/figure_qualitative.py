@@ -1,4 +1,4 @@
-"""Rule figure_qualitative: overlay strip of one video, a row per method."""
+"""Rule figure_qualitative: one video's frames, ground truth and each method's overlay (Figures 6-7)."""
 
 from smite.worker import run_in_worker
 
@@ -8,10 +8,13 @@ from pathlib import Path
 
 from smite.data.smite50 import video_path
 from smite.figures import qualitative_strip
+from smite.methods import METHODS
 from smite.workflow import start
 
 start(snakemake)  # noqa: F821
-params = snakemake.params  # noqa: F821
-video = video_path(params.root, snakemake.wildcards.category, params.video)  # noqa: F821
-masks = {method: Path(path) / "masks" for method, path in snakemake.input.items() if method != "manifest"}  # noqa: F821
-qualitative_strip(video, masks, Path(snakemake.output[0]).with_suffix(""))  # noqa: F821
+params, inputs = snakemake.params, snakemake.input  # noqa: F821
+category = snakemake.wildcards.category  # noqa: F821
+video = video_path(params.root, category, params.video)
+masks = {METHODS[m].display: Path(path) / "masks" for m, path in inputs.items() if m in METHODS}
+qualitative_strip(video, inputs.ground_truth, masks, params.parts, Path(snakemake.output[0]).with_suffix(""),  # noqa: F821
+                  f"{category}, {params.video}: input, ground truth and each method")

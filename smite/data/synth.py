@@ -629,7 +629,7 @@ def _write_video_item(root: Path, category: str, name: str, rng: np.random.Gener
     frames, labels = render_video(category, rng, num_frames, config.size, config.noise_std)
     annotated = list(range(0, num_frames, config.annotate_every))
     folder = root / VIDEOS_DIR / category / name
-    write_video(folder / f"{name}.mp4", frames, FPS)
+    write_video(folder / f"{name}.mp4", frames, FPS, kind="lossless")
     with atomic_output(folder / FRAMES_NUMBERS) as tmp:
         tmp.write_text(f"{annotated}\n", encoding="utf-8")
     for frame in annotated:

@@ -118,7 +118,7 @@ def write_smite50(root: Path, spec: dict[str, Any], settings: ToySettings) -> No
         for video in entry["videos"]:
             frames, labels = _video(base, settings, len(parts) - 1, category, video)
             folder = root / VIDEOS_DIR / category / video
-            write_video(folder / f"{video}.mp4", frames, FPS)
+            write_video(folder / f"{video}.mp4", frames, FPS, kind="lossless")
             (folder / FRAMES_NUMBERS).write_text(f"{annotated}\n", encoding="utf-8")
             for t in annotated:
                 write_ground_truth(root / GROUND_TRUTH_DIR / category / video / f"{t:05d}", labels[t], parts)

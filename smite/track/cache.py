@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -240,6 +241,9 @@ def _cache_from_arrays(path: Path, arrays: dict[str, np.ndarray]) -> TrackCache:
                       str(arrays["tracker"]), str(arrays["video_sha256"]))
 
 
-def frames_digest(frames: np.ndarray) -> str:
-    """sha256 of decoded frames: identifies the video a cache belongs to."""
-    return hashlib.sha256(np.ascontiguousarray(frames).tobytes()).hexdigest()
+def frames_digest(frames: Iterable[np.ndarray]) -> str:
+    """sha256 of decoded frames (an array or a stream of them, one pass): identifies the video a cache belongs to."""
+    digest = hashlib.sha256()
+    for frame in frames:
+        digest.update(np.ascontiguousarray(frame).tobytes())
+    return digest.hexdigest()

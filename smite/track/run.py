@@ -6,6 +6,8 @@ flow tracker needs neither; CoTracker3 imports torch itself when chosen).
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +15,11 @@ import cv2
 import numpy as np
 
 from smite.config import TRACKERS, InferenceConfig, attention_grid, inference_config, model_side
-from smite.data.video import read_video
+from smite.data.video import open_video
 from smite.errors import SmiteInputError
 from smite.hub import ModelSpec, model_file, model_spec
 from smite.tiles import tile_boxes
-from smite.track.cache import TrackCache, build_track_cache, frames_digest, save_track_cache
+from smite.track.cache import TrackCache, build_track_cache, save_track_cache
 
 
 def make_tracker(name: str, inference: InferenceConfig, weights: ModelSpec | None = None):
@@ -38,7 +40,7 @@ def make_tracker(name: str, inference: InferenceConfig, weights: ModelSpec | Non
 
 
 def compute_tracks(
-    frames: np.ndarray, method: dict[str, Any], tracker: str | None = None, window: int | None = None,
+    frames: Iterable[np.ndarray], method: dict[str, Any], tracker: str | None = None, window: int | None = None,
     progress: bool = True, grid: int | None = None,
 ) -> TrackCache:
     """Trajectories of the attention-grid centres over the voting window around every frame.
@@ -54,9 +56,14 @@ def compute_tracks(
     weights = model_spec(method, "cotracker3") if tracker == "cotracker3" else None
     point_tracker, window = make_tracker(tracker, inference, weights), window or inference.vote_window
     side = model_side(name, method["backbone"])
-    view = resized(frames, side, cv2.INTER_AREA)  # smite.model.segmenter.to_model_input's resampling
+    digest = hashlib.sha256()
+    views = []
+    for frame in frames:  # one pass over a stream: the full-size frames are not kept
+        digest.update(np.ascontiguousarray(frame).tobytes())
+        views.append(cv2.resize(np.ascontiguousarray(frame), (side, side), interpolation=cv2.INTER_AREA))
+    view = np.stack(views)  # the model's input (smite.model.segmenter.to_model_input's resampling)
     cache = build_track_cache(view, point_tracker, grid, window, progress=progress)
-    cache.video_sha256 = frames_digest(frames)
+    cache.video_sha256 = digest.hexdigest()
     if inference.tiles > 1:
         tiles = []
         for top, bottom, left, right in tile_boxes(side, inference.tiles, inference.tile_size):
@@ -76,8 +83,7 @@ def track_video(
     video: str | Path, out: str | Path, method: dict[str, Any], tracker: str | None = None,
     window: int | None = None, progress: bool = True,
 ) -> TrackCache:
-    """`smite track`: compute and cache (atomically) a video's trajectories."""
-    frames, _ = read_video(video)
-    cache = compute_tracks(frames, method, tracker, window, progress)
+    """`smite track`: compute and cache (atomically) a video's trajectories (the video streamed once)."""
+    cache = compute_tracks(open_video(video), method, tracker, window, progress)
     save_track_cache(out, cache)
     return cache
