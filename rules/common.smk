@@ -232,7 +232,7 @@ def table_outputs(name):
 def figure_outputs(name):
     """A figure rule's PNG (into the report, captioned by report/<name>.rst) and PDF."""
     png, pdf = [f"{FIGURES}/{name}.{ext}" for ext in FIGURE_FORMATS]
-    caption = "qualitative" if name.startswith("qualitative_") else name
+    caption = "qualitative" if name.startswith("qualitative_") else "comparison" if name == "{figure}" else name
     return [report(png, caption=f"../report/{caption}.rst", category="Figures", labels={"figure": name}), pdf]
 
 

@@ -30,8 +30,7 @@ def save_figure(figure: plt.Figure, stem: str | Path) -> list[Path]:
     return paths
 
 
-LOSS_TERMS = (("ce", "cross entropy (CE)", 1.0), ("mse", "WAS MSE", None), ("ldm", "LDM (weighted)", None),
-              ("fourier", "Fourier (weighted)", None))
+LOSS_TERMS = (("ce", "cross entropy (CE)"), ("mse", "WAS MSE"), ("ldm", "LDM"), ("fourier", "Fourier"))
 
 
 def training_curves(checkpoints: Mapping[str, Sequence[str | Path]], stem: str | Path) -> list[Path]:
@@ -52,11 +51,11 @@ def training_curves(checkpoints: Mapping[str, Sequence[str | Path]], stem: str |
             first = (mode, mean, records[0]["train"])
     mode, mean, train = first
     weights = {"ce": 1.0, "mse": train["mse_weight"], "ldm": train["ldm_weight"], "fourier": train["fourier_weight"]}
-    for key, label, _ in LOSS_TERMS:
+    for key, label in LOSS_TERMS:
         values = mean[key] * weights[key]
         if key == "fourier":
             values = values.where(mean["epoch"] >= train["fourier_from_epoch"])
-        term_axis.plot(mean["epoch"], values, label=f"{label}" + (f" x {weights[key]:g}" if weights[key] != 1 else ""))
+        term_axis.plot(mean["epoch"], values, label=label + (f" × {weights[key]:g}" if weights[key] != 1 else ""))
     for axis in (total_axis, term_axis):
         axis.axvline(train["fourier_from_epoch"], color="grey", linestyle="--", linewidth=0.8)
         axis.annotate("Fourier term on", (train["fourier_from_epoch"], 1), xycoords=("data", "axes fraction"),
@@ -102,24 +101,28 @@ def part_legend(parts: Sequence[str], prefix: str = "") -> list[tuple[int, str]]
 
 def _legend(figure: plt.Figure, entries: Sequence[tuple[int, str]]) -> None:
     handles = [Patch(facecolor=np.asarray(VOC_PALETTE[index]) / 255, label=name) for index, name in entries]
-    figure.legend(handles=handles, loc="lower center", ncol=min(len(handles), 6), fontsize=8, frameon=False,
-                  bbox_to_anchor=(0.5, -0.02))
+    figure.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 6), fontsize=8, frameon=False)
 
 
 def strip(rows: Sequence[tuple[str, Sequence[np.ndarray]]], titles: Sequence[str],
           legend: Sequence[tuple[int, str]], stem: str | Path, title: str) -> list[Path]:
     """A grid of images: one labelled row per entry, one titled column per frame, a legend of the colours."""
     columns = len(titles)
-    figure, axes = plt.subplots(len(rows), columns, figsize=(2 * columns, 2 * len(rows) + 0.6), squeeze=False)
+    figure, axes = plt.subplots(len(rows), columns, figsize=(2 * columns, 2 * len(rows) + 0.6), squeeze=False,
+                                layout="constrained")
     for row, (label, images) in enumerate(rows):
-        for col, image in enumerate(images):
-            axes[row, col].imshow(image)
-            axes[row, col].set_xticks([])
-            axes[row, col].set_yticks([])
+        for col in range(columns):
+            axis = axes[row, col]
+            if col >= len(images):  # a video with fewer annotated frames than the strip has columns
+                axis.set_axis_off()
+                continue
+            axis.imshow(images[col])
+            axis.set_xticks([])
+            axis.set_yticks([])
             if col == 0:
-                axes[row, col].set_ylabel(label, fontsize=8)
+                axis.set_ylabel(label, fontsize=8)
             if row == 0:
-                axes[row, col].set_title(titles[col], fontsize=8)
+                axis.set_title(titles[col], fontsize=8)
     figure.suptitle(title, fontsize=10)
     _legend(figure, legend)
     return save_figure(figure, stem)
