@@ -4,7 +4,9 @@ not on the number of frames (goal: 900 frames within 1.2x the 100-frame peak).
 Writes a 1080p H.264 video of a textured square moving over a textured background (the longest asked for; the
 shorter ones are its first frames), an untrained embedded-backbone checkpoint, then runs `smite segment` in a
 fresh process per (method, length) and reads that process's peak resident set (wait4). The embedded DAG's inference
-settings (config/config.yaml: 8-frame windows, 2 guided steps of 2 updates) keep smite's run time in minutes.
+settings (config/config.yaml: 8-frame windows overlapping by 2), with one latent update at one guided timestep
+(`guided_updates: 1`, `updates_per_step: 1`): the memory of a window is that of its forward and of one slice's
+backward, whatever the number of updates, and so smite's 900 frames at 1080p take tens of minutes, not hours.
 
 Example: python benchmarks/bench_stream.py --frames 100 300 900 --methods baseline1 smite
 """
@@ -65,6 +67,7 @@ def main() -> None:
     args = parser.parse_args()
     embedded = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["method"]
     embedded.pop("train", None)
+    embedded["inference"].update({"guided_updates": 1, "updates_per_step": 1})
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         config = folder / "run.yaml"

@@ -29,6 +29,7 @@ from smite.plan import (
 from smite.plan import group_method as plan_group_method
 from smite.plan import stage_slice
 from smite.plan import track_method as plan_track_method
+from smite.plan import track_uses
 from smite.data.download import local_path
 from smite.errors import SmiteInputError
 from smite.hub import run_problems

@@ -1,7 +1,9 @@
 rule track_video:
-    """Trajectories of the attention-grid centres over the voting window around every frame, cached once per video.
+    """Trajectories of the attention-grid centres through the clips the run's methods read (smite.track.plan: each
+    guided window, and each frame's voting range where Baseline-II runs), cached once per video.
 
-    Its method is the tracking slice of its category's (track_method): the vote window it segments with."""
+    Its method is the tracking slice of its category's (track_method): the windows and vote window it segments
+    with."""
     input:
         defaults=SMITE_DEFAULTS,
         weights=WEIGHTS,
@@ -11,6 +13,7 @@ rule track_video:
     params:
         root=lambda wildcards: DATASETS[wildcards.dataset]["root"],
         method=track_method,
+        uses=track_uses(config),
     log:
         f"{RESULTS}/logs/track/{{dataset}}/{{folder}}/{{video}}.log",
     benchmark:

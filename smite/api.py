@@ -12,10 +12,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from smite.atomic import atomic_dir
 from smite.config import InferenceConfig, inference_config, train_config
 from smite.data.masks import save_label_png
 from smite.data.references import load_references
-from smite.data.video import FrameBuffer, VideoStream, atomic_dir, open_video, read_video
+from smite.data.video import FrameBuffer, VideoStream, open_video, read_video
 from smite.errors import SmiteInputError
 from smite.hub import model_spec
 from smite.learn.checkpoint import check_backbone, load_checkpoint, save_checkpoint
@@ -89,17 +90,18 @@ def load_model(checkpoint: str | Path, method: dict[str, Any]) -> tuple[PartSegm
 
 
 def _tracks_for(stream: VideoStream, method: dict[str, Any], tracks: str | Path | None, grid: int,
-                inference: InferenceConfig, progress: bool) -> TrackCache:
-    """Cached trajectories checked against the video and the model's grid, or computed now (one pass each)."""
+                inference: InferenceConfig, use: str, progress: bool) -> TrackCache:
+    """Cached trajectories checked against the video, the model's grid and the plan `use` needs, or computed now
+    for exactly that use (one pass each)."""
     if tracks is None:
-        return compute_tracks(stream, method, progress=progress, grid=grid)
+        return compute_tracks(stream, method, progress=progress, grid=grid, uses=(use,))
     cache = load_track_cache(tracks)
-    if cache.positions.shape[0] != stream.count or cache.grid != grid:
-        raise SmiteInputError(tracks, f"trajectories are for {cache.positions.shape[0]} frames on a {cache.grid}-grid,"
+    if cache.num_frames != stream.count or cache.grid != grid:
+        raise SmiteInputError(tracks, f"trajectories are for {cache.num_frames} frames on a {cache.grid}-grid,"
                                       f" not {stream.count} frames on a {grid}-grid")
     if cache.video_sha256 and cache.video_sha256 != frames_digest(stream):
         raise SmiteInputError(tracks, "trajectories were computed for another video")
-    cache.check_window(inference.vote_window, tracks)
+    cache.check_plan(inference.window, inference.overlap, inference.vote_window, (use,), tracks)
     cache.check_tiles(inference.tiles, inference.tile_size, tracks)
     return cache
 
@@ -126,7 +128,7 @@ def segment_video(
     stream = open_video(video)
     seed_everything(method["seed"])
     model, metadata = load_model(checkpoint, method)
-    needs_tracks = METHODS[method_name].needs_tracks
+    use = METHODS[method_name].track_use
     grid = model.backbone.latent_size
     inference = inference_config(method)
     info = {"method": method_name, "video": str(video), "checkpoint": str(checkpoint),
@@ -137,12 +139,12 @@ def segment_video(
         frames, fps = read_video(video)
 
         def track(clip: np.ndarray) -> TrackCache | None:
-            return compute_tracks(clip, method, progress=progress, grid=grid) if needs_tracks else None
+            return compute_tracks(clip, method, progress=progress, grid=grid, uses=(use,)) if use else None
 
         labels = refine_small_objects(model, frames, method_name, inference, method["seed"], track, progress)
         write_outputs(out_dir, frames, labels, metadata["parts"], fps, info, per_part_masks, matte_format)
         return {**info, "seconds": time.perf_counter() - start, "out_dir": str(out_dir)}
-    cache = _tracks_for(stream, method, tracks, grid, inference, progress) if needs_tracks else None
+    cache = _tracks_for(stream, method, tracks, grid, inference, use, progress) if use else None
     if on_start is not None:
         on_start()
     segmenter = Segmenter(model, METHODS[method_name], inference, method["seed"])

@@ -8,16 +8,16 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
-from pathlib import Path
 from typing import Any
 
+from smite.atomic import write_atomic
 from smite.data.video import MATTE_FORMATS
 from smite.errors import SmiteInputError
 from smite.hub import describe
 from smite.hub import identity as model_identity
 from smite.methods import PUBLIC_METHODS, TRAINING_MODES
+from smite.track.plan import TRACK_USES
 
 EXIT_BAD_INPUT = 2
 BACKBONES = ("embedded", "sd21", "sd21_random")  # --backbone names; anything else is a local folder
@@ -73,10 +73,11 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_track(args: argparse.Namespace) -> int:
     from smite.track.run import track_video
 
-    cache = track_video(args.video, args.out, _method(args), args.tracker, args.window, progress=not args.quiet)
-    frames, window, points = cache.visible.shape
-    print(f"tracked {points} grid points over {window}-frame windows around each of {frames} frames "
-          f"({cache.tracker}); visible {cache.visible.mean():.1%} -> {args.out}")
+    cache = track_video(args.video, args.out, _method(args), args.tracker, args.window, progress=not args.quiet,
+                        uses=tuple(args.uses))
+    print(f"tracked {cache.grid ** 2} grid points of {cache.num_frames} frames through {len(cache.clips)} clips "
+          f"({'/'.join(cache.uses)}; {cache.work} frames x query frames, {cache.tracker}); visible "
+          f"{cache.visible_fraction:.1%} -> {args.out}")
     return 0
 
 
@@ -116,15 +117,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         from smite.evaluate import temporal_scores
 
         scores.update(temporal_scores(args.pred_dir, args.video, args.tracks))
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.with_name(f".{out.name}.tmp")
-    temporary.write_text(json.dumps(scores, indent=2))
-    os.replace(temporary, out)
+    write_atomic(args.out, json.dumps(scores, indent=2))
     temporal = f"  flicker {scores['flicker']:.3f}  warped agreement {scores['warped_agreement']:.3f}" if (
         "flicker" in scores) else ""
     print(f"mIoU {scores['mIoU']:.2f}  F {scores['F']}  J {scores['J']}{temporal} over {scores['frames']} "
-          f"annotated frames -> {out}")
+          f"annotated frames -> {args.out}")
     return 0
 
 
@@ -219,6 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
     track.add_argument("--window", type=int, help=f"voting window in frames, odd (default "
                                                   f"{defaults['inference']['vote_window']}; paper: 7 for horses)")
     track.add_argument("--backbone", help=f"backbone whose attention grid is tracked (default: {backbone})")
+    track.add_argument("--uses", nargs="+", choices=TRACK_USES, default=list(TRACK_USES),
+                       help="what the cache serves: `windows` (guided methods, as the authors track each processing "
+                            "window; also the flicker metric), `video` (baseline2's vote over the whole video); "
+                            "default: both")
     common(track)
     track.set_defaults(run=cmd_track)
 

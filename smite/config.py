@@ -234,6 +234,7 @@ class InferenceConfig:
     tracker: str
     cotracker_interp_shape: tuple[int, int] | None
     cotracker_input_max: float
+    cotracker_max_queries: int
     tiles: int
     tile_size: float
     tile_merge: str
@@ -253,6 +254,7 @@ class InferenceConfig:
         _require(self.vote_window >= 1 and self.vote_window % 2 == 1, "inference", "vote_window",
                  "must be a positive odd number of frames")
         _require(self.tracker in TRACKERS, "inference", "tracker", f"must be one of {', '.join(TRACKERS)}")
+        _require(self.cotracker_max_queries >= 1, "inference", "cotracker_max_queries", "must be at least 1")
         _require(self.posterior in POSTERIORS, "inference", "posterior", f"must be one of {', '.join(POSTERIORS)}")
         _require(self.tiles >= 1, "inference", "tiles", "must be at least 1 (1 = the whole frame)")
         _require(0 < self.tile_size <= 1 and (self.tiles == 1 or self.tiles * self.tile_size >= 1), "inference",

@@ -30,6 +30,6 @@ def temporal_scores(masks_dir: str | Path, video: str | Path, tracks: str | Path
         raise SmiteInputError(masks_dir, f"masks {labels.shape[:3]} do not match the video's frames {frames.shape[:3]}")
     cache = load_track_cache(tracks)
     return {
-        "flicker": flicker_rate(labels, cache.positions, cache.visible, cache.offsets, cache.grid),
+        "flicker": flicker_rate(labels, *cache.pair_layout(), cache.grid),
         "warped_agreement": warped_label_agreement(labels, backward_flows(frames)),
     }

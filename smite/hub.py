@@ -13,6 +13,7 @@ change and the local-folder alternative, with the `hf download` command that wou
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from smite.atomic import write_atomic
 from smite.errors import SmiteInputError
 
 T = TypeVar("T")
@@ -182,13 +184,8 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 22), b""):
             digest.update(block)
     known[key] = digest.hexdigest()
-    try:
-        store.parent.mkdir(parents=True, exist_ok=True)
-        temporary = store.with_name(f".{store.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(known))
-        os.replace(temporary, store)
-    except OSError:  # a read-only home: the digest is still right, only not remembered
-        pass
+    with contextlib.suppress(OSError):  # a read-only home: the digest is still right, only not remembered
+        write_atomic(store, json.dumps(known))
     return known[key]
 
 
@@ -285,11 +282,7 @@ def cotracker_problem() -> str | None:
 def write_weights(path: str | Path, specs: list[ModelSpec]) -> dict[str, dict[str, str]]:
     """Fetch every model and write their identities (JSON, by key) to `path`, atomically."""
     identities = {spec.key: fetch(spec) for spec in specs}
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(identities, indent=2, sort_keys=True))
-    os.replace(temporary, path)
+    write_atomic(path, json.dumps(identities, indent=2, sort_keys=True))
     return identities
 
 

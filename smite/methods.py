@@ -40,6 +40,12 @@ class Method:
         return self.guidance or self.posthoc_vote
 
     @property
+    def track_use(self) -> str | None:
+        """Which trajectories it reads (smite.track.plan): its windows' clips when guided, each frame's voting range
+        over the video when it votes afterwards, none otherwise."""
+        return "windows" if self.guidance else "video" if self.posthoc_vote else None
+
+    @property
     def diffusion(self) -> bool:
         """Segments with a trained diffusion model (smite.segment); GSAM2 does not."""
         return self.training_mode != TEXT

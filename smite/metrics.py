@@ -338,8 +338,9 @@ def flicker_rate(
 ) -> float:
     """Fraction of tracked points whose predicted label changes from one frame to the next (lower is better).
 
-    labels: (T, H, W) int label maps (0 = background). positions / visible / offsets / grid: a trajectory
-    cache (``smite.track.TrackCache``), positions (T, window, grid*grid, 2) in attention-grid coordinates.
+    labels: (T, H, W) int label maps (0 = background). positions / visible / offsets: trajectories in a
+    frame-offset layout (``smite.track.TrackCache.pair_layout``), positions (T, O, grid*grid, 2) in attention-grid
+    coordinates.
     For every frame t < T-1 and grid point visible at offset +1, the label of frame t at the point (its
     offset-0 position) is compared with the label of frame t+1 at its tracked position. Only pairs where
     at least one of the two labels is foreground count: background-to-background pairs, the bulk of most

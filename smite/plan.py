@@ -34,8 +34,8 @@ DERIVED_REFERENCES = ("pumavos", "davis_zeroshot", "davis_semi")
 CATEGORY_INFERENCE_KEYS = ("lambda_track", "vote_window", "tiles")
 # what a video's trajectories depend on: its track rule gets only this slice of its group's method overrides,
 # so that e.g. a new lambda_track does not re-track (Snakemake reruns a job whose params change)
-TRACK_INFERENCE_KEYS = ("tracker", "vote_window", "cotracker_checkpoint", "cotracker_interp_shape",
-                        "cotracker_input_max", "tiles", "tile_size")
+TRACK_INFERENCE_KEYS = ("tracker", "window", "overlap", "vote_window", "cotracker_interp_shape",
+                        "cotracker_input_max", "cotracker_max_queries", "tiles", "tile_size")
 TRACK_UNUSED_SECTIONS = ("train", "gsam2", "parts_init")
 
 
@@ -214,6 +214,16 @@ def track_method(
         raise ValueError(f"groups sharing the trajectories of {dataset}/{folder}/{video} track them differently: "
                          f"{slices}")
     return slices[0]
+
+
+def track_uses(config: dict[str, Any]) -> list[str]:
+    """What every video's trajectories serve in a run (smite.track.plan): the guided windows, which the flicker
+    metric of every method reads too, and each frame's voting range over the video where a method of the run
+    votes afterwards (Baseline-II)."""
+    lists = [config.get("methods", []), config.get("ablation", []),
+             *(spec.get("methods", []) for spec in config.get("datasets", {}).values())]
+    posthoc = any(METHODS[name].track_use == "video" for names in lists for name in names if name in METHODS)
+    return ["windows", "video"] if posthoc else ["windows"]
 
 
 def video_folder(collection: str, group: str) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +26,10 @@ import torch.nn.functional as F
 from diffusers import DDIMScheduler
 from tqdm.auto import tqdm
 
+from smite.atomic import atomic_dir
 from smite.config import InferenceConfig
 from smite.data.masks import draw_legend, overlay, save_grey_png, save_label_png
-from smite.data.video import MATTE_FORMATS, VIDEO_KINDS, FrameBuffer, VideoWriter, atomic_dir
+from smite.data.video import MATTE_FORMATS, VIDEO_KINDS, FrameBuffer, VideoWriter
 from smite.errors import SmiteInputError
 from smite.guide import (
     LatentAdam,
@@ -48,40 +48,9 @@ from smite.model.segmenter import PartSegmenter, resize_labels, to_model_input
 from smite.model.was import InferenceWas, TiledWas, label_map
 from smite.tiles import Box, tile_boxes
 from smite.track.cache import TrackCache
+from smite.windows import Window, plan_windows
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Window:
-    """Frames [start, stop) processed together; the first `handover` of them are the previous window's last.
-
-    Every frame is output by the last window that holds it; for the hand-over frames the previous
-    window's final S is the reference (the authors' `saved_was`).
-    """
-
-    start: int
-    stop: int
-    handover: int
-
-
-def plan_windows(frames: int, size: int, overlap: int) -> list[Window]:
-    """The authors' create_slices2 (src/slicing.py): windows of `size` frames, each starting `overlap` frames
-    before the previous one's end; the last is shifted back to hold `size` frames where the video allows."""
-    if size < 1 or not 0 <= overlap < size:
-        raise ValueError(f"need 0 <= overlap < window size, got {overlap} and {size}")
-    windows: list[Window] = []
-    start = 0
-    while start < frames:
-        previous_stop = start
-        if start > 0:
-            start -= overlap
-        stop = min(start + size, frames)
-        if stop == frames and stop - size > 0:
-            start = stop - size
-        windows.append(Window(start, stop, previous_stop - start))
-        start = stop
-    return windows
 
 
 def _steps(count: int, timestep: int, device: torch.device) -> torch.Tensor:
@@ -179,8 +148,7 @@ class Segmenter:
         latents = self.latents(posterior, "posterior.guided", indices, draws)
         z = noised(self.model, latents, _steps(frames, timesteps[0], latents.device), draws, "guided_noise",
                    list(indices))
-        positions = torch.as_tensor(tracks.positions[window.start:window.stop])  # converted once per window
-        visible = torch.as_tensor(tracks.visible[window.start:window.stop])
+        positions, visible, offsets = (torch.as_tensor(a) for a in tracks.window_layout(window.start, window.stop))
         resolution = reference.shape[-1]
         for step, timestep in enumerate(timesteps):
             with torch.no_grad():
@@ -192,8 +160,7 @@ class Segmenter:
             z = scheduler.step(maps.noise_pred, timestep, z).prev_sample
             tracked = None
             if step < config.guided_updates:
-                tracked, _ = temporal_vote(current.at(resolution), positions, visible, tracks.offsets,
-                                           config.vote_window)
+                tracked, _ = temporal_vote(current.at(resolution), positions, visible, offsets, config.vote_window)
                 threshold = config.lowpass_spatial_first if step == 0 else config.lowpass_spatial
                 z = self._optimise(z, timestep, float(scheduler.alphas[timestep]), tracked.argmax(1), reference,
                                    threshold, window)
@@ -301,7 +268,8 @@ class Segmenter:
         if self.variant.needs_tracks:
             if tracks is None:
                 raise ValueError("this method needs trajectories (a TrackCache)")
-            tracks.check_window(self.config.vote_window)
+            tracks.check_plan(self.config.window, self.config.overlap, self.config.vote_window,
+                              (self.variant.track_use,))
             tracks.check_tiles(self.config.tiles, self.config.tile_size)
 
     def stream_labels(self, buffer: FrameBuffer, tracks: TrackCache | None,
@@ -318,8 +286,7 @@ class Segmenter:
                 yield index, frame, labels.astype(dtype)
             return
         maps = [(index, was.at(was.resolution)) for index, _, was in self.stream(buffer, tracks, progress)]
-        voted, _ = temporal_vote(torch.cat([m for _, m in maps]), tracks.positions, tracks.visible, tracks.offsets,
-                                 self.config.vote_window)
+        voted, _ = temporal_vote(torch.cat([m for _, m in maps]), *tracks.video_layout(), self.config.vote_window)
         replay = buffer.replay()
         for index, _ in maps:
             frame = replay.get(index, index + 1)[0]

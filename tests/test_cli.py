@@ -40,7 +40,7 @@ def test_train_track_segment_evaluate(synth_root, trained, fast_config, tmp_path
     video = video_path(synth_root, "fish", "fish_00")
     tracks = tmp_path / "tracks.npz"
     assert main(["track", str(video), "--out", str(tracks), "--window", "5", "--backbone", "embedded",
-                 "--quiet"]) == 0
+                 "--config", str(fast_config), "--quiet"]) == 0
     out = tmp_path / "seg"
     assert main(["segment", str(video), "--model", str(trained), "--out", str(out), "--device", "cpu",
                  "--method", "smite", "--tracks", str(tracks), "--config", str(fast_config), "--quiet"]) == 0

@@ -29,7 +29,7 @@ import torch
 from diffusers import AutoencoderKL, DDIMScheduler, UNet2DConditionModel
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 
-from smite.config import inference_config, train_config
+from smite.config import InferenceConfig, inference_config, train_config
 from smite.learn.train import Optimiser, step_loss
 from smite.methods import DIFFUSION_METHODS
 from smite.model.backbone import Backbone
@@ -37,7 +37,8 @@ from smite.model.segmenter import PartSegmenter
 from smite.model.was import InferenceWas, TiledWas
 from smite.segment import Segmenter, Window
 from smite.tiles import tile_boxes
-from smite.track.cache import TrackCache, window_offsets
+from smite.track.cache import ClipTracks, TrackCache
+from smite.track.plan import window_clips
 
 GOLDEN = Path(__file__).parent / "fixtures" / "authors"
 INFERENCE_FILES = sorted(GOLDEN.glob("e2e_inference*.npz"))
@@ -148,20 +149,18 @@ class RecordedDraws:
         return value
 
 
-def injected_tracks(data: dict[str, np.ndarray], window: int) -> TrackCache:
-    """The file's tracks (query frame q, frame j, grid point) as a project trajectory cache."""
+def injected_tracks(data: dict[str, np.ndarray], inference: InferenceConfig) -> TrackCache:
+    """The file's tracks (query frame q, frame j, grid point) as a project trajectory cache: each processing window's
+    clip holds the rows and columns of its frames, as the authors track every window on its own."""
     tracks, visible = data["tracks"], data["visibility"]
     frames, points = tracks.shape[0], tracks.shape[2]
-    offsets = window_offsets(window)
-    positions = np.zeros((frames, len(offsets), points, 2), np.float32)
-    seen = np.zeros((frames, len(offsets), points), bool)
-    for query in range(frames):
-        for column, offset in enumerate(offsets):
-            if 0 <= query + offset < frames:
-                positions[query, column] = tracks[query, query + offset]
-                seen[query, column] = visible[query, query + offset]
+    clips = []
+    for clip in window_clips(frames, inference.window, inference.overlap):
+        span = slice(clip.start, clip.stop)
+        clips.append(ClipTracks(clip, tracks[span, span].astype(np.float32), visible[span, span].astype(bool)))
     grid = int(round(points**0.5))
-    return TrackCache(positions, seen, offsets, window, grid, tuple(data["frames"].shape[1:3]), "injected")
+    return TrackCache(tuple(clips), frames, grid, tuple(data["frames"].shape[1:3]), "injected", inference.window,
+                      inference.overlap, inference.vote_window, ("windows",))
 
 
 def case_setup(path: Path, index: int) -> tuple[dict, dict, Segmenter]:
@@ -259,7 +258,7 @@ def test_whole_inference(path: Path, index: int) -> None:
     data, case, segmenter = case_setup(path, index)
     frames, side = data["frames"], segmenter.model.backbone.image_size
     guided = segmenter.variant.guidance
-    tracks = injected_tracks(data, segmenter.config.vote_window) if guided else None
+    tracks = injected_tracks(data, segmenter.config) if guided else None
     outputs = []
     for box in views(segmenter, case):
         posterior = segmenter.encode(frames, box)

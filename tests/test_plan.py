@@ -21,6 +21,7 @@ from smite.plan import (
     group_method,
     stage_slice,
     track_method,
+    track_uses,
     video_folder,
     zero_shot_shots,
 )
@@ -71,6 +72,13 @@ def test_track_job_gets_only_the_tracking_slice():
                       "inference": {"tracker": "cotracker3", "vote_window": 15}}  # no lambda_track, no training
     davis = track_method(config["method"], collections(config), "davis2016", "-", "blackswan")
     assert davis["inference"] == {"tracker": "cotracker3"}  # zero-shot and semi groups share the cache
+
+
+def test_videos_are_tracked_for_the_whole_video_vote_only_where_baseline2_runs():
+    config = read_yaml(CONFIG / "config.yaml")
+    assert track_uses(config) == ["windows", "video"]  # Table 1 runs Baseline-II
+    without = {**config, "methods": [m for m in config["methods"] if m != "baseline2"]}
+    assert track_uses(without) == ["windows"]  # the guided windows (and flicker) only
 
 
 def test_each_stage_gets_the_sections_it_reads():

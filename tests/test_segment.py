@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -17,7 +19,6 @@ from smite.model.draws import SeededDraws
 from smite.model.segmenter import PartSegmenter
 from smite.model.was import InferenceWas, TiledWas, label_map
 from smite.segment import Segmenter, Window, plan_windows, segment_frames
-from smite.track.cache import TrackCache
 
 
 def _create_slices2(length: int, slice_size: int, overlap: int) -> list[tuple[int, int]]:
@@ -66,9 +67,15 @@ def small_setup(synth_root, method):
     model = PartSegmenter(backbone, references.parts)
     clip = load_video_clip(synth_root, "robot", "robot_00", references.parts)
     frames = clip.frames[:6]
-    tracks = compute_tracks(frames, {**method, "inference": {**method["inference"], "vote_window": 5}},
-                            progress=False, grid=backbone.latent_size)
+    tracks = compute_tracks(frames, {**method, "inference": {**method["inference"], "vote_window": 5, "window": 6,
+                                                             "overlap": 2}}, progress=False, grid=backbone.latent_size)
     return model, frames, tracks
+
+
+def _tracks_for_windows(model: PartSegmenter, frames: np.ndarray, method: dict, window: int, overlap: int):
+    """The clip's trajectories for guided windows of `window` frames overlapping by `overlap` (vote window 5)."""
+    windows = {**method["inference"], "vote_window": 5, "window": window, "overlap": overlap}
+    return compute_tracks(frames, {**method, "inference": windows}, progress=False, grid=model.backbone.latent_size)
 
 
 def _inference(method: dict, **changes) -> InferenceConfig:
@@ -105,7 +112,7 @@ def test_guidance_lowers_total_energy(small_setup, method):
         with torch.no_grad():
             return model(latent, steps, num_frames=len(frames)).inference_was().at(resolution)
 
-    tracked, _ = temporal_vote(maps_S(z), tracks.positions, tracks.visible, tracks.offsets, 5)
+    tracked, _ = temporal_vote(maps_S(z), *tracks.window_layout(0, len(frames)), 5)
     target = tracked.argmax(1)
 
     def energy(latent: torch.Tensor) -> float:
@@ -128,8 +135,9 @@ def test_guidance_variants_compute_different_maps(small_setup, method):
 
 def test_handover_frames_take_the_previous_windows_final_maps(small_setup, method, monkeypatch):
     """The later window outputs the overlap; its reference there is the earlier window's final S."""
-    model, frames, tracks = small_setup
+    model, frames, _ = small_setup
     inference = _inference(method, window=4, overlap=2)
+    tracks = _tracks_for_windows(model, frames, method, 4, 2)
     segmenter = Segmenter(model, VARIANTS["smite"], inference, 0)
     calls = []
     original = Segmenter.guided_window
@@ -163,7 +171,7 @@ def test_posthoc_voting_equals_vote_of_baseline1_scores(small_setup, method):
     inference = _inference(method)
     outputs = Segmenter(model, VARIANTS["baseline1"], inference, 0).outputs(frames, None)
     resolution = outputs.raw.shape[-1]
-    voted, _ = temporal_vote(outputs.at(resolution), tracks.positions, tracks.visible, tracks.offsets, 5)
+    voted, _ = temporal_vote(outputs.at(resolution), *tracks.video_layout(), 5)
     expected = label_map(voted, frames.shape[1:3]).numpy()
     np.testing.assert_array_equal(segment_frames(model, frames, "baseline2", inference, 0, tracks), expected)
 
@@ -244,7 +252,8 @@ class _RecordingDraws(SeededDraws):
 def test_draws_are_taken_by_role_per_window(small_setup, method):
     """The authors' draws per window: a posterior sample, t and noise for the reference pass; for guidance a
     second posterior sample and the noise at the first guided timestep (keys: the window's frames)."""
-    model, frames, tracks = small_setup
+    model, frames, _ = small_setup
+    tracks = _tracks_for_windows(model, frames, method, 4, 2)
     inference = _inference(method, window=4, overlap=2, window_unguided=4, guided_updates=1, updates_per_step=1)
     unguided = _RecordingDraws(0)
     Segmenter(model, VARIANTS["baseline3"], inference, 0, unguided).outputs(frames, None)
@@ -322,7 +331,8 @@ def test_tile_boxes_are_the_authors_crops():
 def test_tiling_switch_runs_every_tile_with_its_own_tracks(small_setup, method):
     """inference.tiles: each tile segmented on its own crop with its own trajectories, the maps merged."""
     model, frames, _ = small_setup
-    tiled_method = {**method, "inference": {**method["inference"], "vote_window": 5, "tiles": 2}}
+    tiled_method = {**method, "inference": {**method["inference"], "vote_window": 5, "window": 6, "overlap": 2,
+                                            "tiles": 2}}
     tracks = compute_tracks(frames, tiled_method, progress=False, grid=model.backbone.latent_size)
     assert len(tracks.tiles) == 4 and tracks.tiles[0].frame_size == tracks.frame_size == (96, 96)  # model inputs
     inference = _inference(method, tiles=2, guided_updates=1, updates_per_step=1)
@@ -332,5 +342,4 @@ def test_tiling_switch_runs_every_tile_with_its_own_tracks(small_setup, method):
     size = model.backbone.image_size
     assert not torch.allclose(tiled.at(size), whole.outputs(frames, tracks).at(size))
     with pytest.raises(SmiteInputError, match="tiles"):
-        segment_frames(model, frames, "smite", inference, 0, TrackCache(
-            tracks.positions, tracks.visible, tracks.offsets, 5, tracks.grid, tracks.frame_size, "flow"))
+        segment_frames(model, frames, "smite", inference, 0, dataclasses.replace(tracks, tiles=()))

@@ -22,6 +22,8 @@ from smite.track import (
     window_offsets,
 )
 from smite.track.cotracker import CoTracker3Tracker, load_cotracker3
+from smite.track.plan import authors_work
+from smite.windows import plan_windows, vote_range
 
 SIZE = 96
 VELOCITY = np.array([2, 1])  # background motion, pixels per frame (x, y)
@@ -191,29 +193,31 @@ def test_window_offsets() -> None:
 # ---------------------------------------------------------------- trajectory cache
 
 
-def test_cache_shapes_offsets_and_motion() -> None:
-    frames, grid, window = 7, 6, 5
-    video = _translating(frames)
-    cache = build_track_cache(video, FlowTracker(), grid, window, chunk=3)
-    span = 2 * window - 1
-    assert cache.positions.shape == (frames, span, grid * grid, 2) and cache.positions.dtype == np.float32
-    assert cache.visible.shape == (frames, span, grid * grid)
-    np.testing.assert_array_equal(cache.offsets, np.arange(-4, 5))
-    assert (cache.grid, cache.frame_size, cache.tracker, cache.vote_window) == (grid, (SIZE, SIZE), "flow", window)
-    target = np.arange(frames)[:, None] + cache.offsets[None, :]
-    outside = (target < 0) | (target >= frames)
-    assert not cache.visible[outside].any()
+def _cells(grid: int) -> np.ndarray:
     rows, cols = np.mgrid[0:grid, 0:grid]
-    cells = np.column_stack([cols.ravel(), rows.ravel()]).astype(np.float32)
-    for t in range(frames):
-        np.testing.assert_array_equal(cache.positions[t, 4], cells)  # the query frame: exact integer cells
-    assert cache.visible[:, 4].all()
-    # the texture moves VELOCITY px per frame = VELOCITY * grid / SIZE cells per frame
-    expected = cells[None, None] + (cache.offsets[None, :, None, None] * VELOCITY * grid / SIZE)
-    seen = cache.visible & ~outside[..., None]
-    error = np.abs(cache.positions - expected)[seen]
-    assert error.mean() < 0.5 * grid / SIZE  # under half a pixel
-    assert seen[~outside].mean() > 0.9
+    return np.column_stack([cols.ravel(), rows.ravel()]).astype(np.float32)
+
+
+def test_cache_windows_follow_the_motion() -> None:
+    """Each processing window's clip: the query frame exactly its cells, the texture's motion at every reachable
+    offset inside the window, nothing visible outside it."""
+    frames, grid, vote = 12, 6, 5
+    cache = build_track_cache(_translating(frames), FlowTracker(), grid, 8, 2, vote)
+    assert [(t.clip.start, t.clip.stop) for t in cache.clips] == [(w.start, w.stop) for w in plan_windows(12, 8, 2)]
+    assert (cache.grid, cache.frame_size, cache.tracker, cache.vote_window) == (grid, (SIZE, SIZE), "flow", vote)
+    for window in plan_windows(frames, 8, 2):
+        positions, visible, offsets = cache.window_layout(window.start, window.stop)
+        np.testing.assert_array_equal(offsets, np.arange(-4, 5))
+        length = window.stop - window.start
+        assert positions.shape == (length, 9, grid * grid, 2) and positions.dtype == np.float32
+        target = np.arange(length)[:, None] + offsets[None, :]
+        outside = (target < 0) | (target >= length)
+        assert not visible[outside].any()
+        np.testing.assert_array_equal(positions[:, 4], np.broadcast_to(_cells(grid), (length, grid * grid, 2)))
+        expected = _cells(grid)[None, None] + offsets[None, :, None, None] * VELOCITY * grid / SIZE
+        seen = visible & ~outside[..., None]
+        assert np.abs(positions - expected)[seen].mean() < 0.5 * grid / SIZE  # under half a pixel
+        assert seen[~outside].mean() > 0.9
 
 
 class _RecordingTracker:
@@ -223,71 +227,131 @@ class _RecordingTracker:
 
     def __init__(self) -> None:
         self.calls: list[tuple[int, int, int | None]] = []
+        self.query_frames: list[list[int]] = []
 
     def track(self, frames: np.ndarray, queries: np.ndarray, max_steps: int | None = None):
         self.calls.append((len(frames), len(queries), max_steps))
+        self.query_frames.append(sorted(set(queries[:, 0].astype(int).tolist())))
         offsets = np.arange(len(frames))[:, None] - queries[None, :, 0]
         positions = queries[None, :, 1:] + offsets[..., None] * VELOCITY
         return positions.astype(np.float32), np.ones(positions.shape[:2], dtype=bool)
 
 
-def test_cache_chunks_call_the_tracker_once_per_chunk() -> None:
+def test_cache_tracks_each_window_as_the_authors_do() -> None:
+    """The authors' plan (src/inference.py: apply_tracker_on_all_frames on each window's frames; windows of 16
+    overlapping by 8, the last shifted back): one clip per window, every frame of it a query frame, nothing else.
+    With CoTracker3 in calls of one query frame's 4096 grid points, each model call is one of theirs."""
     tracker = _RecordingTracker()
-    cache = build_track_cache(np.zeros((10, 16, 32, 3), np.uint8), tracker, grid=4, window=3, chunk=4)
-    # offsets -2..2: query frames [0,4) with frames [0,6); [4,8) with [2,10); [8,10) with [6,10)
-    assert tracker.calls == [(6, 64, 2), (8, 64, 2), (4, 32, 2)]
-    expected_step = VELOCITY * np.array([4 / 32, 4 / 16])  # one frame forward, in cells
-    inside = cache.visible[:, 3]
-    step = cache.positions[:, 3][inside] - cache.positions[:, 2][inside]
-    np.testing.assert_allclose(step, np.broadcast_to(expected_step, step.shape))
-    assert not cache.visible[-1, 3].any() and not cache.visible[0, 1].any()
+    frames, grid = 30, 4
+    cache = build_track_cache(np.zeros((frames, 16, 32, 3), np.uint8), tracker, grid, 16, 8, 15)
+    # create_slices2(30, 16, overlap=8): [0, 16), [8, 24), [14, 30)
+    assert tracker.calls == [(16, 16 * grid * grid, None)] * 3
+    assert tracker.query_frames == [list(range(16))] * 3
+    assert cache.work == 3 * 16 * 16 == authors_work(frames, 16, 8)[1]
+
+    model = _FakeCoTracker()
+    cotracker = CoTracker3Tracker(model=model, max_queries=grid * grid)  # one query frame per call
+    build_track_cache(np.zeros((frames, 16, 32, 3), np.uint8), cotracker, grid, 16, 8, 15)
+    assert len(model.calls) == authors_work(frames, 16, 8)[0] == 48
+    assert set(model.calls) == {((1, 16, 3, 16, 32), grid * grid)}
+    batched = _FakeCoTracker()  # inference.cotracker_max_queries: a window's query frames in one call
+    build_track_cache(np.zeros((frames, 16, 32, 3), np.uint8), CoTracker3Tracker(model=batched, max_queries=4096),
+                      grid, 16, 8, 15)
+    assert batched.calls == [((1, 16, 3, 16, 32), 16 * grid * grid)] * 3
+
+
+def test_cache_for_the_video_vote_serves_every_voting_range() -> None:
+    """Baseline-II's use: every frame through its voting range over the whole video, from a window's clip where one
+    holds it, else from a clip of its own range; the vote reads the same trajectories either way."""
+    frames, grid, vote = 20, 4, 5
+    video = np.zeros((frames, 16, 16, 3), np.uint8)
+    both = build_track_cache(video, _RecordingTracker(), grid, 8, 2, vote, ("windows", "video"))
+    alone = build_track_cache(video, _RecordingTracker(), grid, 8, 2, vote, ("video",))
+    assert all(len(t.clip.queries) and t.clip.frames == vote for t in alone.clips)
+    assert both.work < build_track_cache(video, _RecordingTracker(), grid, 8, 2, vote).work + alone.work
+    for cache in (both, alone):
+        positions, visible, offsets = cache.video_layout()
+        for t in range(frames):
+            start, stop = vote_range(t, frames, vote)
+            inside = (t + offsets >= start) & (t + offsets < stop)
+            assert visible[t, inside].all()
+            assert cache is both or not visible[t, ~inside].any()  # a window's clip may reach further
+            steps = offsets[inside][:, None, None] * VELOCITY * np.array([grid / 16, grid / 16])
+            np.testing.assert_allclose(positions[t, inside], _cells(grid)[None] + steps, atol=1e-5)
+    with pytest.raises(SmiteInputError, match="tracked for video"):
+        alone.check_plan(8, 2, vote, ("windows",))
+    with pytest.raises(SmiteInputError, match="no clip for window"):
+        alone.window_layout(0, 8)
+
+
+def test_flow_clips_share_each_frame_pairs_flow() -> None:
+    """FlowTracker.track_clips gives what one `track` call per clip gives, computing each pair's flow once."""
+    video = _translating(14, size=32)
+    clips = [(0, 8, _queries(grid_queries(3, 32, 32), 2)), (4, 12, _queries(grid_queries(3, 32, 32), 5)),
+             (6, 14, _queries(grid_queries(3, 32, 32), 7))]
+    shared = FlowTracker()
+    together = shared.track_clips(video, clips)
+    separate = FlowTracker()
+    for (start, stop, queries), (positions, visible) in zip(clips, together, strict=True):
+        expected_positions, expected_visible = separate.track(video[start:stop], queries)
+        np.testing.assert_array_equal(positions, expected_positions)
+        np.testing.assert_array_equal(visible, expected_visible)
+    assert shared.flows_computed == 2 * 13 < separate.flows_computed == 2 * 7 * 3
 
 
 def test_cache_cost_is_linear_in_video_length() -> None:
     counts = []
     for frames in (32, 64):
         tracker = FlowTracker()
-        build_track_cache(_translating(frames, size=32), tracker, grid=4, window=5, chunk=8)
-        counts.append((tracker.flows_computed, tracker.points_advanced))
-    flow_ratio = counts[1][0] / counts[0][0]
-    step_ratio = counts[1][1] / counts[0][1]
-    assert 1.8 <= flow_ratio <= 2.2, counts  # 2 + boundary effects (chunk overlap, video ends)
-    assert 1.8 <= step_ratio <= 2.2, counts
+        cache = build_track_cache(_translating(frames, size=32), tracker, grid=4, window=8, overlap=4, vote_window=5)
+        counts.append((tracker.flows_computed, tracker.points_advanced, cache.work))
+    for index in range(3):
+        assert 1.8 <= counts[1][index] / counts[0][index] <= 2.2, counts  # 2 + boundary effects (video ends)
 
 
 def test_cache_rejects_even_window() -> None:
     with pytest.raises(ValueError, match="odd"):
-        build_track_cache(np.zeros((3, 8, 8, 3), np.uint8), _RecordingTracker(), grid=2, window=4)
+        build_track_cache(np.zeros((3, 8, 8, 3), np.uint8), _RecordingTracker(), grid=2, window=3, overlap=0,
+                          vote_window=4)
 
 
 # ---------------------------------------------------------------- cache files
 
 
 def _small_cache() -> TrackCache:
-    return build_track_cache(np.zeros((5, 16, 16, 3), np.uint8), _RecordingTracker(), grid=2, window=3)
+    return build_track_cache(np.zeros((7, 16, 16, 3), np.uint8), _RecordingTracker(), grid=2, window=4, overlap=1,
+                             vote_window=3, uses=("windows", "video"))
 
 
 @pytest.mark.parametrize("name", ["tracks.npz", "tracks"])
 def test_save_load_round_trip(tmp_path, name: str) -> None:
     cache = _small_cache()
+    cache.tiles, cache.tile_size = (_small_cache(),), 0.5
     path = tmp_path / name
     save_track_cache(path, cache)
     assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # exactly there, no temporary left
     loaded = load_track_cache(path)
-    np.testing.assert_array_equal(loaded.positions, cache.positions)
-    np.testing.assert_array_equal(loaded.visible, cache.visible)
-    np.testing.assert_array_equal(loaded.offsets, cache.offsets)
-    assert (loaded.grid, loaded.frame_size, loaded.tracker, loaded.vote_window) == (2, (16, 16), "recording", 3)
+    for view, original in ((loaded, cache), (loaded.tiles[0], cache.tiles[0])):
+        assert [t.clip for t in view.clips] == [t.clip for t in original.clips]
+        for got, want in zip(view.clips, original.clips, strict=True):
+            np.testing.assert_array_equal(got.positions, want.positions)
+            np.testing.assert_array_equal(got.visible, want.visible)
+        assert (view.grid, view.frame_size, view.tracker, view.vote_window, view.window, view.overlap, view.uses,
+                view.num_frames) == (2, (16, 16), "recording", 3, 4, 1, ("windows", "video"), 7)
+    assert loaded.tile_size == 0.5
 
 
-def test_cache_knows_its_voting_window(tmp_path) -> None:
-    """A cache tracked for one voting window is refused for another, naming the file."""
+def test_cache_knows_its_plan(tmp_path) -> None:
+    """A cache tracked for one plan is refused for another, naming the file."""
     path = tmp_path / "tracks.npz"
     save_track_cache(path, _small_cache())
     cache = load_track_cache(path)
-    cache.check_window(3, path)
+    cache.check_plan(4, 1, 3, ("windows", "video"), path)
     with pytest.raises(SmiteInputError, match=r"tracks.npz.*window of 3 frames.*over 5"):
-        cache.check_window(5, path)
+        cache.check_plan(4, 1, 5, ("windows",), path)
+    with pytest.raises(SmiteInputError, match=r"tracks.npz.*windows of 4 frames overlapping by 1.*uses 8 and 2"):
+        cache.check_plan(8, 2, 3, ("windows",), path)
+    cache.check_plan(8, 2, 3, ("video",), path)  # the whole-video vote does not depend on the windows
 
 
 def test_load_rejects_missing_corrupt_and_foreign_files(tmp_path) -> None:
@@ -417,11 +481,11 @@ def test_smite_track_caches_trajectories_with_cotracker3(tmp_path) -> None:
                  "--backbone", "embedded", "--config", str(config), "--device", "cpu", "--quiet"]) == 0
     cache = load_track_cache(out)
     grid = cache.grid
-    assert (cache.tracker, cache.vote_window, cache.positions.shape) == ("cotracker3", 3, (3, 5, grid * grid, 2))
-    assert np.isfinite(cache.positions).all()
-    rows, cols = np.mgrid[0:grid, 0:grid]
-    np.testing.assert_array_equal(cache.positions[:, 2], np.broadcast_to(
-        np.column_stack([cols.ravel(), rows.ravel()]).astype(np.float32), (3, grid * grid, 2)))
+    (clip,) = cache.clips  # three frames: one window, all of them query frames
+    assert (cache.tracker, cache.vote_window, clip.positions.shape) == ("cotracker3", 3, (3, 3, grid * grid, 2))
+    assert np.isfinite(clip.positions).all()
+    for query in range(3):
+        np.testing.assert_array_equal(clip.positions[query, query], _cells(grid))
 
 
 def test_cotracker_input_range_switch(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
@@ -453,6 +517,8 @@ def test_cotracker_input_range_switch(monkeypatch: pytest.MonkeyPatch, tmp_path)
     spec = model_spec(method_config({"models": {"cotracker3": {"path": str(weights)}}}), "cotracker3")
     assert make_tracker("cotracker3", inference_config(cotracker_input_max=255), spec).input_max == 255.0
     assert make_tracker("cotracker3", inference_config(), spec).input_max == 1.0
+    assert make_tracker("cotracker3", inference_config(), spec).max_queries == 4096  # one query frame of 64 x 64
+    assert make_tracker("cotracker3", inference_config(cotracker_max_queries=65536), spec).max_queries == 65536
 
 
 def test_tracks_are_computed_on_the_model_input(method) -> None:

@@ -1,4 +1,4 @@
-"""Rule track_video: cache a video's trajectories over the voting window around every frame."""
+"""Rule track_video: cache a video's trajectories through the clips the run's methods read."""
 
 from smite.data.protocols import video_source
 from smite.track.run import track_video
@@ -7,4 +7,4 @@ from smite.workflow import start
 method = start(snakemake)  # noqa: F821
 wc = snakemake.wildcards  # noqa: F821
 video = video_source(wc.dataset, snakemake.params.root, wc.folder, wc.video)  # noqa: F821
-track_video(video, snakemake.output.tracks, method)  # noqa: F821
+track_video(video, snakemake.output.tracks, method, uses=tuple(snakemake.params.uses))  # noqa: F821

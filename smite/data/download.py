@@ -21,12 +21,10 @@ import inspect
 import json
 import logging
 import lzma
-import os
 import re
 import shutil
 import stat
 import tarfile
-import tempfile
 import time
 import zipfile
 import zlib
@@ -40,7 +38,7 @@ import gdown
 import requests
 from tqdm import tqdm
 
-from smite.data.video import DIR_MODE, atomic_output
+from smite.atomic import atomic_dir, atomic_output, publish_file
 from smite.errors import SmiteInputError
 
 log = logging.getLogger(__name__)
@@ -183,10 +181,7 @@ def prepare_dataset(
     cache = Path(cache_dir) if cache_dir is not None else root.parent / ".downloads"
     fetched = [_fetch(spec, cache, retries, timeout, backoff, progress) for spec in specs]
 
-    staging = root.parent / f".{root.name}.partial"
-    shutil.rmtree(staging, ignore_errors=True)  # left over by a killed run
-    staging.mkdir(parents=True)
-    try:
+    with atomic_dir(root) as staging:
         entries = []
         for spec, (path, digest) in zip(specs, fetched, strict=True):
             count = _extract(path, spec, staging, progress)
@@ -201,9 +196,6 @@ def prepare_dataset(
         (staging / MARKER).write_text("prepared by smite.data.download; manifest.json describes it\n", encoding="utf-8")
         with atomic_output(staging / "manifest.json") as tmp:
             tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        swap_into_place(staging, root)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     log.info("prepared %s from %d file(s)", root, len(entries))
     return manifest
 
@@ -238,18 +230,6 @@ def check_dataset_root(root: Path) -> None:
     if any(p.is_file() or p.is_symlink() for p in root.rglob("*")):
         raise SmiteInputError(root, "dataset root is not empty and holds no prepared dataset (manifest.json); "
                                     "move it away or choose another root")
-
-
-def swap_into_place(staging: Path, root: Path) -> None:
-    """Replace `root` by the finished `staging` folder with renames."""
-    os.chmod(staging, DIR_MODE)
-    if not root.exists():
-        os.replace(staging, root)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{root.name}.old.", dir=root.parent))
-    os.replace(root, old / "dataset")
-    os.replace(staging, root)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _manifest_entry(spec: dict, path: Path, digest: str, count: int) -> dict:
@@ -298,7 +278,7 @@ def _fetch(spec: dict, cache: Path, retries: int, timeout: float, backoff: float
                                      "folder by hand and give it `kind: local`")
     digest = sha256_of(part)
     _verify(part, digest, spec, record, fresh=True, name=final)
-    os.replace(part, final)
+    publish_file(part, final)
     log.info("downloaded %s (sha256 %s)", final, digest)
     return final, digest
 

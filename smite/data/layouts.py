@@ -7,9 +7,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from smite.atomic import atomic_output
 from smite.data import davis, pumavos, smite50
 from smite.data.synth import generate_layout
-from smite.data.video import atomic_output
 from smite.errors import SmiteInputError
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from smite.data.video import atomic_output
+from smite.atomic import atomic_output
 from smite.errors import SmiteInputError
 
 

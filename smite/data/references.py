@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from smite.data.video import atomic_output, list_images, read_image, write_image
+from smite.atomic import atomic_output
+from smite.data.video import list_images, read_image, write_image
 from smite.errors import SmiteInputError
 
 REFERENCE_SUFFIXES = (".png", ".jpg", ".jpeg")

@@ -12,7 +12,6 @@ vertical bands, one per extra name (fewer: the last parts merge), so every named
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 import zipfile
 import zlib
@@ -23,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from smite.atomic import atomic_dir, atomic_output
 from smite.data import davis, pascal_part, pumavos
-from smite.data.download import swap_into_place
 from smite.data.masks import save_label_png
 from smite.data.references import save_references
 from smite.data.smite50 import FRAMES_NUMBERS, GROUND_TRUTH_DIR, VIDEOS_DIR, write_ground_truth
@@ -36,7 +35,7 @@ from smite.data.synth import (
     render_video,
     write_davis_sequence,
 )
-from smite.data.video import atomic_output, write_image, write_video
+from smite.data.video import write_image, write_video
 from smite.errors import SmiteInputError
 
 BASES = tuple(CATEGORY_PARTS)  # robot, fish, glyph: the synthetic objects the toy categories borrow
@@ -172,14 +171,8 @@ WRITERS: dict[str, Callable[[Path, dict[str, Any], ToySettings], None]] = {
 
 def write_toy_dataset(layout: str, spec: dict[str, Any], settings: ToySettings, root: str | Path) -> None:
     """The toy dataset folder at `root`, written in a sibling folder and renamed into place (nothing partial)."""
-    root = Path(root)
-    root.parent.mkdir(parents=True, exist_ok=True)
-    build = Path(tempfile.mkdtemp(prefix=f".{root.name}.", dir=root.parent))
-    try:
+    with atomic_dir(root) as build:
         WRITERS[layout](build, spec, settings)
-        swap_into_place(build, root)
-    finally:
-        shutil.rmtree(build, ignore_errors=True)
 
 
 def write_toy_archive(layout: str, spec: dict[str, Any], settings: ToySettings, archive: str | Path) -> None:

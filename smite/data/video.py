@@ -10,9 +10,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -22,6 +19,7 @@ import cv2
 import numpy as np
 from natsort import natsorted
 
+from smite.atomic import atomic_output, publish_file, temporary_beside
 from smite.errors import SmiteInputError
 
 log = logging.getLogger(__name__)
@@ -29,62 +27,6 @@ log = logging.getLogger(__name__)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".m4v", ".webm")
 FOLDER_FPS = 24.0
-
-
-def _read_umask() -> int:
-    """The process umask (only readable by setting it, so it is set straight back)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-# Files made by mkstemp are private (0600); finished files get the usual umask-based mode.
-FILE_MODE = 0o666 & ~_read_umask()
-DIR_MODE = 0o777 & ~_read_umask()
-
-
-@contextlib.contextmanager
-def atomic_output(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path (same folder, same suffix) that replaces `path` on success.
-
-    The suffix is kept because OpenCV and PIL pick the format from it. On any error the
-    temporary file is removed and `path` is left untouched.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-@contextlib.contextmanager
-def atomic_dir(path: str | Path) -> Iterator[Path]:
-    """Yield an empty staging folder beside `path` that replaces `path` as a whole on success.
-
-    On any error, an interrupt included, the staging folder is removed and `path` is left untouched,
-    so a folder under the expected name is always complete.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not os.access(path.parent, os.W_OK):
-        raise SmiteInputError(path.parent, "output folder is not writable")
-    staging = path.with_name(f".{path.name}.partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    try:
-        yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if path.exists():
-        shutil.rmtree(path)
-    os.replace(staging, path)
 
 
 def list_images(folder: str | Path, suffixes: tuple[str, ...] = IMAGE_SUFFIXES) -> list[Path]:
@@ -288,10 +230,7 @@ class VideoWriter:
             raise SmiteInputError(self.path, f"this FFmpeg build (PyAV {av.__version__}) has no {codec} encoder "
                                              f"({error}): install PyAV's wheel from PyPI") from error
         self.codec, self.options, self.fps = codec, options, Fraction(fps).limit_denominator(1_000_000)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=suffix, dir=self.path.parent)
-        os.close(handle)
-        self.temporary = Path(name)
+        self.temporary = temporary_beside(self.path)
         self.container = av.open(str(self.temporary), mode="w", options=container_options)
         self.stream = None
         self.frames = 0
@@ -323,9 +262,7 @@ class VideoWriter:
         if self.frames == 0:
             self.temporary.unlink(missing_ok=True)
             raise ValueError("a video needs at least one frame")
-        os.chmod(self.temporary, FILE_MODE)
-        os.replace(self.temporary, self.path)
-        return self.path
+        return publish_file(self.temporary, self.path)
 
     def discard(self) -> None:
         with contextlib.suppress(Exception):

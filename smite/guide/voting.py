@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from smite.windows import vote_range
+
 ArrayLike = torch.Tensor | np.ndarray
 
 
@@ -39,18 +41,6 @@ def _check_shapes(scores: torch.Tensor, positions: torch.Tensor, visible: torch.
         )
     if int((offsets == 0).sum()) != 1:
         raise ValueError(f"offsets must contain 0 exactly once; got {offsets.tolist()}")
-
-
-def vote_range(frame: int, frames: int, window: int) -> tuple[int, int]:
-    """Frames [start, stop) that vote for `frame` among `frames` processed ones (authors' determine_window).
-
-    The window holds `window` frames centred on `frame`, shifted inside [0, frames) near the ends; it is
-    cut only when fewer than `window` frames are processed.
-    """
-    if window < 1 or window % 2 == 0:
-        raise ValueError(f"the voting window must be a positive odd number of frames, got {window}")
-    start = min(max(frame - window // 2, 0), max(frames - window, 0))
-    return start, min(start + window, frames)
 
 
 def _vote_cells(

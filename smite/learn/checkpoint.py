@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
+from smite.atomic import atomic_output
 from smite.errors import SmiteInputError
 
 METADATA_KEY = "smite"
@@ -19,13 +19,10 @@ FORMAT_VERSION = 1
 
 def save_checkpoint(path: str | Path, state: dict[str, torch.Tensor], metadata: dict[str, Any]) -> None:
     """Write atomically (temporary file, then rename) so no half-written checkpoint is ever seen."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     body = {"format_version": FORMAT_VERSION, **metadata}
-    temporary = path.with_name(f".{path.name}.tmp")
     tensors = {key: value.contiguous() for key, value in state.items()}
-    save_file(tensors, str(temporary), metadata={METADATA_KEY: json.dumps(body)})
-    os.replace(temporary, path)
+    with atomic_output(path) as temporary:
+        save_file(tensors, str(temporary), metadata={METADATA_KEY: json.dumps(body)})
 
 
 def load_checkpoint(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:

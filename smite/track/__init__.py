@@ -6,6 +6,7 @@ package only when used.
 
 from smite.track.base import Tracker, check_track_inputs, pin_queries
 from smite.track.cache import (
+    ClipTracks,
     TrackCache,
     build_track_cache,
     grid_queries,
@@ -18,6 +19,7 @@ from smite.track.cache import (
 from smite.track.flow import FlowTracker
 
 __all__ = [
+    "ClipTracks",
     "FlowTracker",
     "TrackCache",
     "Tracker",

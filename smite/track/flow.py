@@ -62,12 +62,44 @@ class FlowTracker:
             raise ValueError(f"max_steps must be >= 0, got {max_steps}")
         num_frames, height, width = frames.shape[:3]
         limit = num_frames if max_steps is None else max_steps
+        flows = self._flows(frames, _needed_pairs(queries[:, 0].astype(np.int64), num_frames, limit))
+        return self._follow(flows, queries, num_frames, limit, (height, width))
+
+    def track_clips(
+        self, frames: np.ndarray, clips: list[tuple[int, int, np.ndarray]]
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``track(frames[start:stop], queries)`` for every clip (start, stop, queries), each frame pair's flow
+        computed once for all of them: clips are followed in order of their first frame, and a pair's flow is
+        dropped once no later clip starts at or before it."""
+        frames = np.asarray(frames)
+        order = sorted(range(len(clips)), key=lambda index: clips[index][0])
+        forward: dict[int, np.ndarray] = {}
+        backward: dict[int, np.ndarray] = {}
+        results: list[tuple[np.ndarray, np.ndarray]] = [(np.empty(0), np.empty(0))] * len(clips)
+        for position, index in enumerate(order):
+            start, stop, queries = clips[index]
+            clip_frames, queries = check_track_inputs(frames[start:stop], queries)
+            computed = self._flows(frames, np.array([t for t in range(start, stop - 1) if t not in forward], int))
+            forward.update(computed.forward)
+            backward.update(computed.backward)
+            field = _FlowField(computed.scale)
+            field.forward = {t - start: forward[t] for t in range(start, stop - 1)}
+            field.backward = {t - start: backward[t] for t in range(start, stop - 1)}
+            results[index] = self._follow(field, queries, stop - start, stop - start, clip_frames.shape[1:3])
+            following = clips[order[position + 1]][0] if position + 1 < len(order) else len(frames)
+            for t in [t for t in forward if t < following]:
+                del forward[t], backward[t]
+        return results
+
+    def _follow(
+        self, flows: _FlowField, queries: np.ndarray, num_frames: int, limit: int, shape: tuple[int, int]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Chain every query both ways through `num_frames` frames, at most `limit` hops from its query frame."""
         start = queries[:, 0].astype(np.int64)
-        flows = self._flows(frames, _needed_pairs(start, num_frames, limit))
         positions = np.repeat(queries[None, :, 1:3], num_frames, axis=0)
         visible = np.zeros((num_frames, len(queries)), dtype=bool)
-        last_forward = self._chain(flows, positions, visible, start, limit, +1, (height, width))
-        last_backward = self._chain(flows, positions, visible, start, limit, -1, (height, width))
+        last_forward = self._chain(flows, positions, visible, start, limit, +1, shape)
+        last_backward = self._chain(flows, positions, visible, start, limit, -1, shape)
         positions = _hold_last(positions, last_backward, last_forward)
         pin_queries(positions, visible, queries)
         return positions.astype(np.float32), visible

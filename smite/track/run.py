@@ -20,6 +20,7 @@ from smite.errors import SmiteInputError
 from smite.hub import ModelSpec, model_file, model_spec
 from smite.tiles import tile_boxes
 from smite.track.cache import TrackCache, build_track_cache, save_track_cache
+from smite.track.plan import TRACK_USES
 
 
 def make_tracker(name: str, inference: InferenceConfig, weights: ModelSpec | None = None):
@@ -35,15 +36,17 @@ def make_tracker(name: str, inference: InferenceConfig, weights: ModelSpec | Non
             raise SmiteInputError(None, "the tracker cotracker3 needs its weights (models.cotracker3)")
         return CoTracker3Tracker(weights=model_file(weights),
                                  interp_shape=inference.cotracker_interp_shape,
-                                 input_max=inference.cotracker_input_max)
+                                 input_max=inference.cotracker_input_max,
+                                 max_queries=inference.cotracker_max_queries)
     raise SmiteInputError(None, f"unknown tracker {name!r}: use {' or '.join(TRACKERS)}")
 
 
 def compute_tracks(
-    frames: Iterable[np.ndarray], method: dict[str, Any], tracker: str | None = None, window: int | None = None,
-    progress: bool = True, grid: int | None = None,
+    frames: Iterable[np.ndarray], method: dict[str, Any], tracker: str | None = None, vote_window: int | None = None,
+    progress: bool = True, grid: int | None = None, uses: tuple[str, ...] = TRACK_USES,
 ) -> TrackCache:
-    """Trajectories of the attention-grid centres over the voting window around every frame.
+    """Trajectories of the attention-grid centres through the clips `uses` need (smite.track.plan): the windows of
+    guided inference (`inference.window` / `overlap`) and/or each frame's voting range over the whole video.
 
     Tracked on what the model sees, as the authors track (src/tracking.py on their prepared frames): the frames
     resized to the model's square input; with tiled inference (`inference.tiles` > 1) also on every tile, the
@@ -54,7 +57,8 @@ def compute_tracks(
     inference = inference_config(method)
     tracker = tracker or inference.tracker
     weights = model_spec(method, "cotracker3") if tracker == "cotracker3" else None
-    point_tracker, window = make_tracker(tracker, inference, weights), window or inference.vote_window
+    point_tracker = make_tracker(tracker, inference, weights)
+    plan = (inference.window, inference.overlap, vote_window or inference.vote_window, uses)
     side = model_side(name, method["backbone"])
     digest = hashlib.sha256()
     views = []
@@ -62,13 +66,13 @@ def compute_tracks(
         digest.update(np.ascontiguousarray(frame).tobytes())
         views.append(cv2.resize(np.ascontiguousarray(frame), (side, side), interpolation=cv2.INTER_AREA))
     view = np.stack(views)  # the model's input (smite.model.segmenter.to_model_input's resampling)
-    cache = build_track_cache(view, point_tracker, grid, window, progress=progress)
+    cache = build_track_cache(view, point_tracker, grid, *plan, progress=progress)
     cache.video_sha256 = digest.hexdigest()
     if inference.tiles > 1:
         tiles = []
         for top, bottom, left, right in tile_boxes(side, inference.tiles, inference.tile_size):
             crop = resized(view[:, top:bottom, left:right], side, cv2.INTER_LINEAR)  # the crop's bilinear resize
-            tiles.append(build_track_cache(crop, point_tracker, grid, window, progress=progress))
+            tiles.append(build_track_cache(crop, point_tracker, grid, *plan, progress=progress))
         cache.tiles, cache.tile_size = tuple(tiles), inference.tile_size
     return cache
 
@@ -81,9 +85,9 @@ def resized(frames: np.ndarray, side: int, interpolation: int) -> np.ndarray:
 
 def track_video(
     video: str | Path, out: str | Path, method: dict[str, Any], tracker: str | None = None,
-    window: int | None = None, progress: bool = True,
+    vote_window: int | None = None, progress: bool = True, uses: tuple[str, ...] = TRACK_USES,
 ) -> TrackCache:
     """`smite track`: compute and cache (atomically) a video's trajectories (the video streamed once)."""
-    cache = compute_tracks(open_video(video), method, tracker, window, progress)
+    cache = compute_tracks(open_video(video), method, tracker, vote_window, progress, uses=uses)
     save_track_cache(out, cache)
     return cache
