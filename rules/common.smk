@@ -30,6 +30,7 @@ from smite.plan import group_method as plan_group_method
 from smite.plan import stage_slice
 from smite.plan import track_method as plan_track_method
 from smite.plan import track_uses
+from smite.table_specs import TABLE_SPECS, ablation_note
 from smite.data.download import local_path
 from smite.errors import SmiteInputError
 from smite.hub import run_problems
@@ -61,9 +62,6 @@ SHOTS = config["shots"]
 PASCAL_CHECKPOINT = fill(CHECKPOINT_PATH, collection="pascal_part", group="{cls}")
 TABLES = [f"table{k}" for k in range(1, 13)]
 # the note of the ablation tables (2, 3, 8) when they score a subset of the videos
-ABLATION_NOTE = (f"Scored on the first {config['ablation_videos']} video(s) of each category (config ablation_videos)."
-                 if config["ablation_videos"] else "")
-
 
 wildcard_constraints:
     collection="|".join(COLLECTION_DATASET),
@@ -205,19 +203,8 @@ def pascal_class_parts(wildcards):
     return DATASETS["pascal_part"]["classes"][wildcards.cls]["parts"]
 
 
-def pascal_parts(table):
-    """Class -> part names of the PASCAL-Part classes one table reports."""
-    return {c: DATASETS["pascal_part"]["classes"][c]["parts"] for c in PLAN.pascal_classes(table)}
-
-
 def table_files(name):
     return expand(f"{RESULTS}/tables/{name}.{{ext}}", ext=TABLE_FORMATS)
-
-
-# The dataset each table reports on: its group in `snakemake --report`
-TABLE_DATASETS = {1: "SMITE-50", 2: "SMITE-50", 3: "SMITE-50", 4: "SMITE-50", 5: "All video datasets", 6: "PUMaVOS",
-                  7: "PUMaVOS", 8: "SMITE-50", 9: "DAVIS-2016", 10: "DAVIS-2016", 11: "PASCAL-Part",
-                  12: "PASCAL-Part"}
 
 
 def table_outputs(name):
@@ -226,7 +213,7 @@ def table_outputs(name):
     files = table_files(name)
     number = int(name.removeprefix("table"))
     html = report(files[TABLE_FORMATS.index("html")], caption=f"../report/{name}.rst", category="Tables",
-                  subcategory=TABLE_DATASETS[number], labels={"no.": f"{number:02d}", "table": f"Table {number}"})
+                  subcategory=TABLE_SPECS[name].group, labels={"no.": f"{number:02d}", "table": f"Table {number}"})
     return [html if path.endswith(".html") else path for path in files]
 
 

@@ -219,3 +219,42 @@ def test_table4_temporal_measures_beside_the_user_study(tmp_path):
     assert smite["user rank Horse/Car/Face (paper)"] == pytest.approx(1.46)
     assert smite["user rank Non-Text (paper)"] == pytest.approx(1.03)
     assert frame.loc["Baseline-III", "source"] == NOT_RUN and np.isnan(frame.loc["Baseline-III", "flicker"])
+
+
+# ---------------------------------------------------------------- one spec per table
+
+
+def test_every_table_is_one_spec_one_caption_one_script():
+    """The walk-through 'Add a table': a TableSpec, a caption, paper values; the rule loops over the specs and every
+    one of them runs the same script."""
+    from smite.table_specs import TABLE_SPECS
+
+    repo = LITERATURE.parents[1]
+    assert list(TABLE_SPECS) == [f"table{k}" for k in range(1, 13)]
+    literature = pd.read_csv(LITERATURE)
+    for name, spec in TABLE_SPECS.items():
+        assert (repo / "report" / f"{name}.rst").is_file(), name
+        assert name in set(literature["table"]), name
+        assert spec.title.format(shots=10).startswith(f"Table {name.removeprefix('table')}:")
+    rules = (repo / "rules" / "tables.smk").read_text()
+    assert "for table, table_spec in TABLE_SPECS.items():" in rules and rules.count("workflow_scripts/") == 1
+    assert sorted(p.name for p in (repo / "workflow_scripts").glob("make_table*.py")) == ["make_table.py"]
+
+
+def test_table_spec_builds_what_its_builder_builds(tmp_path):
+    """A spec wires the job's inputs and params into its builder: Table 2 through its spec equals table2 called on
+    the same metric files, and its ablation note follows the spec's own notes."""
+    from smite.table_specs import TABLE_SPECS, ablation_note
+
+    files = {method: _metrics(tmp_path, method, {("robot", "robot_00"): {"mIoU": 40.0 + i, "F": 0.5},
+                                                ("fish", "fish_00"): {"mIoU": 30.0 + i, "F": 0.4}})
+             for i, method in enumerate(["baseline1", "baseline3", "smite"])}
+    params = {"methods": list(files), "dataset": {"categories": {"robot": {}, "fish": {}}},
+              "ablation_note": ablation_note({"ablation_videos": 1})}
+    paper = read_literature(LITERATURE, "table2")
+    spec = TABLE_SPECS["table2"]
+    expected = table2(load_metrics(files), paper, ["robot", "fish"])
+    pd.testing.assert_frame_equal(spec.build(files, params, paper), expected)
+    assert spec.header_notes(params) == ("Each step adds one component to the previous row.",
+                                         "Scored on the first 1 video(s) of each category (config ablation_videos).")
+    assert TABLE_SPECS["table1"].header_notes(params)[-1].startswith("mIoU (%)")  # no ablation note on Table 1
