@@ -16,12 +16,13 @@ logits > 0). Deviations, one line each:
 * Grounding DINO runs in fp32 (one frame per video); the demo runs everything under bf16 autocast on CUDA;
 * with prompt_frame > 0, frames before it are tracked backwards (the demo only propagates forwards from frame 0).
 
-Modules: ``models`` (the pair and its loading), ``grounding``, ``propagation``, ``video`` (the whole baseline) and
+Modules: ``models`` (the pair), ``loading``, ``grounding``, ``propagation``, ``video`` (the whole baseline) and
 ``tiny`` (the small random pair).
 """
 
 from smite.gsam2.grounding import assign_boxes, build_caption, ground_parts, part_prompt, token_spans
-from smite.gsam2.models import TINY_RANDOM, Detection, GSAM2Models, load_gsam2
+from smite.gsam2.loading import load_gsam2
+from smite.gsam2.models import TINY_RANDOM, Detection, GSAM2Models
 from smite.gsam2.propagation import add_box_prompts, combine_part_logits, sam2_pixels, track_parts
 from smite.gsam2.tiny import build_tiny_gsam2, build_tiny_tokenizer
 from smite.gsam2.video import run_gsam2_video, segment_gsam2

@@ -12,7 +12,8 @@ import torch
 from smite.data.video import read_video
 from smite.errors import SmiteInputError
 from smite.gsam2.grounding import ground_parts
-from smite.gsam2.models import TINY_RANDOM, Detection, GSAM2Models, load_gsam2
+from smite.gsam2.loading import load_gsam2
+from smite.gsam2.models import TINY_RANDOM, Detection, GSAM2Models
 from smite.gsam2.propagation import track_parts
 from smite.hub import model_spec
 from smite.model.backbone import resolve_device
