@@ -393,3 +393,33 @@ def test_every_workflow_script_belongs_to_a_rule():
     scripts = sorted(p.name for p in (REPO / "workflow_scripts").glob("*.py"))
     named = [name for name in scripts if f"../workflow_scripts/{name}" in rules or f'"{name}"' in rules]
     assert scripts and sorted(set(scripts) - set(named)) == []
+
+
+def test_adding_a_method_is_one_registry_line(tmp_path):
+    """docs/architecture.md, 'Add a method variant': one `Method` line, its name in the run's `methods:` and the
+    schema's enum, and the DAG plans its segmentation and evaluation of every SMITE-50 video and Table 1 reads
+    them, with nothing else changed (a copy of the library, so the registry edit is a real one)."""
+    repo = _copy_repo(tmp_path)
+    shutil.copytree(REPO / "smite", repo / "smite", ignore=shutil.ignore_patterns("__pycache__"))
+    registry = repo / "smite" / "methods.py"
+    anchor = '    Method("smite", "SMITE (ours)"'
+    line = ('    Method("smite_reg", "SMITE (low-pass regulariser only)", "two-phase", "smite_reg", inflated=True,\n'
+            '           energies=("reg",)),\n')
+    registry.write_text(registry.read_text().replace(anchor, line + anchor))
+    schema = repo / "config" / "schema.yaml"
+    schema.write_text(schema.read_text().replace("enum: [baseline1, baseline2, baseline3, gsam2, smite]",
+                                                 "enum: [baseline1, baseline2, baseline3, gsam2, smite_reg, smite]"))
+    config = yaml.safe_load((repo / "config" / "config.yaml").read_text())
+    config["methods"] = [*config["methods"], "smite_reg"]
+    (repo / "config" / "added.yaml").write_text(yaml.safe_dump(config))
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("HF_")}, "PYTHONPATH": str(repo)}
+    before = subprocess.run(SNAKEMAKE + ["-n", "--cores", "1", "all_tables"], cwd=repo, capture_output=True,
+                            text=True, timeout=300, env=env)
+    after = subprocess.run(SNAKEMAKE + ["-n", "--cores", "1", "all_tables", "--configfile", "config/added.yaml"],
+                           cwd=repo, capture_output=True, text=True, timeout=300, env=env)
+    assert before.returncode == 0 and after.returncode == 0, after.stdout + after.stderr
+    videos = 6  # the embedded default's SMITE-50 videos
+    counts, added = _job_counts(before.stdout + before.stderr), _job_counts(after.stdout + after.stderr)
+    assert added["segment_video"] - counts["segment_video"] == videos
+    assert added["evaluate_video"] - counts["evaluate_video"] == videos
+    assert after.stdout.count("segment/smite50/smite_reg/two-phase_10shot/") >= videos
