@@ -6,11 +6,9 @@ from importlib.resources import files
 from smite.plan import (
     CHECKPOINT_PATH,
     COMPARISONS,
-    COLLECTION_DATASET,
     REFERENCES_PATH,
     TRACKS_PATH,
     TRAIN_BENCHMARK_PATH,
-    DERIVED_REFERENCES,
     EVALUATE_BENCHMARK_PATH,
     GROUND_TRUTH_PATH,
     GSAM2_METRICS_PATH,
@@ -24,13 +22,13 @@ from smite.plan import (
     TRACK_BENCHMARK_PATH,
     RunPlan,
     fill,
-    video_folder,
 )
 from smite.plan import group_method as plan_group_method
 from smite.plan import stage_slice
 from smite.plan import track_method as plan_track_method
 from smite.plan import track_uses
 from smite.table_specs import TABLE_SPECS, ablation_note
+from smite.data.protocols import COLLECTION_DATASET, DERIVED_REFERENCES, PROTOCOLS, video_folder
 from smite.data.download import local_path
 from smite.errors import SmiteInputError
 from smite.hub import run_problems
@@ -161,7 +159,7 @@ def run_segment_method(wildcards):
 
 def scoring_shots(wildcards):
     """Shots settings whose training frames leave a collection's ground truth (PUMaVOS: all; DAVIS semi: 1)."""
-    return DATASETS["pumavos"]["shots"] if wildcards.collection == "pumavos" else [1]
+    return PROTOCOLS[wildcards.collection].scoring_shots(DATASETS[COLLECTION_DATASET[wildcards.collection]])
 
 
 def references_for(wildcards):
@@ -169,9 +167,8 @@ def references_for(wildcards):
     if wildcards.collection in DERIVED_REFERENCES:
         path = REFERENCES_PATH.format(collection=wildcards.collection, group=wildcards.group, shots=wildcards.shots)
         return f"{RESULTS}/{path}"
-    if wildcards.collection == "pascal_part":
-        return f"{collection_root(wildcards)}/{wildcards.group}/train_{wildcards.shots}"
-    return f"{collection_root(wildcards)}/{wildcards.group}"
+    folder = PROTOCOLS[wildcards.collection].references_in_dataset(wildcards.group, int(wildcards.shots))
+    return f"{collection_root(wildcards)}/{folder}"
 
 
 def derived_references(wildcards):

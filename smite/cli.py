@@ -46,12 +46,8 @@ def cmd_synth(args: argparse.Namespace) -> int:
     from smite.data.synth import generate_layout
 
     manifest = generate_layout(args.layout, args.out_dir, seed=args.seed)
-    if args.layout == "smite50":
-        videos = sum(len(c["videos"]) for c in manifest["categories"].values())
-        print(f"wrote {len(manifest['categories'])} categories, {videos} videos to {args.out_dir}")
-    else:
-        totals = ", ".join(f"{name}={count}" for name, count in manifest["totals"].items())
-        print(f"wrote a synthetic {args.layout} set ({totals}) to {args.out_dir}")
+    totals = ", ".join(f"{name}={count}" for name, count in manifest["totals"].items())
+    print(f"wrote a synthetic {args.layout} set ({totals}) to {args.out_dir}")
     return 0
 
 
@@ -175,6 +171,7 @@ def cmd_fetch_weights(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from smite.config import TRACKERS, load_defaults
+    from smite.data.synth import LAYOUTS
 
     defaults = load_defaults()  # help texts show the packaged values, not copies of them
     backbone = f"the --config's, else {defaults['backbone']['name']}"
@@ -190,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     synth = commands.add_parser("synth", help="write the embedded synthetic benchmark (SMITE-50 or another layout)")
     synth.add_argument("out_dir", help="output folder")
     synth.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
-    synth.add_argument("--layout", default="smite50", choices=["smite50", "pumavos", "davis2016", "pascal_part"],
+    synth.add_argument("--layout", default="smite50", choices=list(LAYOUTS),
                        help="dataset layout to write (default smite50)")
     synth.set_defaults(run=cmd_synth)
 

@@ -21,15 +21,13 @@ from functools import cached_property
 from typing import Any
 
 from smite.config import deep_merge, method_config
-from smite.data.protocols import COLLECTION_DATASET
+from smite.data.protocols import COLLECTION_DATASET, video_folder
 from smite.errors import SmiteInputError
 from smite.hub import ModelSpec, model_spec
 from smite.methods import METHODS, TEXT
 
 DAVIS_PARTS = ["background", "object"]
 ZERO_SHOT_GROUP = "all"
-# collections whose reference folders a rule derives from the dataset (else they lie in the dataset)
-DERIVED_REFERENCES = ("pumavos", "davis_zeroshot", "davis_semi")
 # a SMITE-50 category's inference settings (paper 7.5); `augment` and the paper's vote window are handled apart
 CATEGORY_INFERENCE_KEYS = ("lambda_track", "vote_window", "tiles")
 # what a video's trajectories depend on: its track rule gets only this slice of its group's method overrides,
@@ -99,8 +97,10 @@ def category_method(category: dict[str, Any], paper_vote_windows: bool = False) 
     return method
 
 
-def smite50_groups(spec: dict[str, Any], paper_vote_windows: bool = False) -> dict[str, Group]:
-    """A group per SMITE-50 category with its lambda_track, vote window (paper 7.5) and augmentation."""
+def smite50_groups(spec: dict[str, Any], config: dict[str, Any] | None = None) -> dict[str, Group]:
+    """A group per SMITE-50 category with its lambda_track, vote window (paper 7.5) and augmentation; the run-level
+    switch `paper_vote_windows` (default false) gives each its paper vote window instead of the authors' code's."""
+    paper_vote_windows = bool((config or {}).get("paper_vote_windows", False))
     return {
         name: Group(list(c["parts"]), list(c["videos"]), category_method(c, paper_vote_windows),
                     c.get("text_parts", True))
@@ -108,23 +108,23 @@ def smite50_groups(spec: dict[str, Any], paper_vote_windows: bool = False) -> di
     }
 
 
-def pumavos_groups(spec: dict[str, Any]) -> dict[str, Group]:
+def pumavos_groups(spec: dict[str, Any], config: dict[str, Any] | None = None) -> dict[str, Group]:
     """A group per PUMaVOS sequence: the model is trained on frames of that same video."""
     return {name: Group(list(s["parts"]) if s.get("parts") else None, [name], {}, s.get("text_parts", True))
             for name, s in spec["sequences"].items()}
 
 
-def davis_zeroshot_groups(spec: dict[str, Any]) -> dict[str, Group]:
+def davis_zeroshot_groups(spec: dict[str, Any], config: dict[str, Any] | None = None) -> dict[str, Group]:
     """One model for every val sequence, trained on one frame per train video (paper 7.3)."""
     return {ZERO_SHOT_GROUP: Group(DAVIS_PARTS, list(spec["val"]))}
 
 
-def davis_semi_groups(spec: dict[str, Any]) -> dict[str, Group]:
+def davis_semi_groups(spec: dict[str, Any], config: dict[str, Any] | None = None) -> dict[str, Group]:
     """A model per val sequence, trained on its first frame (paper 7.3)."""
     return {name: Group(DAVIS_PARTS, [name]) for name in spec["val"]}
 
 
-def pascal_part_groups(spec: dict[str, Any]) -> dict[str, Group]:
+def pascal_part_groups(spec: dict[str, Any], config: dict[str, Any] | None = None) -> dict[str, Group]:
     """A model per PASCAL-Part class, trained on its train_<shots> split; it segments images, not videos."""
     return {name: Group(list(c["parts"]), []) for name, c in spec["classes"].items()}
 
@@ -134,15 +134,9 @@ GROUP_BUILDERS = {"smite50": smite50_groups, "pumavos": pumavos_groups, "davis_z
 
 
 def collections(config: dict[str, Any]) -> dict[str, dict[str, Group]]:
-    """Collection -> group -> Group, for the datasets the config names.
-
-    The run-level switch `paper_vote_windows` (default false) gives each SMITE-50 category its paper
-    vote window (`vote_window_paper`) instead of the authors' code's (`vote_window`).
-    """
+    """Collection -> group -> Group, for the datasets the config names (each collection's GROUP_BUILDERS entry)."""
     datasets = config["datasets"]
-    paper_windows = bool(config.get("paper_vote_windows", False))
-    return {name: (smite50_groups(datasets[dataset], paper_windows) if name == "smite50"
-                   else GROUP_BUILDERS[name](datasets[dataset]))
+    return {name: GROUP_BUILDERS[name](datasets[dataset], config)
             for name, dataset in COLLECTION_DATASET.items() if dataset in datasets}
 
 
@@ -224,11 +218,6 @@ def track_uses(config: dict[str, Any]) -> list[str]:
              *(spec.get("methods", []) for spec in config.get("datasets", {}).values())]
     posthoc = any(METHODS[name].track_use == "video" for names in lists for name in names if name in METHODS)
     return ["windows", "video"] if posthoc else ["windows"]
-
-
-def video_folder(collection: str, group: str) -> str:
-    """Folder that tells a video apart within its dataset: the category for SMITE-50, else none."""
-    return group if collection == "smite50" else "-"
 
 
 def zero_shot_shots(config: dict[str, Any]) -> int:
