@@ -334,3 +334,21 @@ def test_figures_read_table1s_runs_and_their_benchmarks():
     assert stages["evaluate"][0] == (
         "results/x/benchmarks/evaluate/smite50/baseline1/embeddings_10shot/robot/robot_00.tsv")
     assert plan.training_curve_inputs()["joint"][1] == "results/x/models/smite50/fish/joint_10shot.safetensors"
+
+
+def test_no_dataset_name_is_compared_as_a_string():
+    """docs/architecture.md, 'Add a dataset': datasets and collections dispatch through the registries of
+    smite.data.protocols (and smite.plan.GROUP_BUILDERS), never by comparing their names in code."""
+    import re
+
+    from smite.data.protocols import COLLECTION_DATASET, PROTOCOLS, VIDEO_LAYOUTS
+
+    repo = CONFIG.parent
+    names = "|".join(sorted({*COLLECTION_DATASET, *COLLECTION_DATASET.values()}))
+    comparison = re.compile(rf"""(==|!=)\s*["']({names})["']|["']({names})["']\s*(==|!=)|in\s*\(\s*["']({names})["']""")
+    sources = [*repo.glob("smite/**/*.py"), *repo.glob("rules/*.smk"), repo / "Snakefile"]
+    found = [f"{path.relative_to(repo)}:{number}" for path in sources
+             for number, line in enumerate(path.read_text().splitlines(), 1) if comparison.search(line)]
+    assert found == []
+    assert set(COLLECTION_DATASET.values()) - {"pascal_part"} == set(VIDEO_LAYOUTS)  # every video dataset laid out
+    assert set(PROTOCOLS) == set(COLLECTION_DATASET)
