@@ -210,13 +210,18 @@ def track_method(
     return slices[0]
 
 
+def run_methods(config: dict[str, Any]) -> set[str]:
+    """Every method a run computes somewhere: its `methods` and `ablation` lists and each dataset's `methods`."""
+    lists = [config.get("methods", []), config.get("ablation", []),
+             *(spec.get("methods", []) for spec in config.get("datasets", {}).values())]
+    return {name for names in lists for name in names}
+
+
 def track_uses(config: dict[str, Any]) -> list[str]:
     """What every video's trajectories serve in a run (smite.track.plan): the guided windows, which the flicker
     metric of every method reads too, and each frame's voting range over the video where a method of the run
     votes afterwards (Baseline-II)."""
-    lists = [config.get("methods", []), config.get("ablation", []),
-             *(spec.get("methods", []) for spec in config.get("datasets", {}).values())]
-    posthoc = any(METHODS[name].track_use == "video" for names in lists for name in names if name in METHODS)
+    posthoc = any(METHODS[name].track_use == "video" for name in run_methods(config) if name in METHODS)
     return ["windows", "video"] if posthoc else ["windows"]
 
 
@@ -271,8 +276,7 @@ class RunPlan:
     def pretrained_models(self) -> dict[str, ModelSpec]:
         """The pretrained models this run loads (smite.hub), by key: SD 2.1 where a group runs on it, CoTracker3
         where a group tracks with it, Grounding DINO and SAM 2 where GSAM2 runs on them."""
-        lists = [self.config.get("methods", []), *(spec.get("methods", []) for spec in self.datasets.values())]
-        runs_gsam2 = any("gsam2" in methods for methods in lists)
+        runs_gsam2 = "gsam2" in run_methods(self.config)
         needed: dict[str, ModelSpec] = {}
         for method in self.group_methods().values():
             needed.update({key: spec for key, spec in method_models(method, runs_gsam2).items() if key not in needed})

@@ -9,6 +9,7 @@ config/literature.csv.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -87,7 +88,13 @@ def _table4(inputs: Inputs, params: Params, paper: pd.DataFrame) -> pd.DataFrame
 
 
 def _statistics(inputs: Inputs) -> dict[str, dict[str, Any]]:
-    return {Path(p).stem: json.loads(Path(p).read_text()) for p in inputs["statistics"]}
+    return _read_statistics(tuple(str(p) for p in inputs["statistics"]))
+
+
+@functools.lru_cache(maxsize=4)
+def _read_statistics(paths: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """Table 5's statistics files, read once per job (its rows and its header's dataset names both need them)."""
+    return {Path(p).stem: json.loads(Path(p).read_text()) for p in paths}
 
 
 def _table5(inputs: Inputs, params: Params, paper: pd.DataFrame) -> pd.DataFrame:
@@ -140,8 +147,14 @@ def _methods(key: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     return lambda config, plan: {"methods": config[key]}
 
 
-def _dataset(key: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    return lambda config, plan: {key.removesuffix("2016").removesuffix("_part"): config["datasets"].get(key)}
+def _dataset(param: str, key: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """Settings of a table on one dataset: that dataset's spec (config `datasets.<key>`) as param `param`."""
+    return lambda config, plan: {param: config["datasets"].get(key)}
+
+
+def _shown(param: str) -> Callable[[Inputs, Params], dict[str, Any] | None]:
+    """The dataset spec a table's header names: its param `param`."""
+    return lambda inputs, params: params[param]
 
 
 _DAVIS_NOTE = ("J and F in percent, object only, mean over frames then sequences. SMITE+ leaves out the sequences in "
@@ -180,12 +193,12 @@ TABLE_SPECS: dict[str, TableSpec] = {
         "Table 6: PUMaVOS, one training frame per video, Alimohammadi et al. 2025", "PUMaVOS",
         ("Scored on the annotated frames no shots setting trains on. mIoU (%) includes background; F (0..1) "
          "excludes it.",),
-        _table6, _dataset("pumavos"), dataset=lambda inputs, params: params["pumavos"]),
+        _table6, _dataset("pumavos", "pumavos"), dataset=_shown("pumavos")),
     "table7": TableSpec(
         "Table 7: PUMaVOS with 1, 5 and 10 training frames, Alimohammadi et al. 2025", "PUMaVOS",
         ("k frames evenly spaced over the annotated frames, the first included; every setting is scored on the "
          "same held-out frames.",),
-        _table7, _dataset("pumavos"), dataset=lambda inputs, params: params["pumavos"]),
+        _table7, _dataset("pumavos", "pumavos"), dataset=_shown("pumavos")),
     "table8": TableSpec(
         "Table 8: joint vs two-phase training, Alimohammadi et al. 2025", "SMITE-50",
         ("Training time = wall-clock seconds of the training rule (Snakemake benchmark), mean over categories; the "
@@ -193,15 +206,15 @@ TABLE_SPECS: dict[str, TableSpec] = {
         _table8, lambda config, plan: {"modes": config["training_modes"]}, ablation=True),
     "table9": TableSpec(
         "Table 9: DAVIS-2016 zero-shot (one frame per train video), Alimohammadi et al. 2025", "DAVIS-2016",
-        (_DAVIS_NOTE,), _table_davis, _dataset("davis2016"), dataset=lambda inputs, params: params["davis"]),
+        (_DAVIS_NOTE,), _table_davis, _dataset("davis", "davis2016"), dataset=_shown("davis")),
     "table10": TableSpec(
         "Table 10: DAVIS-2016 semi-supervised (first frame of each val video), Alimohammadi et al. 2025",
-        "DAVIS-2016", (_DAVIS_NOTE,), _table_davis, _dataset("davis2016"),
-        dataset=lambda inputs, params: params["davis"]),
+        "DAVIS-2016", (_DAVIS_NOTE,), _table_davis, _dataset("davis", "davis2016"),
+        dataset=_shown("davis")),
     "table11": TableSpec(
         "Table 11: PASCAL-Part car, per-part IoU, Alimohammadi et al. 2025", "PASCAL-Part", (_PASCAL_NOTE,),
-        _table_pascal, _pascal_settings("table11"), dataset=lambda inputs, params: params["pascal"]),
+        _table_pascal, _pascal_settings("table11"), dataset=_shown("pascal")),
     "table12": TableSpec(
         "Table 12: PASCAL-Part horse, per-part IoU, Alimohammadi et al. 2025", "PASCAL-Part", (_PASCAL_NOTE,),
-        _table_pascal, _pascal_settings("table12"), dataset=lambda inputs, params: params["pascal"]),
+        _table_pascal, _pascal_settings("table12"), dataset=_shown("pascal")),
 }

@@ -86,9 +86,7 @@ class TrackCache:
 
     @property
     def cells(self) -> np.ndarray:
-        """(N, 2) float32 grid (x, y) of the cells, row-major: where each query frame's points start."""
-        rows, cols = np.mgrid[0 : self.grid, 0 : self.grid]
-        return np.column_stack([cols.ravel(), rows.ravel()]).astype(np.float32)
+        return grid_cells(self.grid)
 
     @property
     def work(self) -> int:
@@ -161,13 +159,17 @@ class TrackCache:
         return positions, visible
 
 
+def grid_cells(grid: int) -> np.ndarray:
+    """(N, 2) float32 grid (x, y) of the cells, row-major: where each query frame's points start, exactly."""
+    rows, cols = np.mgrid[0:grid, 0:grid]
+    return np.column_stack([cols.ravel(), rows.ravel()]).astype(np.float32)
+
+
 def grid_queries(grid: int, height: int, width: int) -> np.ndarray:
     """(grid*grid, 2) pixel (x, y) of the attention-cell centres ((j+0.5) W/grid, (i+0.5) H/grid), row-major."""
     if grid < 1:
         raise ValueError(f"grid must be at least 1, got {grid}")
-    rows, cols = np.mgrid[0:grid, 0:grid]
-    cells = np.stack([cols.ravel(), rows.ravel()], axis=1).astype(np.float64)
-    return grid_to_pixel(cells, grid, height, width)
+    return grid_to_pixel(grid_cells(grid), grid, height, width)
 
 
 def pixel_to_grid(points: np.ndarray, grid: int, height: int, width: int) -> np.ndarray:
@@ -243,9 +245,8 @@ def _clip_tracks(clip: Clip, positions: np.ndarray, seen: np.ndarray, grid: int,
     positions = np.asarray(positions).reshape(frames, queries, points, 2).transpose(1, 0, 2, 3)
     grid_positions = pixel_to_grid(positions, grid, *size).astype(np.float32)
     visible = np.asarray(seen, dtype=bool).reshape(frames, queries, points).transpose(1, 0, 2).copy()
-    cells = pixel_to_grid(grid_queries(grid, *size), grid, *size).round().astype(np.float32)  # exact integers
     own = np.arange(queries), np.asarray(clip.queries) - clip.start
-    grid_positions[own] = cells
+    grid_positions[own] = grid_cells(grid)
     visible[own] = True
     return ClipTracks(clip, np.ascontiguousarray(grid_positions), visible)
 

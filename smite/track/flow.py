@@ -75,7 +75,7 @@ class FlowTracker:
         order = sorted(range(len(clips)), key=lambda index: clips[index][0])
         forward: dict[int, np.ndarray] = {}
         backward: dict[int, np.ndarray] = {}
-        results: list[tuple[np.ndarray, np.ndarray]] = [(np.empty(0), np.empty(0))] * len(clips)
+        results: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         for position, index in enumerate(order):
             start, stop, queries = clips[index]
             clip_frames, queries = check_track_inputs(frames[start:stop], queries)
@@ -89,7 +89,7 @@ class FlowTracker:
             following = clips[order[position + 1]][0] if position + 1 < len(order) else len(frames)
             for t in [t for t in forward if t < following]:
                 del forward[t], backward[t]
-        return results
+        return [results[index] for index in range(len(clips))]
 
     def _follow(
         self, flows: _FlowField, queries: np.ndarray, num_frames: int, limit: int, shape: tuple[int, int]
