@@ -12,13 +12,14 @@ from smite.plan import (
     EVALUATE_BENCHMARK_PATH,
     GROUND_TRUTH_PATH,
     GSAM2_METRICS_PATH,
-    GSAM2_SEGMENT_PATH,
+    GSAM2_SEGMENT_JOB_PATH,
     IMAGES_METRICS_PATH,
     IMAGES_SEGMENT_PATH,
     METRICS_PATH,
     SEGMENT_BENCHMARK_PATH,
-    SEGMENT_PATH,
+    SEGMENT_JOB_PATH,
     STATISTICS_PATH,
+    TABLES,
     TRACK_BENCHMARK_PATH,
     RunPlan,
     fill,
@@ -58,7 +59,6 @@ SHOTS = config["shots"]
 
 # PASCAL-Part's checkpoints, by the segment_images rule's wildcards
 PASCAL_CHECKPOINT = fill(CHECKPOINT_PATH, collection="pascal_part", group="{cls}")
-TABLES = [f"table{k}" for k in range(1, 13)]
 # the note of the ablation tables (2, 3, 8) when they score a subset of the videos
 
 wildcard_constraints:
@@ -183,6 +183,18 @@ def tracks_path(collection, group, video):
 
 def tracks_for(wildcards):
     return tracks_path(wildcards.collection, wildcards.group, wildcards.video)
+
+
+def job_methods(wildcards):
+    """The methods a segmentation job runs: those the run's tables and figures read for the video and checkpoint."""
+    return PLAN.job_methods(wildcards.collection, wildcards.group, wildcards.video, wildcards.mode,
+                            int(wildcards.shots))
+
+
+def segmentation_job(wildcards):
+    """The job folder holding one method's segmentation of a video (checked to be planned by the run)."""
+    return PLAN.planned_job(wildcards.collection, wildcards.group, wildcards.video, wildcards.method, wildcards.mode,
+                            int(wildcards.shots))
 
 
 def checkpoint_for(wildcards):

@@ -2,7 +2,7 @@ rule evaluate_video:
     """mIoU / J / F on the scored frames (SMITE-50 rules) and flicker along the cached trajectories."""
     input:
         manifest=collection_manifest,
-        prediction=f"{RESULTS}/{SEGMENT_PATH}",
+        prediction=segmentation_job,
         ground_truth=f"{RESULTS}/{GROUND_TRUTH_PATH}",
         tracks=tracks_for,
     output:
@@ -27,7 +27,7 @@ rule evaluate_video:
 use rule evaluate_video as evaluate_gsam2 with:
     input:
         manifest=collection_manifest,
-        prediction=f"{RESULTS}/{GSAM2_SEGMENT_PATH}",
+        prediction=f"{RESULTS}/{GSAM2_SEGMENT_JOB_PATH}",
         ground_truth=f"{RESULTS}/{GROUND_TRUTH_PATH}",
         tracks=tracks_for,
     output:

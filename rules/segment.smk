@@ -1,5 +1,6 @@
 rule segment_video:
-    """Masks, overlay and parts legend of one video by one method and checkpoint setting."""
+    """One video segmented with one checkpoint by every method the run plans for them: masks, overlay and parts
+    legend per method (the model is loaded once)."""
     input:
         defaults=SMITE_DEFAULTS,
         weights=WEIGHTS,
@@ -7,12 +8,13 @@ rule segment_video:
         checkpoint=checkpoint_for,
         tracks=tracks_for,
     output:
-        directory(f"{RESULTS}/{SEGMENT_PATH}"),
+        directory(f"{RESULTS}/{SEGMENT_JOB_PATH}"),
     params:
         root=collection_root,
         method=segment_method,
+        methods=job_methods,
     log:
-        f"{RESULTS}/logs/segment/{{collection}}/{{method}}/{{mode}}_{{shots}}shot/{{group}}/{{video}}.log",
+        f"{RESULTS}/logs/segment/{{collection}}/{{mode}}_{{shots}}shot/{{group}}/{{video}}.log",
     benchmark:
         f"{RESULTS}/{SEGMENT_BENCHMARK_PATH}"
     conda:
@@ -33,7 +35,7 @@ rule segment_gsam2:
         weights=WEIGHTS,
         manifest=collection_manifest,
     output:
-        directory(f"{RESULTS}/{GSAM2_SEGMENT_PATH}"),
+        directory(f"{RESULTS}/{GSAM2_SEGMENT_JOB_PATH}"),
     params:
         root=collection_root,
         parts=group_parts,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from smite.errors import SmiteInputError
 from smite.hub import model_spec
 from smite.learn.checkpoint import check_backbone, load_checkpoint, save_checkpoint
 from smite.learn.train import TrainResult, config_dict, load_state, train
-from smite.methods import METHODS
+from smite.methods import METHODS, method_folder
 from smite.model.backbone import Backbone, load_backbone
 from smite.model.draws import SeededDraws
 from smite.model.inference import predict_labels
@@ -124,10 +124,56 @@ def segment_video(
     final, so memory depends on the window and the frame size, not on the length (the crop refinement, which
     needs the whole video twice, reads it into memory). on_start runs once the inputs have been read and checked.
     """
+    return segment_video_methods(video, checkpoint, {method_name: out_dir}, method, tracks, progress,
+                                 per_part_masks, on_start, matte_format)[0]
+
+
+def segment_video_job(video: str | Path, checkpoint: str | Path, job_dir: str | Path, methods: Sequence[str],
+                      method: dict[str, Any], tracks: str | Path | None = None, progress: bool = True) -> list[dict]:
+    """One segmentation job of the workflow: the video by each of `methods` with one checkpoint, one folder per
+    method in `job_dir` (smite.plan.method_folder), which appears whole or not at all."""
+    with atomic_dir(job_dir) as staging:
+        return segment_video_methods(video, checkpoint, {name: method_folder(staging, name) for name in methods},
+                                     method, tracks, progress)
+
+
+def segment_video_methods(
+    video: str | Path,
+    checkpoint: str | Path,
+    outputs: Mapping[str, str | Path],
+    method: dict[str, Any],
+    tracks: str | Path | None = None,
+    progress: bool = True,
+    per_part_masks: bool = False,
+    on_start: Callable[[], None] | None = None,
+    matte_format: str = "png",
+) -> list[dict[str, Any]]:
+    """Segment a video by several methods (name -> output folder) with one checkpoint, loading the model once.
+
+    Each method starts from the random state the model was loaded in, so its outputs are those of a run of that
+    method alone (the variants read the model and never change it).
+    """
     start = time.perf_counter()
-    stream = open_video(video)
     seed_everything(method["seed"])
     model, metadata = load_model(checkpoint, method)
+    loaded = torch.get_rng_state()
+    summaries = []
+    for name, out_dir in outputs.items():
+        torch.set_rng_state(loaded)
+        summary = _segment_loaded(model, metadata, video, checkpoint, out_dir, name, method, tracks, progress,
+                                  per_part_masks, on_start, matte_format)
+        on_start = None  # once the first method's inputs are checked
+        summaries.append({**summary, "seconds": time.perf_counter() - start})
+        start = time.perf_counter()
+    return summaries
+
+
+def _segment_loaded(model: PartSegmenter, metadata: dict[str, Any], video: str | Path, checkpoint: str | Path,
+                    out_dir: str | Path, method_name: str, method: dict[str, Any], tracks: str | Path | None,
+                    progress: bool, per_part_masks: bool, on_start: Callable[[], None] | None,
+                    matte_format: str) -> dict[str, Any]:
+    """One method's segmentation with a loaded model, written atomically to out_dir; its summary."""
+    stream = open_video(video)
     use = METHODS[method_name].track_use
     grid = model.backbone.latent_size
     inference = inference_config(method)
@@ -143,7 +189,7 @@ def segment_video(
 
         labels = refine_small_objects(model, frames, method_name, inference, method["seed"], track, progress)
         write_outputs(out_dir, frames, labels, metadata["parts"], fps, info, per_part_masks, matte_format)
-        return {**info, "seconds": time.perf_counter() - start, "out_dir": str(out_dir)}
+        return {**info, "out_dir": str(out_dir)}
     cache = _tracks_for(stream, method, tracks, grid, inference, use, progress) if use else None
     if on_start is not None:
         on_start()
@@ -158,7 +204,7 @@ def segment_video(
         except BaseException:
             writer.discard()
             raise
-    return {**info, "seconds": time.perf_counter() - start, "out_dir": str(out_dir)}
+    return {**info, "out_dir": str(out_dir)}
 
 
 def segment_images(

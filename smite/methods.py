@@ -7,6 +7,7 @@ has them); the run config's method lists are checked against this registry by th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -71,3 +72,9 @@ METHODS: dict[str, Method] = {m.name: m for m in (
 )}
 DIFFUSION_METHODS = {name: m for name, m in METHODS.items() if m.diffusion}
 PUBLIC_METHODS = [name for name, m in METHODS.items() if m.public]
+
+
+def method_folder(job: str | Path, method: str) -> Path:
+    """One method's folder inside a segmentation job's folder: a job segments a video with one checkpoint by
+    every method planned for them (smite.plan.SEGMENT_PATH)."""
+    return Path(job) / method

@@ -16,7 +16,7 @@ Kept out of the Snakefile so that it is plain, testable Python (Snakemake allows
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -51,20 +51,41 @@ def fill(template: str, **values: Any) -> str:
 
 
 # One segmentation setting: a method with the checkpoint (training mode, shots) it segments with; GSAM2 is
-# text_0shot (no checkpoint). Videos' and images' outputs and scores, and the ground truth they are scored on:
+# text_0shot (no checkpoint). Videos' and images' outputs and scores, and the ground truth they are scored on.
+# A video's segmentations with one checkpoint are one job (the model is loaded once): its folder holds one
+# folder per method the run plans for that video and checkpoint (RunPlan.job_methods).
 RUN_KEY = "{method}/{mode}_{shots}shot"
-SEGMENT_PATH = f"segment/{{collection}}/{RUN_KEY}/{{group}}/{{video}}"
+SEGMENT_JOB_PATH = "segment/{collection}/{mode}_{shots}shot/{group}/{video}"
+SEGMENT_PATH = f"{SEGMENT_JOB_PATH}/{{method}}"  # one method's masks, overlay, parts.json: method_folder
 METRICS_PATH = f"metrics/{{collection}}/{RUN_KEY}/{{group}}/{{video}}.json"
 IMAGES_SEGMENT_PATH = f"segment/pascal_part/{RUN_KEY}/{{cls}}"  # one folder per PASCAL-Part class
 IMAGES_METRICS_PATH = f"metrics/pascal_part/{RUN_KEY}/{{cls}}.json"
 GROUND_TRUTH_PATH = "ground_truth/{collection}/{group}/{video}"
-GSAM2_SEGMENT_PATH = fill(SEGMENT_PATH, method="gsam2", mode=TEXT, shots=0)  # GSAM2's rules: no checkpoint
+GSAM2_SEGMENT_JOB_PATH = fill(SEGMENT_JOB_PATH, mode=TEXT, shots=0)  # GSAM2's rules: no checkpoint
 GSAM2_METRICS_PATH = fill(METRICS_PATH, method="gsam2", mode=TEXT, shots=0)
 STATISTICS_PATH = "statistics/{dataset}.json"
 # the benchmark files of the jobs whose run time a table or figure reports (Table 8, the stage-cost figure)
 TRACK_BENCHMARK_PATH = "benchmarks/track/{dataset}/{folder}/{video}.tsv"
-SEGMENT_BENCHMARK_PATH = f"benchmarks/segment/{{collection}}/{RUN_KEY}/{{group}}/{{video}}.tsv"
+SEGMENT_BENCHMARK_PATH = "benchmarks/segment/{collection}/{mode}_{shots}shot/{group}/{video}.tsv"  # one per job
 EVALUATE_BENCHMARK_PATH = f"benchmarks/evaluate/{{collection}}/{RUN_KEY}/{{group}}/{{video}}.tsv"
+
+
+@dataclass(frozen=True, order=True)
+class VideoRun:
+    """One method's segmentation of one video of a collection with one checkpoint: a folder and a metrics file."""
+
+    collection: str
+    group: str
+    video: str
+    method: str
+    mode: str
+    shots: int
+
+    @property
+    def job(self) -> tuple[str, str, str, str, int]:
+        """The segmentation job it is computed in: the video with the checkpoint (collection, group, video, mode,
+        shots)."""
+        return self.collection, self.group, self.video, self.mode, self.shots
 
 
 @dataclass(frozen=True)
@@ -231,6 +252,7 @@ def zero_shot_shots(config: dict[str, Any]) -> int:
 
 
 VIDEO_DATASETS = ("smite50", "pumavos", "davis2016")  # the datasets Table 5 describes
+TABLES = tuple(f"table{k}" for k in range(1, 13))  # the paper's tables, each one target
 
 
 class RunPlan:
@@ -286,15 +308,65 @@ class RunPlan:
         """Groups GSAM2 can run on: named parts that words describe (the paper leaves it out on Non-Text)."""
         return [g for g, group in self.groups.get(collection, {}).items() if group.text_parts and group.parts]
 
-    def metrics_files(self, collection: str, method: str, mode: str | None = None, shots: int | None = None,
-                      limit: int | None = None) -> list[str]:
-        """Scores of every video of a collection (the first `limit` of each group) by one setting; GSAM2 only on
-        the groups it can run on."""
+    def video_runs(self, collection: str, method: str, mode: str | None = None, shots: int | None = None,
+                   limit: int | None = None) -> list[VideoRun]:
+        """Every video of a collection (the first `limit` of each group) by one setting; GSAM2 only on the groups
+        it can run on."""
         groups = self.text_groups(collection) if METHODS[method].training_mode == TEXT else None
         setting = self.setting(method, mode, shots)
-        return [self._path(METRICS_PATH, collection=collection, group=g, video=v, **setting)
+        return [VideoRun(collection, g, v, **setting)
                 for g, group in self.groups.get(collection, {}).items() if groups is None or g in groups
                 for v in group.videos[:limit]]
+
+    def metrics_path(self, run: VideoRun) -> str:
+        return self._path(METRICS_PATH, **asdict(run))
+
+    def job_path(self, run: VideoRun) -> str:
+        """The folder of the segmentation job that computes `run` (its method's folder is inside)."""
+        return self._path(SEGMENT_JOB_PATH, **asdict(run))
+
+    def segment_folder(self, run: VideoRun) -> str:
+        return self._path(SEGMENT_PATH, **asdict(run))
+
+    def metrics_files(self, collection: str, method: str, mode: str | None = None, shots: int | None = None,
+                      limit: int | None = None) -> list[str]:
+        """Scores of every video of a collection (the first `limit` of each group) by one setting."""
+        return [self.metrics_path(run) for run in self.video_runs(collection, method, mode, shots, limit)]
+
+    @cached_property
+    def planned_runs(self) -> list[VideoRun]:
+        """Every video segmentation a table or figure of the run reads."""
+        runs = {value for table in TABLES for values in self._table_items(table).values() for value in values
+                if isinstance(value, VideoRun)}
+        if "smite50" in self.groups:
+            runs.update(run for category in self.groups["smite50"] for run in self.qualitative_runs(category).values())
+            runs.update(run for figure in COMPARISONS for run in self.comparison_runs(figure).values())
+        return sorted(runs)
+
+    @cached_property
+    def _job_methods(self) -> dict[tuple[str, str, str, str, int], tuple[str, ...]]:
+        jobs: dict[tuple[str, str, str, str, int], set[str]] = {}
+        for run in self.planned_runs:
+            jobs.setdefault(run.job, set()).add(run.method)
+        return {job: tuple(m for m in METHODS if m in methods) for job, methods in jobs.items()}
+
+    def job_methods(self, collection: str, group: str, video: str, mode: str, shots: int) -> tuple[str, ...]:
+        """The methods one segmentation job runs, in registry order: every method the run's tables and figures
+        read for this video with this checkpoint."""
+        methods = self._job_methods.get((collection, group, video, mode, shots))
+        if not methods:
+            raise SmiteInputError(None, f"no table or figure of this run reads {collection}/{group}/{video} segmented"
+                                        f" with the {mode}_{shots}shot checkpoint (config: methods, ablation, "
+                                        "shots_ablation, training_modes, ablation_videos)")
+        return methods
+
+    def planned_job(self, collection: str, group: str, video: str, method: str, mode: str, shots: int) -> str:
+        """The job folder holding one method's segmentation (an evaluation's input), checked to be planned."""
+        if method not in self.job_methods(collection, group, video, mode, shots):
+            raise SmiteInputError(None, f"no table or figure of this run reads {collection}/{group}/{video} by "
+                                        f"{method} with the {mode}_{shots}shot checkpoint, so it is not segmented "
+                                        "(config: methods, ablation, ablation_videos)")
+        return self.job_path(VideoRun(collection, group, video, method, mode, shots))
 
     def checkpoints(self, collection: str, mode: str, shots: int, groups: list[str]) -> list[str]:
         return self._per_group(CHECKPOINT_PATH, collection, mode, shots, groups)
@@ -306,58 +378,63 @@ class RunPlan:
         return [self._path(template, collection=collection, group=g, mode=mode, shots=shots) for g in groups]
 
     def table_inputs(self, table: str) -> dict[str, list[str]]:
-        """Named input lists of one table's rule (table1 ... table12); empty lists for a dataset not in the run."""
+        """Named input lists of one table's rule (table1 ... table12); empty lists for a dataset not in the run.
+        A video run is read as its metrics file."""
+        return {name: [self.metrics_path(v) if isinstance(v, VideoRun) else v for v in values]
+                for name, values in self._table_items(table).items()}
+
+    def _table_items(self, table: str) -> dict[str, list[VideoRun | str]]:
         return getattr(self, f"_{table}")()
 
-    def _table1(self) -> dict[str, list[str]]:
-        return {m: self.metrics_files("smite50", m) for m in self.config["methods"]}
+    def _table1(self) -> dict[str, list[VideoRun | str]]:
+        return {m: self.video_runs("smite50", m) for m in self.config["methods"]}
 
     _table4 = _table1  # Table 4 scores the same runs for temporal consistency
 
-    def _table2(self) -> dict[str, list[str]]:
+    def _table2(self) -> dict[str, list[VideoRun | str]]:
         limit = self.config["ablation_videos"]
-        return {m: self.metrics_files("smite50", m, limit=limit) for m in self.config["ablation"]}
+        return {m: self.video_runs("smite50", m, limit=limit) for m in self.config["ablation"]}
 
-    def _table3(self) -> dict[str, list[str]]:
+    def _table3(self) -> dict[str, list[VideoRun | str]]:
         limit = self.config["ablation_videos"]
-        return {f"shots_{k}": self.metrics_files("smite50", "smite", shots=k, limit=limit)
+        return {f"shots_{k}": self.video_runs("smite50", "smite", shots=k, limit=limit)
                 for k in self.config["shots_ablation"]}
 
-    def _table5(self) -> dict[str, list[str]]:
+    def _table5(self) -> dict[str, list[VideoRun | str]]:
         return {"statistics": [self._path(STATISTICS_PATH, dataset=d) for d in VIDEO_DATASETS if d in self.datasets]}
 
-    def _table6(self) -> dict[str, list[str]]:
-        return {m: self.metrics_files("pumavos", m, shots=1)
+    def _table6(self) -> dict[str, list[VideoRun | str]]:
+        return {m: self.video_runs("pumavos", m, shots=1)
                 for m in self.datasets.get("pumavos", {}).get("methods", [])}
 
-    def _table7(self) -> dict[str, list[str]]:
-        return {f"shots_{k}": self.metrics_files("pumavos", "smite", shots=k)
+    def _table7(self) -> dict[str, list[VideoRun | str]]:
+        return {f"shots_{k}": self.video_runs("pumavos", "smite", shots=k)
                 for k in self.datasets.get("pumavos", {}).get("shots", [])}
 
-    def _table8(self) -> dict[str, list[str]]:
+    def _table8(self) -> dict[str, list[VideoRun | str]]:
         categories = list(self.groups["smite50"])
-        inputs: dict[str, list[str]] = {}
+        inputs: dict[str, list[VideoRun | str]] = {}
         for mode in self.config["training_modes"]:
-            inputs[f"metrics_{mode}"] = self.metrics_files("smite50", "smite", mode=mode,
-                                                           limit=self.config["ablation_videos"])
+            inputs[f"metrics_{mode}"] = self.video_runs("smite50", "smite", mode=mode,
+                                                        limit=self.config["ablation_videos"])
             inputs[f"train_{mode}"] = self.training_benchmarks("smite50", mode, self.shots, categories)
             inputs[f"models_{mode}"] = self.checkpoints("smite50", mode, self.shots, categories)
         return inputs
 
-    def _table9(self) -> dict[str, list[str]]:
+    def _table9(self) -> dict[str, list[VideoRun | str]]:
         if "davis2016" not in self.datasets:
             return {}
-        return {"smite": self.metrics_files("davis_zeroshot", "smite", shots=zero_shot_shots(self.config))}
+        return {"smite": self.video_runs("davis_zeroshot", "smite", shots=zero_shot_shots(self.config))}
 
-    def _table10(self) -> dict[str, list[str]]:
-        return {"smite": self.metrics_files("davis_semi", "smite", shots=1)} if "davis2016" in self.datasets else {}
+    def _table10(self) -> dict[str, list[VideoRun | str]]:
+        return {"smite": self.video_runs("davis_semi", "smite", shots=1)} if "davis2016" in self.datasets else {}
 
     def pascal_classes(self, table: str) -> list[str]:
         """The PASCAL-Part classes a table (table11, table12) reports."""
         classes = self.datasets.get("pascal_part", {}).get("classes", {})
         return [name for name, c in classes.items() if c.get("paper_table") == table]
 
-    def _pascal(self, table: str) -> dict[str, list[str]]:
+    def _pascal(self, table: str) -> dict[str, list[VideoRun | str]]:
         """Image-segmentation scores of each class the table reports: SLiMe (Baseline-I) and SMITE."""
         from smite.tables import TABLE11_METHODS
 
@@ -366,34 +443,38 @@ class RunPlan:
         return {m: [self._path(IMAGES_METRICS_PATH, cls=c, **self.setting(m, shots=shots)) for c in classes]
                 for m in TABLE11_METHODS.values() if classes}
 
-    def _table11(self) -> dict[str, list[str]]:
+    def _table11(self) -> dict[str, list[VideoRun | str]]:
         return self._pascal("table11")
 
-    def _table12(self) -> dict[str, list[str]]:
+    def _table12(self) -> dict[str, list[VideoRun | str]]:
         return self._pascal("table12")
 
     # -- figures ---------------------------------------------------------------------------------------------
-    def qualitative_inputs(self, category: str) -> dict[str, str]:
-        """Segmentation folder of the category's first video by each Table 1 method (GSAM2 where it runs)."""
+    def qualitative_runs(self, category: str) -> dict[str, VideoRun]:
+        """The category's first video by each Table 1 method (GSAM2 where it runs)."""
         video = self.groups["smite50"][category].videos[0]
-        return {m: self._path(SEGMENT_PATH, collection="smite50", group=category, video=video, **self.setting(m))
-                for m in self.config["methods"]
+        return {m: VideoRun("smite50", category, video, **self.setting(m)) for m in self.config["methods"]
                 if METHODS[m].training_mode != TEXT or category in self.text_groups("smite50")}
+
+    def qualitative_inputs(self, category: str) -> dict[str, str]:
+        """Segmentation job folder of the category's first video by each Table 1 method (method_folder inside)."""
+        return {m: self.job_path(run) for m, run in self.qualitative_runs(category).items()}
 
     def qualitative_ground_truth(self, category: str) -> str:
         """The ground truth of the category's first video (the figures' second row)."""
         video = self.groups["smite50"][category].videos[0]
         return self._path(GROUND_TRUTH_PATH, collection="smite50", group=category, video=video)
 
+    def comparison_runs(self, figure: str) -> dict[str, VideoRun]:
+        """Per category "<category>.<method>": its first video by each method a paper ablation figure compares."""
+        return {f"{category}.{method}": VideoRun("smite50", category, group.videos[0], **self.setting(method))
+                for category, group in self.groups["smite50"].items() for method in COMPARISONS[figure][1]}
+
     def comparison_inputs(self, figure: str) -> dict[str, str]:
         """For a paper ablation figure (COMPARISONS), per category "<category>.gt" (the first video's ground
-        truth) and "<category>.<method>" (its segmentation by each method compared)."""
-        inputs = {}
-        for category, group in self.groups["smite50"].items():
-            inputs[f"{category}.gt"] = self.qualitative_ground_truth(category)
-            for method in COMPARISONS[figure][1]:
-                inputs[f"{category}.{method}"] = self._path(SEGMENT_PATH, collection="smite50", group=category,
-                                                           video=group.videos[0], **self.setting(method))
+        truth) and "<category>.<method>" (the job folder of its segmentation by each method compared)."""
+        inputs = {f"{category}.gt": self.qualitative_ground_truth(category) for category in self.groups["smite50"]}
+        inputs.update({key: self.job_path(run) for key, run in self.comparison_runs(figure).items()})
         return inputs
 
     def training_curve_inputs(self) -> dict[str, list[str]]:
@@ -402,17 +483,18 @@ class RunPlan:
                 for mode in self.config["training_modes"]}
 
     def stage_benchmarks(self) -> dict[str, list[str]]:
-        """Benchmark files of every job behind Table 1 (SMITE-50, each method's default setting), by stage."""
-        runs = [(g, v, self.setting(m)) for g, group in self.groups["smite50"].items() for v in group.videos
-                for m in self.config["methods"] if METHODS[m].diffusion]
+        """Benchmark files of every job behind Table 1 (SMITE-50, each method's default setting), by stage. A
+        segmentation job segments a video with every method planned for its checkpoint (Table 1's and others)."""
+        runs = [VideoRun("smite50", g, v, **self.setting(m)) for g, group in self.groups["smite50"].items()
+                for v in group.videos for m in self.config["methods"] if METHODS[m].diffusion]
+
+        def jobs(template: str) -> list[str]:
+            return sorted({self._path(template, **asdict(run)) for run in runs})
 
         return {
-            "train": sorted({self._path(TRAIN_BENCHMARK_PATH, collection="smite50", group=g, mode=s["mode"],
-                                        shots=s["shots"]) for g, _, s in runs}),
-            "track": sorted({self._path(TRACK_BENCHMARK_PATH, dataset="smite50", folder=g, video=v)
-                             for g, v, _ in runs}),
-            "segment": [self._path(SEGMENT_BENCHMARK_PATH, collection="smite50", group=g, video=v, **s)
-                        for g, v, s in runs],
-            "evaluate": [self._path(EVALUATE_BENCHMARK_PATH, collection="smite50", group=g, video=v, **s)
-                         for g, v, s in runs],
+            "train": jobs(TRAIN_BENCHMARK_PATH),
+            "track": sorted({self._path(TRACK_BENCHMARK_PATH, dataset="smite50", folder=run.group, video=run.video)
+                             for run in runs}),
+            "segment": jobs(SEGMENT_BENCHMARK_PATH),
+            "evaluate": [self._path(EVALUATE_BENCHMARK_PATH, **asdict(run)) for run in runs],
         }

@@ -264,3 +264,28 @@ def test_config_lists_each_model_with_its_revision(capsys) -> None:
         assert f"# {key}: {entry['repo']}@{entry['revision']}  ({entry['title']})" in header
     assert main(["config"]) == 0  # the packaged defaults: SD 2.1 only (flow tracker, no GSAM2 run)
     assert [line for line in capsys.readouterr().out.splitlines() if line.startswith("# sd21")] != []
+
+
+def test_a_segmentation_job_equals_each_method_run_alone(synth_root, trained, fast_config, tmp_path):
+    """One model load for every method of a job (the workflow's segment_video): each method's masks and legend are
+    byte for byte those of the method segmented alone in its own process state, whatever the order."""
+    from smite.api import segment_video, segment_video_job, segment_video_methods
+    from smite.config import method_config
+    from smite.methods import method_folder
+
+    video = video_path(synth_root, "fish", "fish_00")
+    method = method_config(yaml.safe_load(fast_config.read_text())["method"])
+    methods = ["baseline1", "baseline2", "smite"]
+    segment_video_job(video, trained, tmp_path / "job", methods, method, progress=False)
+    assert sorted(p.name for p in (tmp_path / "job").iterdir()) == methods
+    segment_video_methods(video, trained, {m: tmp_path / "reversed" / m for m in reversed(methods)}, method,
+                          progress=False)
+    for name in methods:
+        alone = tmp_path / "alone" / name
+        segment_video(video, trained, alone, name, method, progress=False)
+        for other in (method_folder(tmp_path / "job", name), tmp_path / "reversed" / name):
+            assert (other / "parts.json").read_bytes() == (alone / "parts.json").read_bytes()
+            masks = sorted((alone / "masks").glob("*.png"))
+            assert masks and [p.read_bytes() for p in masks] == [
+                (other / "masks" / p.name).read_bytes() for p in masks], (name, other)
+    assert not list(tmp_path.glob(".*partial"))

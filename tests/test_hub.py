@@ -261,7 +261,7 @@ def test_paper_dry_run_fetches_weights_before_every_model_job(tmp_path: Path, pi
     after_fetch = {target for source, target in edges if source == fetch[0]}
     model_jobs = {node for node, rule in labels.items()
                   if rule in {"train", "track_video", "segment_video", "segment_gsam2", "segment_images"}}
-    assert len(model_jobs) == 73 + 69 + 446 + 33 + 4 and model_jobs <= after_fetch  # train, track, segment
+    assert len(model_jobs) == 73 + 69 + 278 + 33 + 4 and model_jobs <= after_fetch  # train, track, segment
 
 
 SITE_WITHOUT_COTRACKER = 'import sys\nsys.modules["cotracker"] = sys.modules["cotracker.predictor"] = None\n'

@@ -245,12 +245,15 @@ def test_model_paths_have_the_train_rules_wildcards():
 
 def test_output_paths_are_spelled_once_in_the_library():
     """Segmentations, scores, ground truth and the benchmarks tables read: templates in smite.plan, used by rules."""
-    from smite.plan import GSAM2_METRICS_PATH, METRICS_PATH, SEGMENT_PATH
+    from smite.methods import method_folder
+    from smite.plan import GSAM2_METRICS_PATH, METRICS_PATH, SEGMENT_JOB_PATH, SEGMENT_PATH
 
-    assert SEGMENT_PATH.format(collection="smite50", method="smite", mode="two-phase", shots=10, group="horse",
-                               video="h1") == "segment/smite50/smite/two-phase_10shot/horse/h1"
+    fields = {"collection": "smite50", "method": "smite", "mode": "two-phase", "shots": 10, "group": "horse",
+              "video": "h1"}
+    assert SEGMENT_PATH.format(**fields) == "segment/smite50/two-phase_10shot/horse/h1/smite"
+    assert str(method_folder(SEGMENT_JOB_PATH.format(**fields), "smite")) == SEGMENT_PATH.format(**fields)
     assert GSAM2_METRICS_PATH == "metrics/{collection}/gsam2/text_0shot/{group}/{video}.json"
-    assert METRICS_PATH.replace("metrics/", "segment/").removesuffix(".json") == SEGMENT_PATH
+    assert METRICS_PATH.format(**fields) == "metrics/smite50/smite/two-phase_10shot/horse/h1.json"
     rules = "".join(p.read_text() for p in (CONFIG.parent / "rules").glob("*.smk"))
     for spelled in ("{RESULTS}/segment/", "{RESULTS}/metrics/", "{RESULTS}/ground_truth/", "{RESULTS}/statistics/"):
         assert spelled not in rules, spelled
@@ -325,12 +328,14 @@ def test_figures_read_table1s_runs_and_their_benchmarks():
     plan = _run_plan()
     strip = plan.qualitative_inputs("glyph")
     assert list(strip) == ["baseline1", "baseline2", "baseline3", "smite"]
-    assert strip["baseline2"] == "results/x/segment/smite50/baseline2/embeddings_10shot/glyph/glyph_00"
+    assert strip["baseline2"] == strip["baseline1"] == "results/x/segment/smite50/embeddings_10shot/glyph/glyph_00"
     stages = plan.stage_benchmarks()
     assert stages["train"] == sorted(f"results/x/benchmarks/train/smite50/{c}/{m}_10shot.tsv"
                                      for c in ("robot", "fish", "glyph") for m in ("embeddings", "two-phase"))
     assert stages["track"][0] == "results/x/benchmarks/track/smite50/fish/fish_00.tsv"
-    assert len(stages["segment"]) == len(stages["evaluate"]) == 4 * 6
+    # one segmentation job per video and checkpoint (the three baselines share one), one evaluation per method
+    assert len(stages["segment"]) == 2 * 6 and len(stages["evaluate"]) == 4 * 6
+    assert stages["segment"][0] == "results/x/benchmarks/segment/smite50/embeddings_10shot/fish/fish_00.tsv"
     assert stages["evaluate"][0] == (
         "results/x/benchmarks/evaluate/smite50/baseline1/embeddings_10shot/robot/robot_00.tsv")
     assert plan.training_curve_inputs()["joint"][1] == "results/x/models/smite50/fish/joint_10shot.safetensors"
@@ -352,3 +357,30 @@ def test_no_dataset_name_is_compared_as_a_string():
     assert found == []
     assert set(COLLECTION_DATASET.values()) - {"pascal_part"} == set(VIDEO_LAYOUTS)  # every video dataset laid out
     assert set(PROTOCOLS) == set(COLLECTION_DATASET)
+
+
+def test_a_segmentation_job_runs_every_method_planned_for_its_video_and_checkpoint():
+    """Tables 1-2 and Figures 8/12 read the first video of a category by SMITE and its ablations with the two-phase
+    checkpoint: one job runs them; the second video is in Table 1 only, so its job runs SMITE alone."""
+    plan = _run_plan()
+    assert plan.job_methods("smite50", "fish", "fish_00", "two-phase", 10) == ("smite_ca", "smite_track", "smite")
+    assert plan.job_methods("smite50", "fish", "fish_01", "two-phase", 10) == ("smite",)
+    assert plan.job_methods("smite50", "fish", "fish_01", "embeddings", 10) == ("baseline1", "baseline2", "baseline3")
+    assert plan.job_methods("smite50", "fish", "fish_00", "two-phase", 5) == ("smite",)
+    assert plan.planned_job("smite50", "fish", "fish_00", "smite_ca", "two-phase", 10) == (
+        "results/x/segment/smite50/two-phase_10shot/fish/fish_00")
+    with pytest.raises(SmiteInputError, match="smite_ca with the two-phase_10shot checkpoint"):
+        plan.planned_job("smite50", "fish", "fish_01", "smite_ca", "two-phase", 10)
+    with pytest.raises(SmiteInputError, match="joint_1shot"):
+        plan.job_methods("smite50", "fish", "fish_00", "joint", 1)
+    # every run a table reads is in a job
+    for table in ("table1", "table2", "table3", "table8"):
+        for files in plan.table_inputs(table).values():
+            for path in files:
+                if "/metrics/smite50/" in path:
+                    method, checkpoint, group, video = path.removesuffix(".json").split("/")[-4:]
+                    mode, shots = checkpoint.removesuffix("shot").rsplit("_", 1)
+                    assert method in plan.job_methods("smite50", group, video, mode, int(shots)), path
+    # with every video in the ablations, both videos' jobs run the whole ladder
+    assert _run_plan(ablation_videos=None).job_methods("smite50", "fish", "fish_01", "two-phase", 10) == (
+        "smite_ca", "smite_track", "smite")

@@ -9,12 +9,13 @@ from pathlib import Path
 
 from smite.data.protocols import COLLECTION_DATASET, video_source
 from smite.evaluate import temporal_scores
+from smite.methods import method_folder
 from smite.metrics import evaluate_dirs
 from smite.workflow import start
 
 start(snakemake)  # noqa: F821
 wc = snakemake.wildcards  # noqa: F821
-masks = Path(snakemake.input.prediction) / "masks"  # noqa: F821
+masks = method_folder(snakemake.input.prediction, wc.method) / "masks"  # noqa: F821
 scores = evaluate_dirs(masks, snakemake.input.ground_truth, part_names=snakemake.params.parts)  # noqa: F821
 video = video_source(COLLECTION_DATASET[wc.collection], snakemake.params.root, wc.group, wc.video)  # noqa: F821
 scores.update(temporal_scores(masks, video, snakemake.input.tracks))  # noqa: F821

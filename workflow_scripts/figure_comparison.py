@@ -8,7 +8,7 @@ from pathlib import Path
 
 from smite.data.smite50 import video_path
 from smite.figures import part_legend, strip, video_rows
-from smite.methods import METHODS
+from smite.methods import METHODS, method_folder
 from smite.plan import COMPARISONS
 from smite.workflow import start
 
@@ -17,7 +17,7 @@ params, inputs = snakemake.params, snakemake.input  # noqa: F821
 title, methods = COMPARISONS[snakemake.wildcards.figure]  # noqa: F821
 rows, titles, legend = [], [], []
 for category, video in params.videos.items():
-    masks = {METHODS[m].display: Path(inputs[f"{category}.{m}"]) / "masks" for m in methods}
+    masks = {METHODS[m].display: method_folder(inputs[f"{category}.{m}"], m) / "masks" for m in methods}
     category_rows, category_titles = video_rows(video_path(params.root, category, video), inputs[f"{category}.gt"],
                                                 masks, label=category)
     rows += category_rows

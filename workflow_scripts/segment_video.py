@@ -1,20 +1,20 @@
-"""Rule segment_video: masks, overlay and parts legend of one video by one method."""
+"""Rule segment_video: one video segmented with one checkpoint by every method the run plans for them."""
 
 from smite.worker import run_in_worker
 
 run_in_worker()  # hands the job to the run's warm worker when there is one: it has the imports below
 
-from smite.api import segment_video
+from smite.api import segment_video_job
 from smite.data.protocols import COLLECTION_DATASET, video_source
 from smite.workflow import start
 
 method = start(snakemake)  # noqa: F821
 wc = snakemake.wildcards  # noqa: F821
-segment_video(
+segment_video_job(
     video_source(COLLECTION_DATASET[wc.collection], snakemake.params.root, wc.group, wc.video),  # noqa: F821
     snakemake.input.checkpoint,  # noqa: F821
     snakemake.output[0],  # noqa: F821
-    wc.method,
+    snakemake.params.methods,  # noqa: F821
     method,
     tracks=snakemake.input.tracks,  # noqa: F821
 )
