@@ -74,32 +74,3 @@ for table in TABLES:
         input:
             table_files(table),
         localrule: True
-
-
-from smite import worker as smite_worker
-
-
-# Model, evaluation and figure jobs of a local run start in a warm worker that has imported torch and
-# diffusers once (smite.worker; config warm_worker): about 5 s less per job. A cluster executor or a
-# conda/apptainer environment gives each job its own Python instead.
-WARM_WORKER = (
-    config["warm_worker"]
-    and workflow.local_exec
-    and not workflow.deployment_settings.deployment_method
-    and smite_worker.supported()
-)
-
-
-onstart:
-    if WARM_WORKER:
-        smite_worker.start(f"{RESULTS}/logs/worker.log")
-
-
-onsuccess:
-    if WARM_WORKER:
-        smite_worker.stop()
-
-
-onerror:
-    if WARM_WORKER:
-        smite_worker.stop()

@@ -20,6 +20,7 @@ from smite.data.video import FrameBuffer, VideoStream, open_video, read_video
 from smite.errors import SmiteInputError
 from smite.hub import model_spec
 from smite.learn.checkpoint import check_backbone, load_checkpoint, save_checkpoint
+from smite.learn.metadata import CheckpointInfo
 from smite.learn.train import TrainResult, config_dict, load_state, train
 from smite.methods import METHODS, method_folder
 from smite.model.backbone import Backbone, load_backbone
@@ -62,31 +63,23 @@ def train_references(
     backbone = backbone_for(method)
     model = PartSegmenter(backbone, references.parts, init=method["parts_init"], seed=config.seed)
     result = train(model, references, config, progress=progress)
-    metadata = {
-        "parts": references.parts,
-        "backbone": backbone.identity,
-        "backbone_name": backbone.name,
-        "train": config_dict(config),
-        "references": references.names,
-        "best_epoch": result.best_epoch,
-        "best_val_mIoU": result.best_val_miou,
-        "train_seconds": result.seconds,
-        "curve": result.curve,
-    }
-    save_checkpoint(out, result.best_state, metadata)
+    info = CheckpointInfo(parts=references.parts, backbone=backbone.identity, backbone_name=backbone.name,
+                          train=config_dict(config), references=references.names, best_epoch=result.best_epoch,
+                          best_val_mIoU=result.best_val_miou, train_seconds=result.seconds, curve=result.curve)
+    save_checkpoint(out, result.best_state, info)
     log.info("best epoch %d (val mIoU %.2f) in %.1f s -> %s", result.best_epoch, result.best_val_miou,
              result.seconds, out)
     return result
 
 
-def load_model(checkpoint: str | Path, method: dict[str, Any]) -> tuple[PartSegmenter, dict[str, Any]]:
+def load_model(checkpoint: str | Path, method: dict[str, Any]) -> tuple[PartSegmenter, CheckpointInfo]:
     """A PartSegmenter with the checkpoint's tokens on the backbone it was trained on."""
-    state, metadata = load_checkpoint(checkpoint)
-    backbone = backbone_for(method, metadata.get("backbone_name"))
-    check_backbone(checkpoint, metadata, backbone.identity)
-    model = PartSegmenter(backbone, metadata["parts"])
+    state, info = load_checkpoint(checkpoint)
+    backbone = backbone_for(method, info.backbone_name)
+    check_backbone(checkpoint, info, backbone.identity)
+    model = PartSegmenter(backbone, info.parts)
     load_state(model, state)
-    return model, metadata
+    return model, info
 
 
 def _tracks_for(stream: VideoStream, method: dict[str, Any], tracks: str | Path | None, grid: int,
@@ -168,7 +161,7 @@ def segment_video_methods(
     return summaries
 
 
-def _segment_loaded(model: PartSegmenter, metadata: dict[str, Any], video: str | Path, checkpoint: str | Path,
+def _segment_loaded(model: PartSegmenter, metadata: CheckpointInfo, video: str | Path, checkpoint: str | Path,
                     out_dir: str | Path, method_name: str, method: dict[str, Any], tracks: str | Path | None,
                     progress: bool, per_part_masks: bool, on_start: Callable[[], None] | None,
                     matte_format: str) -> dict[str, Any]:
@@ -178,7 +171,7 @@ def _segment_loaded(model: PartSegmenter, metadata: dict[str, Any], video: str |
     grid = model.backbone.latent_size
     inference = inference_config(method)
     info = {"method": method_name, "video": str(video), "checkpoint": str(checkpoint),
-            "backbone": metadata["backbone"], "frames": stream.count}
+            "backbone": metadata.backbone, "frames": stream.count}
     if inference.crop_refinement:
         if on_start is not None:
             on_start()
@@ -188,14 +181,14 @@ def _segment_loaded(model: PartSegmenter, metadata: dict[str, Any], video: str |
             return compute_tracks(clip, method, progress=progress, grid=grid, uses=(use,)) if use else None
 
         labels = refine_small_objects(model, frames, method_name, inference, method["seed"], track, progress)
-        write_outputs(out_dir, frames, labels, metadata["parts"], fps, info, per_part_masks, matte_format)
+        write_outputs(out_dir, frames, labels, metadata.parts, fps, info, per_part_masks, matte_format)
         return {**info, "out_dir": str(out_dir)}
     cache = _tracks_for(stream, method, tracks, grid, inference, use, progress) if use else None
     if on_start is not None:
         on_start()
     segmenter = Segmenter(model, METHODS[method_name], inference, method["seed"])
     with atomic_dir(out_dir) as staging:
-        writer = OutputWriter(staging, metadata["parts"], stream.fps, info, per_part_masks, matte_format)
+        writer = OutputWriter(staging, metadata.parts, stream.fps, info, per_part_masks, matte_format)
         try:
             for _, frame, labels in segmenter.stream_labels(FrameBuffer(stream, stream.count, video), cache,
                                                             progress):
@@ -225,6 +218,6 @@ def segment_images(
         (staging / "masks").mkdir()
         for name, label in zip(names, labels, strict=True):
             save_label_png(staging / "masks" / f"{name}.png", label.astype(np.uint8))
-        info = {"checkpoint": str(checkpoint), "backbone": metadata["backbone"], "parts": metadata["parts"]}
+        info = {"checkpoint": str(checkpoint), "backbone": metadata.backbone, "parts": metadata.parts}
         (staging / "parts.json").write_text(json.dumps(info, indent=2))
     return labels

@@ -6,12 +6,10 @@ Bad input ends with one line `smite: error: <file>: <problem>` and exit code 2, 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from typing import Any
 
-from smite.atomic import write_atomic
 from smite.data.video import MATTE_FORMATS
 from smite.errors import SmiteInputError
 from smite.hub import describe
@@ -104,6 +102,7 @@ def cmd_segment(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from smite.metrics import evaluate_dirs
+    from smite.metrics.records import write_metrics
 
     parts = [p.strip() for p in args.parts.split(",")] if args.parts else None
     scores = evaluate_dirs(args.pred_dir, args.gt_dir, part_names=parts)
@@ -113,7 +112,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         from smite.evaluate import temporal_scores
 
         scores.update(temporal_scores(args.pred_dir, args.video, args.tracks))
-    write_atomic(args.out, json.dumps(scores, indent=2))
+    write_metrics(args.out, scores)
     temporal = f"  flicker {scores['flicker']:.3f}  warped agreement {scores['warped_agreement']:.3f}" if (
         "flicker" in scores) else ""
     print(f"mIoU {scores['mIoU']:.2f}  F {scores['F']}  J {scores['J']}{temporal} over {scores['frames']} "

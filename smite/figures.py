@@ -16,7 +16,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from smite.data.masks import VOC_PALETTE, overlay, read_label_png  # noqa: E402
 from smite.data.video import read_video  # noqa: E402
-from smite.learn.checkpoint import load_checkpoint  # noqa: E402
+from smite.learn.metadata import read_checkpoint_info  # noqa: E402
 
 
 def save_figure(figure: plt.Figure, stem: str | Path) -> list[Path]:
@@ -42,13 +42,13 @@ def training_curves(checkpoints: Mapping[str, Sequence[str | Path]], stem: str |
     figure, (total_axis, term_axis) = plt.subplots(1, 2, figsize=(10, 3.4))
     first = None
     for mode, paths in checkpoints.items():
-        records = [load_checkpoint(p)[1] for p in paths]
-        curves = [pd.DataFrame(r["curve"]) for r in records]
+        records = [read_checkpoint_info(p) for p in paths]
+        curves = [pd.DataFrame(r.curve) for r in records]
         length = min(len(c) for c in curves)
         mean = pd.concat([c.iloc[:length] for c in curves]).groupby(level=0).mean()
         total_axis.plot(mean["epoch"], mean["loss"], label=mode)
         if first is None:
-            first = (mode, mean, records[0]["train"])
+            first = (mode, mean, records[0].train)
     mode, mean, train = first
     weights = {"ce": 1.0, "mse": train["mse_weight"], "ldm": train["ldm_weight"], "fourier": train["fourier_weight"]}
     for key, label in LOSS_TERMS:

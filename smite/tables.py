@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 import platform
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from smite.methods import METHODS
+from smite.metrics.records import read_metrics
 
 METHOD_NAMES = {name: m.display for name, m in METHODS.items() if m.in_table1}  # Tables 1 and 4, paper's order
 METRIC_KEYS = ("mIoU", "F", "J", "flicker", "warped_agreement")
@@ -39,14 +39,14 @@ class TableContext:
 
 
 def load_metrics(files: Mapping[str, Sequence[str | Path]]) -> pd.DataFrame:
-    """Long table (method, category, video, mIoU, F, J) from metrics JSON at .../<category>/<video>.json."""
+    """Long table (method, category, video, mIoU, F, J, ...) from metrics records (category: the run's group)."""
     rows = []
     for method, paths in files.items():
         for path in paths:
-            path = Path(path)
-            scores = json.loads(path.read_text())
-            row = {"method": method, "category": path.parent.name, "video": path.stem}
-            row.update({key: scores.get(key) for key in METRIC_KEYS})
+            record = read_metrics(path)
+            run = record.scored_run(path)
+            row = {"method": method, "category": run.group, "video": run.video}
+            row.update({key: record.scores.get(key) for key in METRIC_KEYS})
             rows.append(row)
     frame = pd.DataFrame(rows, columns=["method", "category", "video", *METRIC_KEYS])
     return frame.astype({key: float for key in METRIC_KEYS})
@@ -361,8 +361,12 @@ def table_davis(metrics: pd.DataFrame, literature: pd.DataFrame, exclude: Sequen
 
 
 def load_part_scores(files: Mapping[str, Sequence[str | Path]]) -> dict[str, dict[str, dict]]:
-    """method -> class -> per-part scores from image-segmentation metric files .../<class>.json."""
-    return {method: {Path(p).stem: json.loads(Path(p).read_text()) for p in paths} for method, paths in files.items()}
+    """method -> class -> per-part scores from image-segmentation metrics records (class: the run's group)."""
+    scores: dict[str, dict[str, dict]] = {}
+    for method, paths in files.items():
+        records = {path: read_metrics(path) for path in paths}
+        scores[method] = {record.scored_run(path).group: record.scores for path, record in records.items()}
+    return scores
 
 
 def table_pascal(scores: Mapping[str, Mapping[str, dict]], literature: pd.DataFrame,

@@ -13,7 +13,6 @@ from typing import Any
 from smite.config import method_config
 from smite.errors import SmiteInputError
 from smite.hub import describe
-from smite.worker import CHILD_ENV
 
 
 def start(snakemake: Any) -> dict[str, Any]:
@@ -29,8 +28,6 @@ def start(snakemake: Any) -> dict[str, Any]:
     sys.excepthook = _log_last_line
     if hasattr(snakemake.input, "weights"):
         os.environ["HF_HUB_OFFLINE"] = "1"
-    if os.environ.get(CHILD_ENV):
-        logging.getLogger(__name__).info("running in a child of the run's warm worker (smite.worker)")
     if "torch" in sys.modules:  # only scripts that compute with torch pay for importing it
         sys.modules["torch"].set_num_threads(max(1, int(snakemake.threads)))
     return method_config(snakemake.params.get("method", {}) if hasattr(snakemake.params, "get") else {})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -147,7 +148,7 @@ def test_unwritable_output_and_foreign_backbone(synth_root, trained, tmp_path, c
 
     state, metadata = load_checkpoint(trained)
     other = tmp_path / "other_backbone.safetensors"
-    save_checkpoint(other, state, {**metadata, "backbone": {"backbone": "embedded", "config_sha256": "0" * 16}})
+    save_checkpoint(other, state, replace(metadata, backbone={"backbone": "embedded", "config_sha256": "0" * 16}))
     err = _error(capsys, ["segment", str(video), "--model", str(other), "--out", str(tmp_path / "o5"),
                           "--method", "baseline1", "--device", "cpu", "--quiet"])
     assert "other_backbone.safetensors" in err and "trained on backbone" in err

@@ -22,6 +22,7 @@ from smite.learn.losses import (
     high_pass_mask,
     was_mse_loss,
 )
+from smite.learn.metadata import CheckpointInfo, read_checkpoint_info
 from smite.learn.train import Optimiser, model_state, step_loss, train, trainable_groups, validation_miou
 from smite.metrics import score_video
 from smite.model.draws import SeededDraws
@@ -222,9 +223,10 @@ def test_checkpoint_round_trip_and_errors(tmp_path, backbone):
     model = PartSegmenter(backbone, ["background", "a", "b"])
     state = model_state(model)
     path = tmp_path / "model.safetensors"
-    save_checkpoint(path, state, {"parts": model.parts, "backbone": backbone.identity, "curve": [{"loss": 1.0}]})
+    save_checkpoint(path, state, CheckpointInfo(model.parts, backbone.identity, curve=[{"loss": 1.0}]))
     loaded, metadata = load_checkpoint(path)
-    assert metadata["parts"] == ["background", "a", "b"] and metadata["curve"] == [{"loss": 1.0}]
+    assert metadata.parts == ["background", "a", "b"] and metadata.curve == [{"loss": 1.0}]
+    assert read_checkpoint_info(path) == metadata  # the header alone, no tensors read
     for key, value in state.items():
         torch.testing.assert_close(loaded[key], value)
     assert not list(tmp_path.glob(".*tmp"))
@@ -237,6 +239,15 @@ def test_checkpoint_round_trip_and_errors(tmp_path, backbone):
         load_checkpoint(corrupt)
     with pytest.raises(SmiteInputError, match="missing.safetensors"):
         load_checkpoint(tmp_path / "missing.safetensors")
+    from safetensors.torch import save_file
+
+    foreign = tmp_path / "foreign.safetensors"
+    save_file({"x": torch.zeros(1)}, str(foreign), metadata={"smite": '{"format_version": 0}'})
+    with pytest.raises(SmiteInputError, match="foreign.safetensors.*format is not 1"):
+        load_checkpoint(foreign)
+    save_file({"x": torch.zeros(1)}, str(foreign), metadata={"smite": '{"format_version": 1}'})
+    with pytest.raises(SmiteInputError, match="foreign.safetensors.*metadata is incomplete"):
+        read_checkpoint_info(foreign)
 
 
 def test_sd21_offline_fails_with_one_clear_line(method, monkeypatch):

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from smite.errors import SmiteInputError
+from smite.metrics.records import ScoredRun, read_metrics, write_metrics
 from smite.tables import (
     NOT_RUN,
     THIS_RUN,
@@ -33,13 +35,13 @@ LITERATURE = Path(__file__).resolve().parents[1] / "config" / "literature.csv"
 
 
 def _metrics(tmp_path: Path, method: str, scores: dict[tuple[str, str], dict]) -> list[Path]:
-    """Metric JSONs at .../<group>/<video>.json as the DAG writes them."""
+    """Metrics records as the DAG's evaluation jobs write them, each naming the run it scores; the file names say
+    nothing (the tables read the group and video from the record)."""
     paths = []
-    for (group, video), values in scores.items():
-        path = tmp_path / method / group / f"{video}.json"
+    for k, ((group, video), values) in enumerate(scores.items()):
+        path = tmp_path / method / f"{k}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values))
-        paths.append(path)
+        paths.append(write_metrics(path, values, ScoredRun("smite50", group, video, method, "two-phase", 10)))
     return paths
 
 
@@ -114,8 +116,8 @@ def test_davis_table_without_data_says_not_run():
 def test_pascal_table_per_part_iou_and_average(tmp_path):
     parts = ["background", "body", "light", "plate", "wheel", "window"]
     per_part = {name: {"IoU": 10.0 * k} for k, name in enumerate(parts)}
-    path = tmp_path / "car.json"
-    path.write_text(json.dumps({"mIoU": 25.0, "per_part": per_part}))
+    path = write_metrics(tmp_path / "any.json", {"mIoU": 25.0, "per_part": per_part},
+                         ScoredRun("pascal_part", "car", None, "smite", "two-phase", 10))
     scores = load_part_scores({"smite": [path]})
     frame = table_pascal(scores, read_literature(LITERATURE, "table11"), {"car": parts})
     rows = frame.set_index("Method")
@@ -258,3 +260,17 @@ def test_table_spec_builds_what_its_builder_builds(tmp_path):
     assert spec.header_notes(params) == ("Each step adds one component to the previous row.",
                                          "Scored on the first 1 video(s) of each category (config ablation_videos).")
     assert TABLE_SPECS["table1"].header_notes(params)[-1].startswith("mIoU (%)")  # no ablation note on Table 1
+
+
+def test_a_metrics_record_names_its_run_and_a_table_needs_one(tmp_path):
+    run = ScoredRun("smite50", "fish", "fish_00", "smite", "two-phase", 10)
+    path = write_metrics(tmp_path / "m.json", {"mIoU": 50.0, "F": 0.5}, run)
+    record = read_metrics(path)
+    assert record.run == run and record.scores == {"mIoU": 50.0, "F": 0.5}
+    assert json.loads(path.read_text())["run"]["video"] == "fish_00"
+    bare = write_metrics(tmp_path / "cli.json", {"mIoU": 50.0})  # `smite evaluate`: no run
+    with pytest.raises(SmiteInputError, match="cli.json.*names no run"):
+        load_metrics({"smite": [bare]})
+    (tmp_path / "broken.json").write_text("{not json")
+    with pytest.raises(SmiteInputError, match="broken.json.*not a metrics record"):
+        read_metrics(tmp_path / "broken.json")

@@ -1,16 +1,10 @@
 """Rule evaluate_video: accuracy on the scored frames and temporal consistency along the trajectories."""
 
-from smite.worker import run_in_worker
-
-run_in_worker()  # hands the job to the run's warm worker when there is one: it has the imports below
-
-import json
-from pathlib import Path
-
 from smite.data.protocols import COLLECTION_DATASET, video_source
 from smite.evaluate import temporal_scores
 from smite.methods import method_folder
 from smite.metrics import evaluate_dirs
+from smite.metrics.records import ScoredRun, write_metrics
 from smite.workflow import start
 
 start(snakemake)  # noqa: F821
@@ -19,4 +13,5 @@ masks = method_folder(snakemake.input.prediction, wc.method) / "masks"  # noqa: 
 scores = evaluate_dirs(masks, snakemake.input.ground_truth, part_names=snakemake.params.parts)  # noqa: F821
 video = video_source(COLLECTION_DATASET[wc.collection], snakemake.params.root, wc.group, wc.video)  # noqa: F821
 scores.update(temporal_scores(masks, video, snakemake.input.tracks))  # noqa: F821
-Path(snakemake.output.metrics).write_text(json.dumps(scores, indent=2))  # noqa: F821
+run = ScoredRun(wc.collection, wc.group, wc.video, wc.method, wc.mode, int(wc.shots))
+write_metrics(snakemake.output.metrics, scores, run)  # noqa: F821

@@ -1,9 +1,5 @@
 """Rule figure_comparison: the paper's Figure 8 or 12, per category its video, ground truth and two methods."""
 
-from smite.worker import run_in_worker
-
-run_in_worker()  # hands the job to the run's warm worker when there is one: it has the imports below
-
 from pathlib import Path
 
 from smite.data.smite50 import video_path

@@ -1,9 +1,5 @@
 """Rule figure_qualitative: one video's frames, ground truth and each method's overlay (Figures 6-7)."""
 
-from smite.worker import run_in_worker
-
-run_in_worker()  # hands the job to the run's warm worker when there is one: it has the imports below
-
 from pathlib import Path
 
 from smite.data.smite50 import video_path

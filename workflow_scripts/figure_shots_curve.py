@@ -1,9 +1,5 @@
 """Rule figure_shots_curve: mIoU against the number of reference images."""
 
-from smite.worker import run_in_worker
-
-run_in_worker()  # hands the job to the run's warm worker when there is one: it has the imports below
-
 from pathlib import Path
 
 from smite.figures import shots_curve

@@ -1,9 +1,5 @@
 """Rule figure_stage_costs: wall-clock cost per stage from the rules' benchmark files."""
 
-from smite.worker import run_in_worker
-
-run_in_worker()  # hands the job to the run's warm worker when there is one: it has the imports below
-
 from pathlib import Path
 
 from smite.figures import STAGES, stage_costs

@@ -1,9 +1,5 @@
 """Rule segment_gsam2: the GSAM2 baseline (Grounding DINO + SAM2 video) on one video."""
 
-from smite.worker import run_in_worker
-
-run_in_worker()  # hands the job to the run's warm worker when there is one: it has the imports below
-
 from smite.atomic import atomic_dir
 from smite.data.protocols import COLLECTION_DATASET, video_source
 from smite.gsam2 import run_gsam2_video

@@ -1,9 +1,5 @@
 """Rule segment_images: one PASCAL-Part class's test images segmented by one checkpoint."""
 
-from smite.worker import run_in_worker
-
-run_in_worker()  # hands the job to the run's warm worker when there is one: it has the imports below
-
 from smite.api import segment_images
 from smite.data.pascal_part import load_split
 from smite.workflow import start

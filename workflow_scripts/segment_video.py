@@ -1,9 +1,5 @@
 """Rule segment_video: one video segmented with one checkpoint by every method the run plans for them."""
 
-from smite.worker import run_in_worker
-
-run_in_worker()  # hands the job to the run's warm worker when there is one: it has the imports below
-
 from smite.api import segment_video_job
 from smite.data.protocols import COLLECTION_DATASET, video_source
 from smite.workflow import start

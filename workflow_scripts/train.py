@@ -1,9 +1,5 @@
 """Rule train: one group's checkpoint from its reference folder."""
 
-from smite.worker import run_in_worker
-
-run_in_worker()  # hands the job to the run's warm worker when there is one: it has the imports below
-
 from smite.api import train_references
 from smite.workflow import start
 
