@@ -41,7 +41,7 @@ def _method(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
-    from smite.data.synth import generate_layout
+    from smite.data.layouts import generate_layout
 
     manifest = generate_layout(args.layout, args.out_dir, seed=args.seed)
     totals = ", ".join(f"{name}={count}" for name, count in manifest["totals"].items())
@@ -170,7 +170,7 @@ def cmd_fetch_weights(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from smite.config import TRACKERS, load_defaults
-    from smite.data.synth import LAYOUTS
+    from smite.data.protocols import DATASET_TYPES
 
     defaults = load_defaults()  # help texts show the packaged values, not copies of them
     backbone = f"the --config's, else {defaults['backbone']['name']}"
@@ -186,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     synth = commands.add_parser("synth", help="write the embedded synthetic benchmark (SMITE-50 or another layout)")
     synth.add_argument("out_dir", help="output folder")
     synth.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
-    synth.add_argument("--layout", default="smite50", choices=list(LAYOUTS),
+    synth.add_argument("--layout", default="smite50", choices=list(DATASET_TYPES),
                        help="dataset layout to write (default smite50)")
     synth.set_defaults(run=cmd_synth)
 

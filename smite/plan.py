@@ -16,20 +16,16 @@ Kept out of the Snakefile so that it is plain, testable Python (Snakemake allows
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Any
 
 from smite.config import deep_merge, method_config
-from smite.data.protocols import COLLECTION_DATASET, video_folder
+from smite.data.protocols import COLLECTION_DATASET, PROTOCOLS, TABLE5_DATASETS, Group, video_folder
 from smite.errors import SmiteInputError
 from smite.hub import ModelSpec, model_spec
 from smite.methods import METHODS, TEXT
 
-DAVIS_PARTS = ["background", "object"]
-ZERO_SHOT_GROUP = "all"
-# a SMITE-50 category's inference settings (paper 7.5); `augment` and the paper's vote window are handled apart
-CATEGORY_INFERENCE_KEYS = ("lambda_track", "vote_window", "tiles")
 # what a video's trajectories depend on: its track rule gets only this slice of its group's method overrides,
 # so that e.g. a new lambda_track does not re-track (Snakemake reruns a job whose params change)
 TRACK_INFERENCE_KEYS = ("tracker", "window", "overlap", "vote_window", "cotracker_interp_shape",
@@ -88,77 +84,11 @@ class VideoRun:
         return self.collection, self.group, self.video, self.mode, self.shots
 
 
-@dataclass(frozen=True)
-class Group:
-    """One model's scope: its parts, the videos it segments and its overrides of the run's method config."""
-
-    parts: list[str] | None  # None: the dataset's own (PUMaVOS part_1, part_2, ... from its palette)
-    videos: list[str]
-    # deep-merged over the run's `method:` for this group's training, tracking and segmentation, e.g.
-    # {"inference": {"lambda_track": 1.0, "vote_window": 15}, "train": {"augment": {"crop_min_ratio": 0.8}}}
-    method: dict[str, Any] = field(default_factory=dict)
-    text_parts: bool = True  # False: parts no word names (the paper's non-text category): GSAM2 cannot run
-
-
-def category_method(category: dict[str, Any], paper_vote_windows: bool = False) -> dict[str, Any]:
-    """A SMITE-50 category's method overrides: lambda_track and vote window (paper 7.5), tiles, augmentation.
-
-    The vote window is the category's `vote_window` (the authors' code: 15 for every category) unless
-    `paper_vote_windows` asks for its `vote_window_paper` (paper 7.5: 7 for horses). `augment` holds
-    train.augment fields (authors' scripts/configs/*.sh min_crop_ratio, utils/dataset.py rotation).
-    """
-    inference = {k: category[k] for k in CATEGORY_INFERENCE_KEYS if k in category}
-    if paper_vote_windows and "vote_window_paper" in category:
-        inference["vote_window"] = category["vote_window_paper"]
-    method: dict[str, Any] = {}
-    if inference:
-        method["inference"] = inference
-    if category.get("augment"):
-        method["train"] = {"augment": dict(category["augment"])}
-    return method
-
-
-def smite50_groups(spec: dict[str, Any], config: dict[str, Any] | None = None) -> dict[str, Group]:
-    """A group per SMITE-50 category with its lambda_track, vote window (paper 7.5) and augmentation; the run-level
-    switch `paper_vote_windows` (default false) gives each its paper vote window instead of the authors' code's."""
-    paper_vote_windows = bool((config or {}).get("paper_vote_windows", False))
-    return {
-        name: Group(list(c["parts"]), list(c["videos"]), category_method(c, paper_vote_windows),
-                    c.get("text_parts", True))
-        for name, c in spec["categories"].items()
-    }
-
-
-def pumavos_groups(spec: dict[str, Any], config: dict[str, Any] | None = None) -> dict[str, Group]:
-    """A group per PUMaVOS sequence: the model is trained on frames of that same video."""
-    return {name: Group(list(s["parts"]) if s.get("parts") else None, [name], {}, s.get("text_parts", True))
-            for name, s in spec["sequences"].items()}
-
-
-def davis_zeroshot_groups(spec: dict[str, Any], config: dict[str, Any] | None = None) -> dict[str, Group]:
-    """One model for every val sequence, trained on one frame per train video (paper 7.3)."""
-    return {ZERO_SHOT_GROUP: Group(DAVIS_PARTS, list(spec["val"]))}
-
-
-def davis_semi_groups(spec: dict[str, Any], config: dict[str, Any] | None = None) -> dict[str, Group]:
-    """A model per val sequence, trained on its first frame (paper 7.3)."""
-    return {name: Group(DAVIS_PARTS, [name]) for name in spec["val"]}
-
-
-def pascal_part_groups(spec: dict[str, Any], config: dict[str, Any] | None = None) -> dict[str, Group]:
-    """A model per PASCAL-Part class, trained on its train_<shots> split; it segments images, not videos."""
-    return {name: Group(list(c["parts"]), []) for name, c in spec["classes"].items()}
-
-
-GROUP_BUILDERS = {"smite50": smite50_groups, "pumavos": pumavos_groups, "davis_zeroshot": davis_zeroshot_groups,
-                  "davis_semi": davis_semi_groups, "pascal_part": pascal_part_groups}
-
-
 def collections(config: dict[str, Any]) -> dict[str, dict[str, Group]]:
-    """Collection -> group -> Group, for the datasets the config names (each collection's GROUP_BUILDERS entry)."""
+    """Collection -> group -> Group, for the datasets the config names (each protocol's `groups`)."""
     datasets = config["datasets"]
-    return {name: GROUP_BUILDERS[name](datasets[dataset], config)
-            for name, dataset in COLLECTION_DATASET.items() if dataset in datasets}
+    return {name: protocol.groups(datasets[protocol.dataset], config)
+            for name, protocol in PROTOCOLS.items() if protocol.dataset in datasets}
 
 
 def group_method(run_method: dict[str, Any], group: Group) -> dict[str, Any]:
@@ -251,7 +181,6 @@ def zero_shot_shots(config: dict[str, Any]) -> int:
     return len(config["datasets"]["davis2016"]["train"])
 
 
-VIDEO_DATASETS = ("smite50", "pumavos", "davis2016")  # the datasets Table 5 describes
 TABLES = tuple(f"table{k}" for k in range(1, 13))  # the paper's tables, each one target
 
 
@@ -401,7 +330,7 @@ class RunPlan:
                 for k in self.config["shots_ablation"]}
 
     def _table5(self) -> dict[str, list[VideoRun | str]]:
-        return {"statistics": [self._path(STATISTICS_PATH, dataset=d) for d in VIDEO_DATASETS if d in self.datasets]}
+        return {"statistics": [self._path(STATISTICS_PATH, dataset=d) for d in TABLE5_DATASETS if d in self.datasets]}
 
     def _table6(self) -> dict[str, list[VideoRun | str]]:
         return {m: self.video_runs("pumavos", m, shots=1)

@@ -9,14 +9,10 @@ import pytest
 
 from smite.config import deep_merge, method_config, read_yaml, train_config
 from smite.data.clip import Clip
-from smite.data.layouts import prepare
-from smite.data.protocols import held_out_frames, training_frames
-from smite.data.statistics import dataset_statistics
-from smite.data.synth import generate_layout
+from smite.data.layouts import dataset_statistics, generate_layout, prepare
+from smite.data.protocols import ZERO_SHOT_GROUP, Group, held_out_frames, training_frames
 from smite.errors import SmiteInputError
 from smite.plan import (
-    ZERO_SHOT_GROUP,
-    Group,
     collections,
     group_method,
     stage_slice,
@@ -343,10 +339,10 @@ def test_figures_read_table1s_runs_and_their_benchmarks():
 
 def test_no_dataset_name_is_compared_as_a_string():
     """docs/architecture.md, 'Add a dataset': datasets and collections dispatch through the registries of
-    smite.data.protocols (and smite.plan.GROUP_BUILDERS), never by comparing their names in code."""
+    smite.data.protocols (DATASET_TYPES, PROTOCOLS), never by comparing their names in code."""
     import re
 
-    from smite.data.protocols import COLLECTION_DATASET, PROTOCOLS, VIDEO_LAYOUTS
+    from smite.data.protocols import COLLECTION_DATASET, DATASET_TYPES, PROTOCOLS, VIDEO_DATASETS
 
     repo = CONFIG.parent
     names = "|".join(sorted({*COLLECTION_DATASET, *COLLECTION_DATASET.values()}))
@@ -355,8 +351,8 @@ def test_no_dataset_name_is_compared_as_a_string():
     found = [f"{path.relative_to(repo)}:{number}" for path in sources
              for number, line in enumerate(path.read_text().splitlines(), 1) if comparison.search(line)]
     assert found == []
-    assert set(COLLECTION_DATASET.values()) - {"pascal_part"} == set(VIDEO_LAYOUTS)  # every video dataset laid out
-    assert set(PROTOCOLS) == set(COLLECTION_DATASET)
+    assert set(COLLECTION_DATASET.values()) - {"pascal_part"} == set(VIDEO_DATASETS)  # every video dataset laid out
+    assert set(COLLECTION_DATASET.values()) == set(DATASET_TYPES) and set(PROTOCOLS) == set(COLLECTION_DATASET)
 
 
 def test_a_segmentation_job_runs_every_method_planned_for_its_video_and_checkpoint():

@@ -12,6 +12,7 @@ from PIL import Image
 from smite.cli import build_parser, main
 from smite.data import davis, pascal_part, pumavos
 from smite.data.clip import Clip
+from smite.data.layouts import generate_layout
 from smite.data.masks import VOC_PALETTE, read_label_png, save_label_png
 from smite.data.references import load_references
 from smite.data.synth import (
@@ -19,7 +20,6 @@ from smite.data.synth import (
     PascalPartSynthConfig,
     PumavosSynthConfig,
     generate_davis,
-    generate_layout,
     generate_pascal_part,
     generate_pumavos,
 )
@@ -375,7 +375,7 @@ def test_synthetic_layout_configs_and_output_rules(tmp_path: Path) -> None:
         with pytest.raises(ValueError):
             config_type(**bad)
     assert PumavosSynthConfig(categories=["fish"]).categories == ("fish",)  # YAML lists are fine
-    with pytest.raises(ValueError, match="unknown layout"):
+    with pytest.raises(SmiteInputError, match="unknown dataset 'kitti'"):
         generate_layout("kitti", tmp_path / "k")
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "notes.txt").write_text("keep me")

@@ -11,6 +11,7 @@ import pytest
 from smite.config import overlay, read_run_config, read_yaml
 from smite.data import davis, pascal_part, pumavos, smite50
 from smite.data.download import prepare_dataset
+from smite.data.protocols import DATASET_TYPES
 from smite.data.references import load_references
 from smite.data.toy import ToySettings, relabel, write_toy_archive, write_toy_dataset
 
@@ -42,8 +43,8 @@ def test_toy_archive_is_deterministic_and_reads_back_through_the_download(tmp_pa
     spec = _spec(key)
     name = spec["source"]["files"][0]["name"]
     first, second = tmp_path / "a" / name, tmp_path / "b" / name
-    write_toy_archive(key, spec, SMALL, first)
-    write_toy_archive(key, spec, SMALL, second)
+    write_toy_archive(DATASET_TYPES[key].toy, spec, SMALL, first)
+    write_toy_archive(DATASET_TYPES[key].toy, spec, SMALL, second)
     assert first.read_bytes() == second.read_bytes()
     files = [{**spec["source"]["files"][0], "url": first.as_uri(),
               "sha256": hashlib.sha256(first.read_bytes()).hexdigest()}]
@@ -69,7 +70,7 @@ def test_toy_archive_is_deterministic_and_reads_back_through_the_download(tmp_pa
 
 def test_toy_local_dataset_is_a_pumavos_folder(tmp_path: Path) -> None:
     spec = _spec("pumavos")
-    write_toy_dataset("pumavos", spec, SMALL, tmp_path / "PUMaVOS")
+    write_toy_dataset(DATASET_TYPES["pumavos"].toy, spec, SMALL, tmp_path / "PUMaVOS")
     assert pumavos.list_sequences(tmp_path / "PUMaVOS") == sorted(spec["sequences"])
     assert not list(tmp_path.glob(".PUMaVOS.*"))
 

@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from smite.data.statistics import dataset_statistics
+from smite.data.layouts import dataset_statistics
 from smite.workflow import start
 
 start(snakemake)  # noqa: F821

@@ -8,13 +8,31 @@ from pathlib import Path
 from typing import Any
 
 from smite.atomic import atomic_output
-from smite.data import davis, pumavos, smite50
-from smite.data.synth import generate_layout
+from smite.data.protocols import DATASET_TYPES, DatasetType
+from smite.data.roots import MANIFEST
 from smite.errors import SmiteInputError
 
 log = logging.getLogger(__name__)
-DATASET_LAYOUTS = ("smite50", "pumavos", "davis2016", "pascal_part")
-MANIFEST = "manifest.json"
+
+
+def dataset_type(layout: str, where: str | Path | None = None) -> DatasetType:
+    """The registry entry of a dataset; one clear error for a name the project does not know."""
+    if layout not in DATASET_TYPES:
+        raise SmiteInputError(where, f"unknown dataset {layout!r} (known: {', '.join(DATASET_TYPES)})")
+    return DATASET_TYPES[layout]
+
+
+def generate_layout(layout: str, out_dir: str | Path, **settings: Any) -> dict:
+    """A dataset's synthetic stand-in from plain settings (e.g. a YAML section), with its manifest."""
+    return dataset_type(layout, out_dir).synthetic(out_dir, **settings)
+
+
+def dataset_statistics(key: str, root: str | Path) -> dict[str, Any]:
+    """Table 5's statistics of one video dataset by its config key."""
+    count = dataset_type(key, root).statistics
+    if count is None:
+        raise SmiteInputError(root, f"Table 5 does not describe the {key} dataset")
+    return {"dataset": key, **count(Path(root))}
 
 
 def prepare(spec: dict[str, Any], root: str | Path) -> dict[str, Any]:
@@ -25,8 +43,7 @@ def prepare(spec: dict[str, Any], root: str | Path) -> dict[str, Any]:
     """
     root = Path(root)
     layout, kind = spec["key"], spec["kind"]
-    if layout not in DATASET_LAYOUTS:
-        raise SmiteInputError(root, f"unknown dataset {layout!r} (known: {', '.join(DATASET_LAYOUTS)})")
+    items = dataset_type(layout, root).items
     if kind == "synthetic":
         log.info("generating the synthetic %s set in %s", layout, root)
         return generate_layout(layout, root, **spec.get("synth", {}))
@@ -35,7 +52,7 @@ def prepare(spec: dict[str, Any], root: str | Path) -> dict[str, Any]:
 
         log.info("downloading %s into %s", spec.get("name", layout), root)
         manifest = prepare_dataset(spec["source"], root)
-        if not LISTERS[layout](root):  # e.g. an archive whose top folder `strip` did not remove
+        if not items(root):  # e.g. an archive whose top folder `strip` did not remove
             (root / MANIFEST).unlink()
             raise SmiteInputError(root, f"the download holds no {layout} items at this folder: check the "
                                         "source's `strip` (top folders of the archive to remove)")
@@ -45,19 +62,11 @@ def prepare(spec: dict[str, Any], root: str | Path) -> dict[str, Any]:
     raise SmiteInputError(root, f"dataset kind {kind!r} is not synthetic, download or local")
 
 
-def _pascal_classes(root: Path) -> list[str]:
-    return sorted(p.name for p in root.iterdir() if (p / "test").is_dir())
-
-
-LISTERS = {"smite50": smite50.list_categories, "pumavos": pumavos.list_sequences,
-           "davis2016": lambda root: davis.read_split(root, "val"), "pascal_part": _pascal_classes}
-
-
 def record_local(layout: str, root: Path) -> dict[str, Any]:
     """A dataset fetched by hand: check that its layout reads, then write its manifest (file list and sizes)."""
     if not root.is_dir():
         raise SmiteInputError(root, f"{layout} folder not found: download it by hand into this folder")
-    items = LISTERS[layout](root)
+    items = dataset_type(layout, root).items(root)
     if not items:
         raise SmiteInputError(root, f"no {layout} items found: is this the dataset's top folder?")
     files = sorted(p for p in root.rglob("*") if p.is_file() and p.name != MANIFEST)

@@ -1,9 +1,15 @@
-"""Evaluation protocols over the dataset readers: where a video is, which frames train, which are scored.
+"""The datasets and evaluation protocols the project knows: one registry line per dataset, one per collection.
 
 Two registries, so that the workflow scripts, the plan and the rules stay free of dataset-specific code and no
-dataset name is compared as a string: `VIDEO_LAYOUTS` (per dataset that holds videos: where a video is, how it is
-read) and `PROTOCOLS` (per collection, one evaluation protocol on one dataset, see smite.plan: which frames of a
-video train its model, where its references come from, which shots settings leave frames out of scoring).
+dataset name is compared as a string:
+
+* `DATASET_TYPES`, per dataset (a key under a run config's `datasets:`): what a complete copy holds, its synthetic
+  stand-in, its toy copy in the real layout, where its videos are and how they are read, its Table 5 statistics;
+* `PROTOCOLS`, per collection (one evaluation protocol on one dataset, see smite.plan): its groups (one model
+  each), which frames of a video train its model, where its references come from, which shots settings leave
+  frames out of scoring.
+
+A new dataset is its module (reader, and whatever its toy writer and synthetic layout need) and one line in each.
 """
 
 from __future__ import annotations
@@ -13,8 +19,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from smite.data import davis, pumavos, smite50
+from smite.data import davis, pumavos, smite50, statistics, toy
 from smite.data.clip import Clip
+from smite.data.synth import (
+    DavisSynthConfig,
+    PascalPartSynthConfig,
+    PumavosSynthConfig,
+    SynthConfig,
+    generate_benchmark,
+    generate_davis,
+    generate_pascal_part,
+    generate_pumavos,
+)
 from smite.errors import SmiteInputError
 
 
@@ -29,15 +45,121 @@ class VideoLayout:
     by_category: bool = False
 
 
-VIDEO_LAYOUTS: dict[str, VideoLayout] = {
-    "smite50": VideoLayout(lambda root, folder, video: smite50.video_path(root, folder, video),
-                           lambda root, group, video, parts: smite50.load_video_clip(root, group, video, parts),
-                           by_category=True),
-    "pumavos": VideoLayout(lambda root, folder, video: pumavos.frames_dir(root, video),
-                           lambda root, group, video, parts: pumavos.load_sequence(root, video, parts)),
-    "davis2016": VideoLayout(lambda root, folder, video: davis.frames_dir(root, video),
-                             lambda root, group, video, parts: davis.load_sequence(root, video)),
+def _pascal_classes(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if (p / "test").is_dir())
+
+
+def _synthetic(config_type: type, generate: Callable[[Path, Any], dict]) -> Callable[..., dict]:
+    """A generator of plain settings (a run config's `synth:` section): `config_type`'s fields."""
+    return lambda out_dir, **settings: generate(out_dir, config_type(**settings))
+
+
+@dataclass(frozen=True)
+class DatasetType:
+    """What the project does with one dataset: `items(root)` lists what a complete copy holds (categories,
+    sequences or classes: a download or a copy made by hand is checked with it); `synthetic(out_dir, **settings)`
+    writes its synthetic stand-in; `toy(folder, spec, settings)` a toy copy in its real layout (smoke runs);
+    `videos` says where its videos are and how they are read (None: images only); `statistics(root)` is its
+    row of Table 5 (None: not in Table 5)."""
+
+    items: Callable[[Path], list[str]]
+    synthetic: Callable[..., dict]
+    toy: Callable[[Path, dict[str, Any], Any], None]
+    videos: VideoLayout | None = None
+    statistics: Callable[[Path], dict[str, Any]] | None = None
+
+
+DATASET_TYPES: dict[str, DatasetType] = {
+    "smite50": DatasetType(
+        smite50.list_categories, _synthetic(SynthConfig, generate_benchmark), toy.write_smite50,
+        VideoLayout(lambda root, folder, video: smite50.video_path(root, folder, video),
+                    lambda root, group, video, parts: smite50.load_video_clip(root, group, video, parts),
+                    by_category=True),
+        statistics.smite50_statistics),
+    "pumavos": DatasetType(
+        pumavos.list_sequences, _synthetic(PumavosSynthConfig, generate_pumavos), toy.write_pumavos,
+        VideoLayout(lambda root, folder, video: pumavos.frames_dir(root, video),
+                    lambda root, group, video, parts: pumavos.load_sequence(root, video, parts)),
+        statistics.pumavos_statistics),
+    "davis2016": DatasetType(
+        lambda root: davis.read_split(root, "val"), _synthetic(DavisSynthConfig, generate_davis), toy.write_davis,
+        VideoLayout(lambda root, folder, video: davis.frames_dir(root, video),
+                    lambda root, group, video, parts: davis.load_sequence(root, video)),
+        statistics.davis_statistics),
+    "pascal_part": DatasetType(_pascal_classes, _synthetic(PascalPartSynthConfig, generate_pascal_part),
+                               toy.write_pascal_part),
 }
+VIDEO_DATASETS = tuple(name for name, kind in DATASET_TYPES.items() if kind.videos is not None)
+TABLE5_DATASETS = tuple(name for name, kind in DATASET_TYPES.items() if kind.statistics is not None)
+
+
+# -- collections: their groups (one model each) --------------------------------------------------------------
+DAVIS_PARTS = ["background", "object"]
+ZERO_SHOT_GROUP = "all"
+# a SMITE-50 category's inference settings (paper 7.5); `augment` and the paper's vote window are handled apart
+CATEGORY_INFERENCE_KEYS = ("lambda_track", "vote_window", "tiles")
+
+
+@dataclass(frozen=True)
+class Group:
+    """One model's scope: its parts, the videos it segments and its overrides of the run's method config."""
+
+    parts: list[str] | None  # None: the dataset's own (PUMaVOS part_1, part_2, ... from its palette)
+    videos: list[str]
+    # deep-merged over the run's `method:` for this group's training, tracking and segmentation, e.g.
+    # {"inference": {"lambda_track": 1.0, "vote_window": 15}, "train": {"augment": {"crop_min_ratio": 0.8}}}
+    method: dict[str, Any] = field(default_factory=dict)
+    text_parts: bool = True  # False: parts no word names (the paper's non-text category): GSAM2 cannot run
+
+
+def category_method(category: dict[str, Any], paper_vote_windows: bool = False) -> dict[str, Any]:
+    """A SMITE-50 category's method overrides: lambda_track and vote window (paper 7.5), tiles, augmentation.
+
+    The vote window is the category's `vote_window` (the authors' code: 15 for every category) unless
+    `paper_vote_windows` asks for its `vote_window_paper` (paper 7.5: 7 for horses). `augment` holds
+    train.augment fields (authors' scripts/configs/*.sh min_crop_ratio, utils/dataset.py rotation).
+    """
+    inference = {k: category[k] for k in CATEGORY_INFERENCE_KEYS if k in category}
+    if paper_vote_windows and "vote_window_paper" in category:
+        inference["vote_window"] = category["vote_window_paper"]
+    method: dict[str, Any] = {}
+    if inference:
+        method["inference"] = inference
+    if category.get("augment"):
+        method["train"] = {"augment": dict(category["augment"])}
+    return method
+
+
+def smite50_groups(spec: dict[str, Any], config: dict[str, Any] | None = None) -> dict[str, Group]:
+    """A group per SMITE-50 category with its lambda_track, vote window (paper 7.5) and augmentation; the run-level
+    switch `paper_vote_windows` (default false) gives each its paper vote window instead of the authors' code's."""
+    paper_vote_windows = bool((config or {}).get("paper_vote_windows", False))
+    return {
+        name: Group(list(c["parts"]), list(c["videos"]), category_method(c, paper_vote_windows),
+                    c.get("text_parts", True))
+        for name, c in spec["categories"].items()
+    }
+
+
+def pumavos_groups(spec: dict[str, Any], config: dict[str, Any] | None = None) -> dict[str, Group]:
+    """A group per PUMaVOS sequence: the model is trained on frames of that same video."""
+    return {name: Group(list(s["parts"]) if s.get("parts") else None, [name], {}, s.get("text_parts", True))
+            for name, s in spec["sequences"].items()}
+
+
+def davis_zeroshot_groups(spec: dict[str, Any], config: dict[str, Any] | None = None) -> dict[str, Group]:
+    """One model for every val sequence, trained on one frame per train video (paper 7.3)."""
+    return {ZERO_SHOT_GROUP: Group(DAVIS_PARTS, list(spec["val"]))}
+
+
+def davis_semi_groups(spec: dict[str, Any], config: dict[str, Any] | None = None) -> dict[str, Group]:
+    """A model per val sequence, trained on its first frame (paper 7.3)."""
+    return {name: Group(DAVIS_PARTS, [name]) for name in spec["val"]}
+
+
+def pascal_part_groups(spec: dict[str, Any], config: dict[str, Any] | None = None) -> dict[str, Group]:
+    """A model per PASCAL-Part class, trained on its train_<shots> split; it segments images, not videos."""
+    return {name: Group(list(c["parts"]), []) for name, c in spec["classes"].items()}
 
 
 def _no_frames(clip: Clip, shots: int) -> list[int]:
@@ -72,12 +194,14 @@ def _semi_references(root: Path, group: str, shots: int, out_dir: Path, spec: di
 
 @dataclass(frozen=True)
 class Protocol:
-    """One collection's protocol on its `dataset` (a key under `datasets`). `training_frames(clip, shots)`: frames of
+    """One collection's protocol on its `dataset` (a key under `datasets`). `groups(spec, config)`: its groups from
+    the dataset's config entry (and the run config's switches). `training_frames(clip, shots)`: frames of
     the video itself that train its model; `references`: writes its REFS_DIR from the dataset (None: the dataset
     holds reference folders, at `references_in_dataset(group, shots)` under its root); `scoring_shots(spec)`: the
     shots settings whose training frames every setting leaves out of scoring."""
 
     dataset: str
+    groups: Callable[[dict[str, Any], dict[str, Any] | None], dict[str, Group]]
     training_frames: Callable[[Clip, int], list[int]] = _no_frames
     references: References | None = None
     references_in_dataset: Callable[[str, int], str] = field(default=lambda group, shots: group)
@@ -85,12 +209,13 @@ class Protocol:
 
 
 PROTOCOLS: dict[str, Protocol] = {
-    "smite50": Protocol("smite50"),
-    "pumavos": Protocol("pumavos", pumavos.training_frames, _pumavos_references,
+    "smite50": Protocol("smite50", smite50_groups),
+    "pumavos": Protocol("pumavos", pumavos_groups, pumavos.training_frames, _pumavos_references,
                         scoring_shots=lambda spec: list(spec["shots"])),
-    "davis_zeroshot": Protocol("davis2016", references=_zero_shot_references),
-    "davis_semi": Protocol("davis2016", _first_annotated, _semi_references),
-    "pascal_part": Protocol("pascal_part", references_in_dataset=lambda group, shots: f"{group}/train_{shots}"),
+    "davis_zeroshot": Protocol("davis2016", davis_zeroshot_groups, references=_zero_shot_references),
+    "davis_semi": Protocol("davis2016", davis_semi_groups, _first_annotated, _semi_references),
+    "pascal_part": Protocol("pascal_part", pascal_part_groups,
+                            references_in_dataset=lambda group, shots: f"{group}/train_{shots}"),
 }
 # collection (one evaluation protocol, see smite.plan) -> the dataset (config key under `datasets`) it reads
 COLLECTION_DATASET = {name: protocol.dataset for name, protocol in PROTOCOLS.items()}
@@ -99,19 +224,23 @@ DERIVED_REFERENCES = tuple(name for name, protocol in PROTOCOLS.items() if proto
 
 def video_source(dataset: str, root: str | Path, folder: str, video: str) -> Path:
     """The video file or frame folder of one video (`folder` = the SMITE-50 category, else unused)."""
-    if dataset not in VIDEO_LAYOUTS:
+    layout = DATASET_TYPES[dataset].videos
+    if layout is None:
         raise ValueError(f"no videos in dataset {dataset!r}")
-    return VIDEO_LAYOUTS[dataset].source(Path(root), folder, video)
+    return layout.source(Path(root), folder, video)
 
 
 def load_clip(collection: str, root: str | Path, group: str, video: str, parts: list[str]) -> Clip:
     """One video of a collection with its ground truth."""
-    return VIDEO_LAYOUTS[COLLECTION_DATASET[collection]].clip(Path(root), group, video, parts)
+    layout = DATASET_TYPES[COLLECTION_DATASET[collection]].videos
+    if layout is None:
+        raise ValueError(f"collection {collection!r} has no videos")
+    return layout.clip(Path(root), group, video, parts)
 
 
 def video_folder(collection: str, group: str) -> str:
     """Folder that tells a video apart within its dataset: the category where videos are stored by category."""
-    layout = VIDEO_LAYOUTS.get(COLLECTION_DATASET[collection])
+    layout = DATASET_TYPES[COLLECTION_DATASET[collection]].videos
     return group if layout is not None and layout.by_category else "-"
 
 

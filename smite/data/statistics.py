@@ -61,11 +61,3 @@ def davis_statistics(root: str | Path) -> dict[str, Any]:
     counts = [_part_count(_annotation_labels(davis.annotations_dir(root, seq), davis.read_object_mask))
               for seq in davis.read_split(root, "val")]
     return _summary(len(train), counts)
-
-
-STATISTICS = {"smite50": smite50_statistics, "pumavos": pumavos_statistics, "davis2016": davis_statistics}
-
-
-def dataset_statistics(key: str, root: str | Path) -> dict[str, Any]:
-    """Statistics of one video dataset by its config key (smite50, pumavos, davis2016)."""
-    return {"dataset": key, **STATISTICS[key](root)}

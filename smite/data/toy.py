@@ -161,21 +161,16 @@ def write_pascal_part(root: Path, spec: dict[str, Any], settings: ToySettings) -
                     np.save(tmp, labels.astype(np.int64))
 
 
-WRITERS: dict[str, Callable[[Path, dict[str, Any], ToySettings], None]] = {
-    "smite50": write_smite50,
-    "pumavos": write_pumavos,
-    "davis2016": write_davis,
-    "pascal_part": write_pascal_part,
-}
+Writer = Callable[[Path, dict[str, Any], ToySettings], None]  # one of the write_* above (a dataset's `toy`)
 
 
-def write_toy_dataset(layout: str, spec: dict[str, Any], settings: ToySettings, root: str | Path) -> None:
+def write_toy_dataset(writer: Writer, spec: dict[str, Any], settings: ToySettings, root: str | Path) -> None:
     """The toy dataset folder at `root`, written in a sibling folder and renamed into place (nothing partial)."""
     with atomic_dir(root) as build:
-        WRITERS[layout](build, spec, settings)
+        writer(build, spec, settings)
 
 
-def write_toy_archive(layout: str, spec: dict[str, Any], settings: ToySettings, archive: str | Path) -> None:
+def write_toy_archive(writer: Writer, spec: dict[str, Any], settings: ToySettings, archive: str | Path) -> None:
     """The toy dataset as a zip shaped like the real archive: under one top folder per `strip` of its source
     entry (named after the dataset root), members sorted with fixed times."""
     archive = Path(archive)
@@ -183,7 +178,7 @@ def write_toy_archive(layout: str, spec: dict[str, Any], settings: ToySettings, 
                  0)
     top = Path(*[Path(spec["root"]).name] * strip) if strip else Path()
     with tempfile.TemporaryDirectory() as tmp:
-        WRITERS[layout](Path(tmp), spec, settings)
+        writer(Path(tmp), spec, settings)
         members = sorted(p for p in Path(tmp).rglob("*") if p.is_file())
         with atomic_output(archive) as out, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
             for path in members:

@@ -11,10 +11,10 @@ import re
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
-import gdown
 import requests
 from tqdm import tqdm
 
@@ -42,11 +42,14 @@ _TRANSIENT = (
     _TransientError,
 )
 
-_GDOWN_ERRORS = (
-    gdown.exceptions.FileURLRetrievalError,
-    getattr(gdown.exceptions, "DownloadError", gdown.exceptions.FileURLRetrievalError),
-    requests.RequestException,
-)
+
+
+def _gdown_errors(gdown: Any) -> tuple[type[BaseException], ...]:
+    """What a failed Google Drive download raises (gdown is imported when one is fetched: 0.2 s of imports that
+    every job importing this package, such as the synthetic generator's, would pay)."""
+    return (gdown.exceptions.FileURLRetrievalError,
+            getattr(gdown.exceptions, "DownloadError", gdown.exceptions.FileURLRetrievalError),
+            requests.RequestException)
 
 def sha256_of(path: str | Path) -> str:
     """Hex sha256 of a file, read in chunks (archives can be many GB)."""
@@ -243,6 +246,8 @@ def _expected_total(response: requests.Response, url: str, part: Path, final: Pa
 
 def _gdrive_download(file_id: str, part: Path, final: Path, retries: int, timeout: float, progress: bool) -> None:
     """Download a Google Drive file into `part` with gdown (which resumes its own partial file)."""
+    import gdown
+
     kwargs: dict = {"id": file_id, "output": str(part), "resume": True, "quiet": not progress}
     parameters = inspect.signature(gdown.download).parameters
     takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
@@ -251,7 +256,7 @@ def _gdrive_download(file_id: str, part: Path, final: Path, retries: int, timeou
             kwargs[key] = value
     try:
         result = gdown.download(**kwargs)
-    except _GDOWN_ERRORS as error:
+    except _gdown_errors(gdown) as error:
         raise SmiteInputError(final, f"Google Drive download of file id {file_id} failed: {error} (if Drive refuses "
                                      f"scripted downloads, download it in a browser and save it as {final})") from error
     if result is None or not part.is_file():

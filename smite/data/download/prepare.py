@@ -11,6 +11,7 @@ from pathlib import Path
 from smite.atomic import atomic_dir, atomic_output
 from smite.data.download.extract import EXTRACT_KINDS, _extract, _extract_kind_from_name, _safe_parts
 from smite.data.download.fetch import _SHA256, _fetch
+from smite.data.roots import MARKER, check_dataset_root
 from smite.errors import SmiteInputError
 
 log = logging.getLogger(__name__)
@@ -19,7 +20,6 @@ SPEC_KEYS = frozenset({"name", "url", "gdrive_id", "mirrors", "sha256", "extract
 
 # Written into every prepared root besides manifest.json: Snakemake deletes a rule's output
 # (manifest.json) before rerunning it, and the root must still be recognised as ours, not user data.
-MARKER = ".smite-dataset"
 
 def check_spec(spec: dict) -> dict:
     """Validate one `source.files` entry; return it with defaults filled in.
@@ -147,19 +147,6 @@ def _check_source(source: dict) -> list[dict]:
     if duplicates:
         raise SmiteInputError(None, f"dataset source names a file more than once: {', '.join(duplicates)}")
     return specs
-
-def check_dataset_root(root: Path) -> None:
-    """Refuse a dataset root that holds files but no earlier prepared dataset (manifest.json or MARKER).
-
-    MARKER matters when Snakemake deleted manifest.json (the rule's output) before rerunning the rule.
-    """
-    if root.exists() and not root.is_dir():
-        raise SmiteInputError(root, "dataset root exists and is not a folder")
-    if (root / "manifest.json").is_file() or (root / MARKER).is_file() or not root.is_dir():
-        return
-    if any(p.is_file() or p.is_symlink() for p in root.rglob("*")):
-        raise SmiteInputError(root, "dataset root is not empty and holds no prepared dataset (manifest.json); "
-                                    "move it away or choose another root")
 
 def _manifest_entry(spec: dict, path: Path, digest: str, count: int) -> dict:
     """What the manifest says about one downloaded file."""

@@ -20,13 +20,11 @@ so the tables on those datasets run end to end without the real data.
 """
 
 from smite.data.synth.layouts import (
-    LAYOUTS,
     PASCAL_SPLITS,
     DavisSynthConfig,
     PascalPartSynthConfig,
     PumavosSynthConfig,
     generate_davis,
-    generate_layout,
     generate_pascal_part,
     generate_pumavos,
     write_davis_sequence,
@@ -38,7 +36,6 @@ from smite.data.synth.smite50 import FPS, SynthConfig, generate_benchmark
 __all__ = [
     "CATEGORY_PARTS",
     "FPS",
-    "LAYOUTS",
     "PASCAL_SPLITS",
     "DavisSynthConfig",
     "PascalPartSynthConfig",
@@ -46,7 +43,6 @@ __all__ = [
     "SynthConfig",
     "generate_benchmark",
     "generate_davis",
-    "generate_layout",
     "generate_pascal_part",
     "generate_pumavos",
     "render_reference",

@@ -3,7 +3,6 @@ name), so the tables on those datasets run end to end without the real data."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from smite.data import davis, pascal_part, pumavos
 from smite.data.masks import save_grey_png, save_label_png
 from smite.data.synth.objects import CATEGORY_PARTS
 from smite.data.synth.render import render_reference, render_video
-from smite.data.synth.smite50 import SynthConfig, build_atomically, check_config, generate_benchmark, item_rng
+from smite.data.synth.smite50 import build_atomically, check_config, item_rng
 from smite.data.video import write_image
 
 # ----------------------------------------------------------------------------- other dataset layouts
@@ -204,19 +203,3 @@ def _write_pascal_split(root: Path, category: str, split: str, config: PascalPar
         with atomic_output(pascal_part.split_dir(root, category, split) / f"{stem}.npy") as tmp:
             np.save(tmp, labels.astype(np.int64))
     return stems
-
-
-LAYOUTS: dict[str, tuple[type, Callable[..., dict]]] = {
-    "smite50": (SynthConfig, generate_benchmark),
-    "pumavos": (PumavosSynthConfig, generate_pumavos),
-    "davis2016": (DavisSynthConfig, generate_davis),
-    "pascal_part": (PascalPartSynthConfig, generate_pascal_part),
-}
-
-
-def generate_layout(layout: str, out_dir: str | Path, **settings: Any) -> dict:
-    """Generate one layout from plain settings (e.g. a YAML section): LAYOUTS[layout] config fields."""
-    if layout not in LAYOUTS:
-        raise ValueError(f"unknown layout {layout!r} (known: {', '.join(LAYOUTS)})")
-    config_type, generate = LAYOUTS[layout]
-    return generate(out_dir, config_type(**settings))

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from smite.atomic import atomic_dir, atomic_output
-from smite.data.download import MARKER, check_dataset_root
 from smite.data.references import save_references
+from smite.data.roots import MARKER, check_dataset_root
 from smite.data.smite50 import FRAMES_NUMBERS, GROUND_TRUTH_DIR, VIDEOS_DIR, write_ground_truth
 from smite.data.synth.objects import CATEGORY_PARTS
 from smite.data.synth.render import render_reference, render_video
