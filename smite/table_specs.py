@@ -93,8 +93,10 @@ def _statistics(inputs: Inputs) -> dict[str, dict[str, Any]]:
 
 @functools.lru_cache(maxsize=4)
 def _read_statistics(paths: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    """Table 5's statistics files, read once per job (its rows and its header's dataset names both need them)."""
-    return {Path(p).stem: json.loads(Path(p).read_text()) for p in paths}
+    """Table 5's statistics files by the dataset each names, read once per job (its rows and its header's dataset
+    names both need them)."""
+    records = [json.loads(Path(p).read_text()) for p in paths]
+    return {record["dataset"]: record for record in records}
 
 
 def _table5(inputs: Inputs, params: Params, paper: pd.DataFrame) -> pd.DataFrame:
