@@ -13,6 +13,7 @@ from smite.plan import (
     GROUND_TRUTH_PATH,
     GSAM2_METRICS_PATH,
     GSAM2_SEGMENT_JOB_PATH,
+    GSAM2_SETTING,
     IMAGES_METRICS_PATH,
     IMAGES_SEGMENT_PATH,
     METRICS_PATH,
@@ -195,6 +196,11 @@ def segmentation_job(wildcards):
     """The job folder holding one method's segmentation of a video (checked to be planned by the run)."""
     return PLAN.planned_job(wildcards.collection, wildcards.group, wildcards.video, wildcards.method, wildcards.mode,
                             int(wildcards.shots))
+
+
+def video_setting(wildcards):
+    """The method and checkpoint an evaluation scores, from its wildcards."""
+    return {"method": wildcards.method, "mode": wildcards.mode, "shots": int(wildcards.shots)}
 
 
 def checkpoint_for(wildcards):

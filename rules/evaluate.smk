@@ -10,6 +10,7 @@ rule evaluate_video:
     params:
         root=collection_root,
         parts=group_parts,
+        setting=video_setting,
     log:
         f"{RESULTS}/logs/evaluate/{{collection}}/{{method}}/{{mode}}_{{shots}}shot/{{group}}/{{video}}.log",
     benchmark:
@@ -32,6 +33,10 @@ use rule evaluate_video as evaluate_gsam2 with:
         tracks=tracks_for,
     output:
         metrics=f"{RESULTS}/{GSAM2_METRICS_PATH}",
+    params:
+        root=collection_root,
+        parts=group_parts,
+        setting=GSAM2_SETTING,
     log:
         f"{RESULTS}/logs/evaluate/{{collection}}/gsam2/text_0shot/{{group}}/{{video}}.log",
     benchmark:

@@ -57,8 +57,9 @@ METRICS_PATH = f"metrics/{{collection}}/{RUN_KEY}/{{group}}/{{video}}.json"
 IMAGES_SEGMENT_PATH = f"segment/pascal_part/{RUN_KEY}/{{cls}}"  # one folder per PASCAL-Part class
 IMAGES_METRICS_PATH = f"metrics/pascal_part/{RUN_KEY}/{{cls}}.json"
 GROUND_TRUTH_PATH = "ground_truth/{collection}/{group}/{video}"
-GSAM2_SEGMENT_JOB_PATH = fill(SEGMENT_JOB_PATH, mode=TEXT, shots=0)  # GSAM2's rules: no checkpoint
-GSAM2_METRICS_PATH = fill(METRICS_PATH, method="gsam2", mode=TEXT, shots=0)
+GSAM2_SETTING = {"method": "gsam2", "mode": TEXT, "shots": 0}  # GSAM2's rules: no checkpoint, prompted by part names
+GSAM2_SEGMENT_JOB_PATH = fill(SEGMENT_JOB_PATH, **GSAM2_SETTING)
+GSAM2_METRICS_PATH = fill(METRICS_PATH, **GSAM2_SETTING)
 STATISTICS_PATH = "statistics/{dataset}.json"
 # the benchmark files of the jobs whose run time a table or figure reports (Table 8, the stage-cost figure)
 TRACK_BENCHMARK_PATH = "benchmarks/track/{dataset}/{folder}/{video}.tsv"

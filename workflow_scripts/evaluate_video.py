@@ -9,9 +9,10 @@ from smite.workflow import start
 
 start(snakemake)  # noqa: F821
 wc = snakemake.wildcards  # noqa: F821
-masks = method_folder(snakemake.input.prediction, wc.method) / "masks"  # noqa: F821
+setting = snakemake.params.setting  # noqa: F821
+masks = method_folder(snakemake.input.prediction, setting["method"]) / "masks"  # noqa: F821
 scores = evaluate_dirs(masks, snakemake.input.ground_truth, part_names=snakemake.params.parts)  # noqa: F821
 video = video_source(COLLECTION_DATASET[wc.collection], snakemake.params.root, wc.group, wc.video)  # noqa: F821
 scores.update(temporal_scores(masks, video, snakemake.input.tracks))  # noqa: F821
-run = ScoredRun(wc.collection, wc.group, wc.video, wc.method, wc.mode, int(wc.shots))
+run = ScoredRun(wc.collection, wc.group, wc.video, **setting)
 write_metrics(snakemake.output.metrics, scores, run)  # noqa: F821
