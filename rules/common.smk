@@ -249,7 +249,6 @@ FIGURE_FORMATS = ["png", "pdf"]
 
 
 def all_figure_files():
-    planned = {*config["methods"], *config["ablation"]}
-    comparisons = [name for name, (_, methods) in COMPARISONS.items() if set(methods) <= planned]
+    comparisons = PLAN.comparisons()
     names = ["training_curves", "shots_curve", "stage_costs", *comparisons] + [f"qualitative_{c}" for c in CATEGORIES]
     return expand(f"{FIGURES}/{{name}}.{{ext}}", name=names, ext=FIGURE_FORMATS)

@@ -270,7 +270,7 @@ class RunPlan:
                 if isinstance(value, VideoRun)}
         if "smite50" in self.groups:
             runs.update(run for category in self.groups["smite50"] for run in self.qualitative_runs(category).values())
-            runs.update(run for figure in COMPARISONS for run in self.comparison_runs(figure).values())
+            runs.update(run for figure in self.comparisons() for run in self.comparison_runs(figure).values())
         return sorted(runs)
 
     @cached_property
@@ -394,6 +394,11 @@ class RunPlan:
         """The ground truth of the category's first video (the figures' second row)."""
         video = self.groups["smite50"][category].videos[0]
         return self._path(GROUND_TRUTH_PATH, collection="smite50", group=category, video=video)
+
+    def comparisons(self) -> list[str]:
+        """The paper ablation figures (COMPARISONS) the run draws: those whose methods its tables compute anyway."""
+        planned = {*self.config["methods"], *self.config["ablation"]}
+        return [name for name, (_, methods) in COMPARISONS.items() if set(methods) <= planned]
 
     def comparison_runs(self, figure: str) -> dict[str, VideoRun]:
         """Per category "<category>.<method>": its first video by each method a paper ablation figure compares."""

@@ -380,3 +380,15 @@ def test_a_segmentation_job_runs_every_method_planned_for_its_video_and_checkpoi
     # with every video in the ablations, both videos' jobs run the whole ladder
     assert _run_plan(ablation_videos=None).job_methods("smite50", "fish", "fish_01", "two-phase", 10) == (
         "smite_ca", "smite_track", "smite")
+
+
+def test_jobs_run_only_the_methods_the_run_computes():
+    """A run without Baseline-II draws no Figure 12, so no job segments with it (its trajectories are tracked for
+    the guided windows alone, smite.plan.track_uses): every job's methods are among the run's lists."""
+    from smite.plan import run_methods, track_uses
+
+    plan = _run_plan(methods=["baseline1", "smite"], ablation=["baseline1"])
+    assert plan.comparisons() == [] and track_uses(plan.config) == ["windows"]
+    assert plan.job_methods("smite50", "fish", "fish_00", "embeddings", 10) == ("baseline1",)
+    assert {run.method for run in plan.planned_runs} <= run_methods(plan.config)
+    assert _run_plan().comparisons() == ["figure8", "figure12"]
