@@ -82,21 +82,35 @@ def load_model(checkpoint: str | Path, method: dict[str, Any]) -> tuple[PartSegm
     return model, info
 
 
-def _tracks_for(stream: VideoStream, method: dict[str, Any], tracks: str | Path | None, grid: int,
-                inference: InferenceConfig, use: str, progress: bool) -> TrackCache:
-    """Cached trajectories checked against the video, the model's grid and the plan `use` needs, or computed now
-    for exactly that use (one pass each)."""
-    if tracks is None:
-        return compute_tracks(stream, method, progress=progress, grid=grid, uses=(use,))
+def _checked_cache(tracks: str | Path, stream: VideoStream, grid: int, inference: InferenceConfig) -> TrackCache:
+    """A trajectory cache file checked against the video (its frames' digest), the model's grid and the tiles."""
     cache = load_track_cache(tracks)
     if cache.num_frames != stream.count or cache.grid != grid:
         raise SmiteInputError(tracks, f"trajectories are for {cache.num_frames} frames on a {cache.grid}-grid,"
                                       f" not {stream.count} frames on a {grid}-grid")
     if cache.video_sha256 and cache.video_sha256 != frames_digest(stream):
         raise SmiteInputError(tracks, "trajectories were computed for another video")
-    cache.check_plan(inference.window, inference.overlap, inference.vote_window, (use,), tracks)
     cache.check_tiles(inference.tiles, inference.tile_size, tracks)
     return cache
+
+
+class _JobTracks:
+    """A job's trajectories: a cache file is read and checked against the video once (decoding the whole video for
+    its digest), then each method's use against the cache's plan; without a file, computed for each use."""
+
+    def __init__(self, tracks: str | Path | None, method: dict[str, Any], grid: int, inference: InferenceConfig,
+                 progress: bool) -> None:
+        self.path, self.method, self.grid, self.inference, self.progress = tracks, method, grid, inference, progress
+        self._cache: TrackCache | None = None
+
+    def for_use(self, use: str, stream: VideoStream) -> TrackCache:
+        if self.path is None:
+            return compute_tracks(stream, self.method, progress=self.progress, grid=self.grid, uses=(use,))
+        if self._cache is None:
+            self._cache = _checked_cache(self.path, stream, self.grid, self.inference)
+        inference = self.inference
+        self._cache.check_plan(inference.window, inference.overlap, inference.vote_window, (use,), self.path)
+        return self._cache
 
 
 def segment_video(
@@ -124,7 +138,7 @@ def segment_video(
 def segment_video_job(video: str | Path, checkpoint: str | Path, job_dir: str | Path, methods: Sequence[str],
                       method: dict[str, Any], tracks: str | Path | None = None, progress: bool = True) -> list[dict]:
     """One segmentation job of the workflow: the video by each of `methods` with one checkpoint, one folder per
-    method in `job_dir` (smite.plan.method_folder), which appears whole or not at all."""
+    method in `job_dir` (smite.methods.method_folder), which appears whole or not at all."""
     with atomic_dir(job_dir) as staging:
         return segment_video_methods(video, checkpoint, {name: method_folder(staging, name) for name in methods},
                                      method, tracks, progress)
@@ -150,11 +164,13 @@ def segment_video_methods(
     seed_everything(method["seed"])
     model, metadata = load_model(checkpoint, method)
     loaded = torch.get_rng_state()
+    inference = inference_config(method)
+    job_tracks = _JobTracks(tracks, method, model.backbone.latent_size, inference, progress)
     summaries = []
     for name, out_dir in outputs.items():
         torch.set_rng_state(loaded)
-        summary = _segment_loaded(model, metadata, video, checkpoint, out_dir, name, method, tracks, progress,
-                                  per_part_masks, on_start, matte_format)
+        summary = _segment_loaded(model, metadata, video, checkpoint, out_dir, name, method, inference, job_tracks,
+                                  progress, per_part_masks, on_start, matte_format)
         on_start = None  # once the first method's inputs are checked
         summaries.append({**summary, "seconds": time.perf_counter() - start})
         start = time.perf_counter()
@@ -162,14 +178,13 @@ def segment_video_methods(
 
 
 def _segment_loaded(model: PartSegmenter, metadata: CheckpointInfo, video: str | Path, checkpoint: str | Path,
-                    out_dir: str | Path, method_name: str, method: dict[str, Any], tracks: str | Path | None,
-                    progress: bool, per_part_masks: bool, on_start: Callable[[], None] | None,
-                    matte_format: str) -> dict[str, Any]:
+                    out_dir: str | Path, method_name: str, method: dict[str, Any], inference: InferenceConfig,
+                    job_tracks: _JobTracks, progress: bool, per_part_masks: bool,
+                    on_start: Callable[[], None] | None, matte_format: str) -> dict[str, Any]:
     """One method's segmentation with a loaded model, written atomically to out_dir; its summary."""
     stream = open_video(video)
     use = METHODS[method_name].track_use
     grid = model.backbone.latent_size
-    inference = inference_config(method)
     info = {"method": method_name, "video": str(video), "checkpoint": str(checkpoint),
             "backbone": metadata.backbone, "frames": stream.count}
     if inference.crop_refinement:
@@ -183,7 +198,7 @@ def _segment_loaded(model: PartSegmenter, metadata: CheckpointInfo, video: str |
         labels = refine_small_objects(model, frames, method_name, inference, method["seed"], track, progress)
         write_outputs(out_dir, frames, labels, metadata.parts, fps, info, per_part_masks, matte_format)
         return {**info, "out_dir": str(out_dir)}
-    cache = _tracks_for(stream, method, tracks, grid, inference, use, progress) if use else None
+    cache = job_tracks.for_use(use, stream) if use else None
     if on_start is not None:
         on_start()
     segmenter = Segmenter(model, METHODS[method_name], inference, method["seed"])
