@@ -11,7 +11,7 @@ from pathlib import Path
 from smite.atomic import atomic_dir, atomic_output
 from smite.data.download.extract import EXTRACT_KINDS, _extract, _extract_kind_from_name, _safe_parts
 from smite.data.download.fetch import _SHA256, _fetch
-from smite.data.roots import MARKER, check_dataset_root
+from smite.data.roots import MANIFEST, MARKER, check_dataset_root
 from smite.errors import SmiteInputError
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ def prepare_dataset(
             "files": entries,
         }
         (staging / MARKER).write_text("prepared by smite.data.download; manifest.json describes it\n", encoding="utf-8")
-        with atomic_output(staging / "manifest.json") as tmp:
+        with atomic_output(staging / MANIFEST) as tmp:
             tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     log.info("prepared %s from %d file(s)", root, len(entries))
     return manifest
