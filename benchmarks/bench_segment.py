@@ -14,7 +14,7 @@ import torch
 from common import method_for, peak_memory_gb, report, timed
 
 from smite.api import compute_tracks
-from smite.config import inference_config
+from smite.config import inference_config, override
 from smite.model.backbone import load_backbone
 from smite.model.segmenter import PartSegmenter
 from smite.segment import segment_frames
@@ -42,8 +42,8 @@ def main() -> None:
                                    "guidance_slice": args.guidance_slice}.items() if v is not None}
     method = method_for(args.backbone, args.device, args.precision, inference)
     if args.image_size:
-        method["backbone"][args.backbone]["image_size"] = args.image_size
-    backbone = load_backbone(args.backbone, method["backbone"], 0, method["device"], args.precision)
+        method = override(method, {"backbone": {args.backbone: {"image_size": args.image_size}}})
+    backbone = load_backbone(args.backbone, method.backbone, 0, method.device, args.precision)
     device = backbone.device
     model = PartSegmenter(backbone, ["background", "head", "neck+torso", "leg", "tail"])
     size = backbone.image_size

@@ -73,7 +73,7 @@ def main() -> None:
         config = folder / "run.yaml"
         config.write_text(yaml.safe_dump({"method": embedded}))
         method = method_config(embedded)
-        backbone = load_backbone("embedded", method["backbone"], method["seed"], "cpu", "fp32")
+        backbone = load_backbone("embedded", method.backbone, method.seed, "cpu", "fp32")
         model = PartSegmenter(backbone, ["background", "square"])
         checkpoint = folder / "model.safetensors"
         save_checkpoint(checkpoint, model_state(model), {"parts": model.parts, "backbone": backbone.identity,

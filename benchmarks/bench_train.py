@@ -27,7 +27,7 @@ def main() -> None:
     parser.add_argument("--mode", default="two-phase", choices=["embeddings", "two-phase", "joint"])
     args = parser.parse_args()
     method = method_for(args.backbone, args.device, args.precision)
-    backbone = load_backbone(args.backbone, method["backbone"], 0, method["device"], args.precision)
+    backbone = load_backbone(args.backbone, method.backbone, 0, method.device, args.precision)
     size = backbone.image_size
     rng = np.random.default_rng(0)
     labels = [np.repeat(np.repeat(rng.integers(0, 5, (8, 8)), size // 8, 0), size // 8, 1) for _ in

@@ -39,9 +39,9 @@ from smite.methods import DIFFUSION_METHODS, TRAINING_MODES
 RUN = config["run"]
 RESULTS = f"results/{RUN}"
 DATASETS = config["datasets"]
-# the method defaults the model jobs read (the installed package's file): an input of those rules, so that
-# editing a default re-runs them
-SMITE_DEFAULTS = str(files("smite").joinpath("defaults.yaml"))
+# the declared method settings the model jobs start from (the installed package's files): inputs of those rules,
+# so that editing a default re-runs them
+SMITE_DEFAULTS = [str(files("smite").joinpath(name)) for name in ("settings.py", "pretrained.yaml", "backbones.yaml")]
 SMITE50 = DATASETS["smite50"]
 CATEGORIES = list(SMITE50["categories"])
 # the files each table and figure reads (smite.plan.RunPlan), and the collections of groups it plans them from

@@ -1,8 +1,8 @@
 TABLE_PARAMS = {
     "run": RUN,
     "dataset": SMITE50,
-    "backbone": config["method"]["backbone"]["name"],
-    "tracker": config["method"].get("inference", {}).get("tracker", "flow"),
+    "backbone": PLAN.settings.backbone.name,
+    "tracker": PLAN.settings.inference.tracker,
     "config_files": [os.path.relpath(path) for path in workflow.configfiles],
     "shots": SHOTS,
     "ablation_note": ablation_note(config),

@@ -1,5 +1,5 @@
 rule fetch_weights:
-    """The pretrained models this run loads (models: in smite/defaults.yaml, pinned by revision), fetched once into
+    """The pretrained models this run loads (the `models` setting: smite/pretrained.yaml, pinned by revision), fetched once into
     the Hugging Face cache on the submitting host; its output names each one's identity, and every model job reads
     it and then loads from the cache only (compute nodes need no internet)."""
     output:

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from smite.atomic import atomic_dir
-from smite.config import InferenceConfig, inference_config, train_config
+from smite.config import train_config
 from smite.data.masks import save_label_png
 from smite.data.references import load_references
 from smite.data.video import FrameBuffer, VideoStream, open_video, read_video
@@ -28,6 +28,7 @@ from smite.model.draws import SeededDraws
 from smite.model.inference import predict_labels
 from smite.model.segmenter import PartSegmenter
 from smite.segment import OutputWriter, Segmenter, refine_small_objects, write_outputs
+from smite.settings import InferenceConfig, MethodSettings
 from smite.track.cache import TrackCache, frames_digest, load_track_cache
 from smite.track.run import compute_tracks
 
@@ -40,17 +41,17 @@ def seed_everything(seed: int) -> None:
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
-def backbone_for(method: dict[str, Any], name: str | None = None) -> Backbone:
-    """Load the backbone named in the method config (or `name`); sd21 is `models.sd21` (smite.hub)."""
-    name = name or method["backbone"]["name"]
+def backbone_for(method: MethodSettings, name: str | None = None) -> Backbone:
+    """Load the backbone the method settings name (or `name`); sd21 is `models.sd21` (smite.hub)."""
+    name = name or method.backbone.name
     spec = model_spec(method, "sd21") if name == "sd21" else None
-    return load_backbone(name, method["backbone"], method["seed"], method["device"], method["precision"], spec)
+    return load_backbone(name, method.backbone, method.seed, method.device, method.precision, spec)
 
 
 def train_references(
     refs_dir: str | Path,
     out: str | Path,
-    method: dict[str, Any],
+    method: MethodSettings,
     train_changes: dict[str, Any],
     parts: list[str] | None = None,
     shots: int | None = None,
@@ -61,7 +62,7 @@ def train_references(
     references = load_references(refs_dir, parts=parts, shots=shots)
     seed_everything(config.seed)
     backbone = backbone_for(method)
-    model = PartSegmenter(backbone, references.parts, init=method["parts_init"], seed=config.seed)
+    model = PartSegmenter(backbone, references.parts, init=method.parts_init, seed=config.seed)
     result = train(model, references, config, progress=progress)
     info = CheckpointInfo(parts=references.parts, backbone=backbone.identity, backbone_name=backbone.name,
                           train=config_dict(config), references=references.names, best_epoch=result.best_epoch,
@@ -72,7 +73,7 @@ def train_references(
     return result
 
 
-def load_model(checkpoint: str | Path, method: dict[str, Any]) -> tuple[PartSegmenter, CheckpointInfo]:
+def load_model(checkpoint: str | Path, method: MethodSettings) -> tuple[PartSegmenter, CheckpointInfo]:
     """A PartSegmenter with the checkpoint's tokens on the backbone it was trained on."""
     state, info = load_checkpoint(checkpoint)
     backbone = backbone_for(method, info.backbone_name)
@@ -98,7 +99,7 @@ class _JobTracks:
     """A job's trajectories: a cache file is read and checked against the video once (decoding the whole video for
     its digest), then each method's use against the cache's plan; without a file, computed for each use."""
 
-    def __init__(self, tracks: str | Path | None, method: dict[str, Any], grid: int, inference: InferenceConfig,
+    def __init__(self, tracks: str | Path | None, method: MethodSettings, grid: int, inference: InferenceConfig,
                  progress: bool) -> None:
         self.path, self.method, self.grid, self.inference, self.progress = tracks, method, grid, inference, progress
         self._cache: TrackCache | None = None
@@ -118,7 +119,7 @@ def segment_video(
     checkpoint: str | Path,
     out_dir: str | Path,
     method_name: str,
-    method: dict[str, Any],
+    method: MethodSettings,
     tracks: str | Path | None = None,
     progress: bool = True,
     per_part_masks: bool = False,
@@ -136,7 +137,7 @@ def segment_video(
 
 
 def segment_video_job(video: str | Path, checkpoint: str | Path, job_dir: str | Path, methods: Sequence[str],
-                      method: dict[str, Any], tracks: str | Path | None = None, progress: bool = True) -> list[dict]:
+                      method: MethodSettings, tracks: str | Path | None = None, progress: bool = True) -> list[dict]:
     """One segmentation job of the workflow: the video by each of `methods` with one checkpoint, one folder per
     method in `job_dir` (smite.methods.method_folder), which appears whole or not at all."""
     with atomic_dir(job_dir) as staging:
@@ -148,7 +149,7 @@ def segment_video_methods(
     video: str | Path,
     checkpoint: str | Path,
     outputs: Mapping[str, str | Path],
-    method: dict[str, Any],
+    method: MethodSettings,
     tracks: str | Path | None = None,
     progress: bool = True,
     per_part_masks: bool = False,
@@ -161,10 +162,10 @@ def segment_video_methods(
     method alone (the variants read the model and never change it).
     """
     start = time.perf_counter()
-    seed_everything(method["seed"])
+    seed_everything(method.seed)
     model, metadata = load_model(checkpoint, method)
     loaded = torch.get_rng_state()
-    inference = inference_config(method)
+    inference = method.inference
     job_tracks = _JobTracks(tracks, method, model.backbone.latent_size, inference, progress)
     summaries = []
     for name, out_dir in outputs.items():
@@ -178,7 +179,7 @@ def segment_video_methods(
 
 
 def _segment_loaded(model: PartSegmenter, metadata: CheckpointInfo, video: str | Path, checkpoint: str | Path,
-                    out_dir: str | Path, method_name: str, method: dict[str, Any], inference: InferenceConfig,
+                    out_dir: str | Path, method_name: str, method: MethodSettings, inference: InferenceConfig,
                     job_tracks: _JobTracks, progress: bool, per_part_masks: bool,
                     on_start: Callable[[], None] | None, matte_format: str) -> dict[str, Any]:
     """One method's segmentation with a loaded model, written atomically to out_dir; its summary."""
@@ -195,13 +196,13 @@ def _segment_loaded(model: PartSegmenter, metadata: CheckpointInfo, video: str |
         def track(clip: np.ndarray) -> TrackCache | None:
             return compute_tracks(clip, method, progress=progress, grid=grid, uses=(use,)) if use else None
 
-        labels = refine_small_objects(model, frames, method_name, inference, method["seed"], track, progress)
+        labels = refine_small_objects(model, frames, method_name, inference, method.seed, track, progress)
         write_outputs(out_dir, frames, labels, metadata.parts, fps, info, per_part_masks, matte_format)
         return {**info, "out_dir": str(out_dir)}
     cache = job_tracks.for_use(use, stream) if use else None
     if on_start is not None:
         on_start()
-    segmenter = Segmenter(model, METHODS[method_name], inference, method["seed"])
+    segmenter = Segmenter(model, METHODS[method_name], inference, method.seed)
     with atomic_dir(out_dir) as staging:
         writer = OutputWriter(staging, metadata.parts, stream.fps, info, per_part_masks, matte_format)
         try:
@@ -217,17 +218,17 @@ def _segment_loaded(model: PartSegmenter, metadata: CheckpointInfo, video: str |
 
 def segment_images(
     checkpoint: str | Path, images: list[np.ndarray], names: list[str], out_dir: str | Path,
-    method: dict[str, Any], progress: bool = True,
+    method: MethodSettings, progress: bool = True,
 ) -> list[np.ndarray]:
     """Image segmentation (PASCAL-Part, Tables 11-12): one denoising pass per image, masks/<name>.png.
 
     Images are single frames, so the video machinery (inflation, tracking, guidance) has nothing to
     act on: SLiMe and SMITE differ here only by their checkpoints (embeddings vs two-phase training).
     """
-    seed_everything(method["seed"])
+    seed_everything(method.seed)
     model, metadata = load_model(checkpoint, method)
-    inference = inference_config(method)
-    labels = predict_labels(model, images, inference.reference_timesteps, SeededDraws(method["seed"]),
+    inference = method.inference
+    labels = predict_labels(model, images, inference.reference_timesteps, SeededDraws(method.seed),
                             inference.posterior, inference.batch_size, progress)
     with atomic_dir(out_dir) as staging:
         (staging / "masks").mkdir()

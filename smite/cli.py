@@ -15,29 +15,29 @@ from smite.errors import SmiteInputError
 from smite.hub import describe
 from smite.hub import identity as model_identity
 from smite.methods import PUBLIC_METHODS, TRAINING_MODES
+from smite.settings import BACKBONES, TRACKERS, MethodSettings
 from smite.track.plan import TRACK_USES
 
 EXIT_BAD_INPUT = 2
-BACKBONES = ("embedded", "sd21", "sd21_random")  # --backbone names; anything else is a local folder
 
 
-def _method(args: argparse.Namespace) -> dict[str, Any]:
-    """Packaged defaults, then --config's `method:` section, then --seed / --device."""
-    from smite.config import method_config, read_run_config
+def _method(args: argparse.Namespace, group: dict[str, Any] | None = None) -> MethodSettings:
+    """The declared defaults, then --config's `method:` section (and a model `group`'s overrides), then the flags
+    (--seed, --backbone, --device), each layer checked and named in its errors."""
+    from smite.config import deep_merge, method_config, read_run_config
 
-    overrides: dict[str, Any] = {}
-    if args.config:
-        overrides = read_run_config(args.config).get("method", {})
+    overrides = deep_merge(read_run_config(args.config).get("method", {}) if args.config else {}, group or {})
     method = method_config(overrides, args.config)
+    flags: dict[str, Any] = {}
     if getattr(args, "seed", None) is not None:
-        method["seed"] = args.seed
+        flags["seed"] = args.seed
     if getattr(args, "backbone", None):  # a name, or a local folder of SD 2.1 in diffusers' layout
-        method["backbone"]["name"] = args.backbone if args.backbone in BACKBONES else "sd21"
+        flags["backbone"] = {"name": args.backbone if args.backbone in BACKBONES else "sd21"}
         if args.backbone not in BACKBONES:
-            method["models"]["sd21"]["path"] = args.backbone
+            flags["models"] = {"sd21": {"path": args.backbone}}
     if args.device:
-        method["device"] = args.device
-    return method
+        flags["device"] = args.device
+    return method_config(deep_merge(overrides, flags), "the command line") if flags else method
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
@@ -75,13 +75,12 @@ def cmd_track(args: argparse.Namespace) -> int:
     return 0
 
 
-def _warn_if_slow(method: dict[str, Any], name: str) -> None:
+def _warn_if_slow(method: MethodSettings, name: str) -> None:
     """The paper's guidance settings on a CPU take minutes per frame: say so before starting."""
-    from smite.config import inference_config
     from smite.model.backbone import resolve_device
 
-    inference = inference_config(method)
-    if name == "smite" and resolve_device(method["device"]).type == "cpu" and inference.updates_per_step >= 10:
+    inference = method.inference
+    if name == "smite" and resolve_device(method.device).type == "cpu" and inference.updates_per_step >= 10:
         print(f"smite: note: {inference.guided_updates}x{inference.updates_per_step} guided updates on a CPU "
               "take minutes per frame; a --config with fewer (see config/config.yaml) or a GPU is faster",
               file=sys.stderr)
@@ -121,13 +120,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_config(args: argparse.Namespace) -> int:
-    """Print the method configuration a run resolves to (defaults, the run's `method:`, a group's overrides)."""
-    import yaml
-
-    from smite.config import deep_merge, read_run_config
+    """Print the method settings a run resolves to (defaults, the run's `method:`, a group's overrides), each with
+    its meaning and source; or, with --schema, the JSON schema of a run config's `method:` section."""
+    from smite.config import read_run_config
     from smite.plan import collections
+    from smite.settings_views import commented_yaml, schema_text
 
-    method = _method(args)
+    if args.schema:
+        print(schema_text(), end="")
+        return 0
+    overrides = None
     if args.group:
         run = read_run_config(args.config) if args.config else {}
         collection, _, group = args.group.partition("/")
@@ -136,15 +138,14 @@ def cmd_config(args: argparse.Namespace) -> int:
         except KeyError as error:
             raise SmiteInputError(args.config, f"no group {args.group!r} (collection/group, e.g. smite50/horse)") \
                 from error
-        method = deep_merge(method, overrides)
+    method = _method(args, overrides)
     listed = [f"# {key}: {describe(model_identity(spec)) if spec.local else spec.where()}  ({spec.title})"
               for key, spec in _models(args, method).items()]
-    print("\n".join(["# pretrained models this configuration loads:", *(listed or ["# none"])]))
-    print(yaml.safe_dump(method, sort_keys=False), end="")
+    print("\n".join(["# pretrained models this configuration loads:", *(listed or ["# none"]), commented_yaml(method)]))
     return 0
 
 
-def _models(args: argparse.Namespace, method: dict[str, Any]) -> dict[str, Any]:
+def _models(args: argparse.Namespace, method: MethodSettings) -> dict[str, Any]:
     """The pretrained models of a run config (every group's, when it plans a DAG run), else of one method config."""
     from smite.config import read_run_config
     from smite.plan import RunPlan, method_models
@@ -169,11 +170,10 @@ def cmd_fetch_weights(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from smite.config import TRACKERS, load_defaults
     from smite.data.protocols import DATASET_TYPES
+    from smite.settings_views import flag_help
 
-    defaults = load_defaults()  # help texts show the packaged values, not copies of them
-    backbone = f"the --config's, else {defaults['backbone']['name']}"
+    backbone = f"the --config's, else {MethodSettings().backbone.name}"
     parser = argparse.ArgumentParser(prog="smite", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log every step (default: warnings only)")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -197,20 +197,18 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--parts", help="comma-separated part names, background first (default: parts.txt)")
     train.add_argument("--backbone", help=f"embedded | sd21 (models.sd21) | a local folder of SD 2.1 in diffusers' "
                                           f"layout (default: {backbone})")
-    train.add_argument("--mode", choices=TRAINING_MODES, help=f"default: {defaults['train']['mode']}")
-    train.add_argument("--epochs", type=int, help=f"default: {defaults['train']['epochs']} (paper)")
+    train.add_argument("--mode", choices=TRAINING_MODES, help=flag_help("train.mode"))
+    train.add_argument("--epochs", type=int, help=flag_help("train.epochs"))
     train.add_argument("--shots", type=int, help="use the first K references (default: all; the paper uses 10)")
-    train.add_argument("--seed", type=int, help=f"default: {defaults['seed']}")
+    train.add_argument("--seed", type=int, help=flag_help("seed"))
     common(train)
     train.set_defaults(run=cmd_train)
 
     track = commands.add_parser("track", help="cache the trajectories of the attention-grid centres of a video")
     track.add_argument("video", help="video file or folder of frames")
     track.add_argument("--out", required=True, help="trajectory cache to write (.npz)")
-    track.add_argument("--tracker", choices=TRACKERS,
-                       help=f"default: {defaults['inference']['tracker']} (cotracker3 in the paper)")
-    track.add_argument("--window", type=int, help=f"voting window in frames, odd (default "
-                                                  f"{defaults['inference']['vote_window']}; paper: 7 for horses)")
+    track.add_argument("--tracker", choices=TRACKERS, help=flag_help("inference.tracker"))
+    track.add_argument("--window", type=int, help=flag_help("inference.vote_window"))
     track.add_argument("--backbone", help=f"backbone whose attention grid is tracked (default: {backbone})")
     track.add_argument("--uses", nargs="+", choices=TRACK_USES, default=list(TRACK_USES),
                        help="what the cache serves: `windows` (guided methods, as the authors track each processing "
@@ -234,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     segment.add_argument("--matte-format", choices=MATTE_FORMATS, default="png",
                          help="png (default): the PNG sequences only; ffv1 also writes each part as a lossless FFV1 "
                               ".mkv, prores as a ProRes 4444 .mov (implies --per-part-masks)")
-    segment.add_argument("--seed", type=int, help=f"noise seed (default {defaults['seed']})")
+    segment.add_argument("--seed", type=int, help=flag_help("seed"))
     common(segment)
     segment.set_defaults(run=cmd_segment)
 
@@ -252,7 +250,10 @@ def build_parser() -> argparse.ArgumentParser:
     common(fetch)
     fetch.set_defaults(run=cmd_fetch_weights)
 
-    config = commands.add_parser("config", help="print the method configuration a run resolves to (YAML)")
+    config = commands.add_parser("config", help="print the method settings a run resolves to (YAML, each with its "
+                                                "meaning and source)")
+    config.add_argument("--schema", action="store_true", help="print the JSON schema of a run config's `method:` "
+                                                             "section instead (config/method_schema.yaml)")
     config.add_argument("--group", help="also apply one model group's overrides of the run config, "
                                         "as collection/group (e.g. smite50/horse: lambda_track, vote window, augment)")
     common(config)

@@ -1,8 +1,7 @@
-"""Method configuration: the packaged defaults (paper values with sources) merged with a run's overrides, and
-the typed views of its `train` and `inference` sections that the library reads.
+"""Method configuration: a run's `method:` overrides applied to the declared settings (smite.settings) and checked,
+the typed settings objects the library reads, and the run-config files around them.
 
-`smite/defaults.yaml` is the one place a value is written: the dataclasses below declare names and types only
-(no defaults), and `train_config` / `inference_config` build them from a merged method config.
+Outside this module the library reads settings as attributes (`method.inference.window`), never by string key.
 """
 
 from __future__ import annotations
@@ -12,33 +11,110 @@ import dataclasses
 import functools
 import types
 import typing
-from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from smite.errors import SmiteInputError
-from smite.methods import TRAINING_MODES
+from smite.hub import ModelSpec
+from smite.settings import (
+    CARRIED,
+    SECTION,
+    SETTING,
+    InferenceConfig,
+    MethodSettings,
+    TrainConfig,
+    declared,
+    setting_path,
+)
+
+T = TypeVar("T")
 
 
-@functools.cache
-def _packaged_defaults() -> dict[str, Any]:
-    """smite/defaults.yaml, parsed once per process (read-only: callers get copies)."""
-    return yaml.safe_load(files("smite").joinpath("defaults.yaml").read_text())
+def method_config(overrides: dict[str, Any] | None = None, source: str | Path | None = None) -> MethodSettings:
+    """The method settings of a run: the declared defaults (smite.settings) with `overrides` (the `method:` section
+    of a run config, a group's additions) applied, every value checked.
+
+    The one check every entry point shares (the `smite` command, the DAG's jobs, library callers): a key that is
+    not declared, a value of another type or outside its range, or values that contradict each other (overlap >=
+    window, ...) is a SmiteInputError naming the setting and `source`, the file the overrides came from.
+    """
+    try:
+        return build_section(MethodSettings, overrides or {})
+    except SmiteInputError as error:
+        raise SmiteInputError(source, error.problem) from None
 
 
-def load_defaults() -> dict[str, Any]:
-    """The packaged smite/defaults.yaml (a copy the caller may change)."""
-    return copy.deepcopy(_packaged_defaults())
+def override(method: MethodSettings, overrides: dict[str, Any], source: str | Path | None = None) -> MethodSettings:
+    """`method` with more overrides applied (a config mapping, as in a run config's `method:`), checked."""
+    try:
+        return build_section(MethodSettings, overrides, "", method)
+    except SmiteInputError as error:
+        raise SmiteInputError(source, error.problem) from None
 
 
-def deep_merge(base: dict[str, Any], override: dict[str, Any], *, null_removes: bool = False) -> dict[str, Any]:
+def build_section(cls: type[T], overrides: Any, path: str = "", base: Any = None) -> T:
+    """Section `cls` from `base` (default: its declared defaults) with `overrides` (a config mapping) applied."""
+    if not isinstance(overrides, dict):
+        raise SmiteInputError(None, f"method{'.' + path if path else ''} must be a mapping, got {overrides!r}")
+    base = base if base is not None else cls()
+    fields = {f.name: f for f in declared(cls)}
+    unknown = sorted(set(overrides) - set(fields))
+    if unknown:
+        raise SmiteInputError(None, f"unknown method setting {setting_path(path, unknown[0])!r} "
+                                    f"(known here: {', '.join(sorted(fields))})")
+    changes = {}
+    for name, value in overrides.items():
+        current, where = getattr(base, name), setting_path(path, name)
+        if SECTION in fields[name].metadata:
+            changes[name] = build_section(type(current), value, where, current)
+        else:
+            changes[name] = _converted(_hints(cls)[name], current, value, where)
+    return dataclasses.replace(base, **changes) if changes else base
+
+
+def _converted(hint: Any, current: Any, value: Any, where: str) -> Any:
+    """A config value as its setting's type holds it: ints as floats, lists as tuples, mappings merged into the
+    current mapping (model entries into ModelSpec)."""
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, list) and typing.get_origin(hint) in (tuple, types.UnionType):
+        return tuple(value)
+    if isinstance(current, dict) and isinstance(value, dict):
+        if typing.get_args(hint)[1:] == (ModelSpec,):
+            return {**current, **{key: ModelSpec.from_entry(key, deep_merge(
+                current[key].entry() if key in current else {}, entry, where=f"{where}.{key}"))
+                for key, entry in value.items()}}
+        return deep_merge(current, value)
+    return value
+
+
+def check_section(section: Any) -> None:
+    """SmiteInputError naming the first setting of a section whose value is not of its type or outside its range."""
+    cls = type(section)
+    for f in declared(cls):
+        value, where = getattr(section, f.name), setting_path(cls.path, f.name)
+        if SECTION in f.metadata:
+            if not isinstance(value, f.default_factory):
+                raise SmiteInputError(None, f"method setting {where!r} must be a mapping")
+            continue
+        hint = _hints(cls)[f.name]
+        if not _is_instance(value, hint):
+            raise SmiteInputError(None, f"method setting {where!r} must be {_describe(hint)}, got {value!r}")
+        problem = f.metadata[SETTING].problem(value)
+        if problem:
+            raise SmiteInputError(None, f"method setting {where!r} {problem}")
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any], *, null_removes: bool = False,
+               where: str = "") -> dict[str, Any]:
     """A copy of base with override's keys replacing (recursively for mappings; lists are replaced whole).
 
     With `null_removes`, a `null` in override removes that key instead (run configs built on another).
     """
+    if not isinstance(override, dict):
+        raise SmiteInputError(None, f"method setting {where!r} must be a mapping, got {override!r}")
     merged = copy.deepcopy(base)
     for key, value in (override or {}).items():
         if value is None and null_removes:
@@ -50,59 +126,8 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any], *, null_removes: 
     return merged
 
 
-def method_config(overrides: dict[str, Any] | None = None, source: str | Path | None = None) -> dict[str, Any]:
-    """Defaults merged with overrides (the `method:` section of a run config), checked against the defaults.
-
-    The one check every entry point shares (the `smite` command, the DAG's jobs, library callers): a key
-    the defaults do not have, or a value of another type, is a SmiteInputError naming the key (and
-    `source`, the file the overrides came from).
-    """
-    defaults = _packaged_defaults()
-    check_overrides(defaults, overrides or {}, source)
-    method = deep_merge(defaults, overrides or {})  # a copy: the cached defaults stay as read
-    for build in (train_config, inference_config):  # the relations between values (overlap < window, ...)
-        try:
-            build(method)
-        except SmiteInputError as error:
-            raise SmiteInputError(source, error.problem) from None
-    return method
-
-
-def check_overrides(defaults: dict[str, Any], overrides: dict[str, Any], source: str | Path | None = None,
-                    prefix: str = "") -> None:
-    """SmiteInputError for the first override key missing from `defaults` or of a different type."""
-    if not isinstance(overrides, dict):
-        raise SmiteInputError(source, f"method{'.' + prefix if prefix else ''} must be a mapping")
-    for key, value in overrides.items():
-        path = f"{prefix}.{key}" if prefix else str(key)
-        if prefix == "backbone" and key != "name":  # a backbone's own settings (model configs) are free
-            continue
-        if key not in defaults:
-            known = ", ".join(sorted(defaults))
-            raise SmiteInputError(source, f"unknown method setting {path!r} (known here: {known})")
-        default = defaults[key]
-        if isinstance(default, dict):
-            check_overrides(default, value, source, path)
-        elif not _same_kind(default, value):
-            raise SmiteInputError(source, f"method setting {path!r} must be {_kind(default)}, got {value!r}")
-
-
-KIND_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string", list: "a list"}
-
-
-def _kind(value: Any) -> str:
-    return KIND_NAMES.get(type(value), type(value).__name__)
-
-
-def _same_kind(default: Any, value: Any) -> bool:
-    """Whether `value` may replace `default`: same type, an int for a float, anything for a null default."""
-    if default is None:
-        return True
-    if isinstance(default, bool) or isinstance(value, bool):
-        return isinstance(default, bool) and isinstance(value, bool)
-    if isinstance(default, float):
-        return isinstance(value, (int, float))
-    return isinstance(value, type(default))
+KIND_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string", list: "a list",
+              dict: "a mapping"}
 
 
 def read_yaml(path: str | Path) -> dict[str, Any]:
@@ -136,150 +161,9 @@ def read_run_config(path: str | Path) -> dict[str, Any]:
     return resolve_run_config(read_yaml(path))
 
 
-@dataclass(frozen=True)
-class AugmentConfig:
-    """`train.augment`: the reference-image augmentation of SLiMe/SMITE (smite.learn.augment)."""
-
-    crop_min_ratio: float
-    crop_min_part_fraction: float
-    crop_p: float
-    flip_p: float
-    rotate_limit: float
-    rotate_p: float
-    blur_p: float
-    dropout_p: float
-    zoom_out_p: float
-    zoom_out_min_scale: float
-    crop_attempts: int
-
-    def __post_init__(self) -> None:
-        _check_types(self, "train.augment")
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """`train`: the training hyperparameters (smite.learn.train), with the run's seed.
-
-    ``phase1_epochs`` counts the epochs of phase 1 (epochs 0 .. phase1_epochs - 1): the authors'
-    ``epoch <= 50`` is 51. The Fourier term joins the loss at epoch ``fourier_from_epoch`` (their
-    ``epoch > 5``). Validation noises each image to its own t ~ U[val_min_timestep, val_max_timestep].
-    """
-
-    mode: str
-    epochs: int
-    phase1_epochs: int
-    embedding_lr: float
-    cross_attention_lr: float
-    phase2_train_embeddings: bool
-    mse_weight: float
-    ldm_weight: float
-    fourier_weight: float
-    fourier_from_epoch: int
-    fourier_cutoff: int
-    min_timestep: int
-    max_timestep: int
-    posterior: str
-    ldm_guidance_scale: float
-    loss_scale: float
-    grad_clip_norm: float
-    fp16_loss_scale: float | None
-    phase2_idle_every: int
-    val_every: int
-    val_min_timestep: int
-    val_max_timestep: int
-    seed: int
-    augment: AugmentConfig
-
-    def __post_init__(self) -> None:
-        _check_types(self, "train")
-        _require(self.mode in TRAINING_MODES, "train", "mode", f"must be one of {', '.join(TRAINING_MODES)}")
-        _require(0 <= self.min_timestep <= self.max_timestep, "train", "min_timestep", "must not exceed max_timestep")
-        _require(0 <= self.val_min_timestep <= self.val_max_timestep, "train", "val_min_timestep",
-                 "must not exceed val_max_timestep")
-        _require(self.posterior in POSTERIORS, "train", "posterior", f"must be one of {', '.join(POSTERIORS)}")
-        _require(self.loss_scale > 0, "train", "loss_scale", "must be positive")
-        _require(self.phase2_idle_every >= 0, "train", "phase2_idle_every", "must be 0 (off) or positive")
-
-
-@dataclass(frozen=True)
-class InferenceConfig:
-    """`inference`: how a trained model segments a video (smite.segment, smite.guide, smite.track).
-
-    Windows of `window` frames overlapping by `overlap` when guided (`window_unguided`, no overlap, when not);
-    the guided timesteps are the last `guided_timesteps` of a `schedule_steps`-step DDIM schedule shifted by
-    `timestep_shift`, with `updates_per_step` latent updates after each of the first `guided_updates`.
-    """
-
-    reference_timesteps: tuple[int, int]
-    batch_size: int
-    posterior: str
-    window: int
-    overlap: int
-    window_unguided: int
-    schedule_steps: int
-    guided_timesteps: int
-    timestep_shift: int
-    guided_updates: int
-    updates_per_step: int
-    guidance_slice: int
-    guidance_lr: float
-    adam_beta1: float
-    adam_beta2: float
-    adam_eps: float
-    lambda_track: float
-    lambda_reg: float
-    vote_window: int
-    lowpass_spatial: float
-    lowpass_spatial_first: float
-    tracker: str
-    cotracker_interp_shape: tuple[int, int] | None
-    cotracker_input_max: float
-    cotracker_max_queries: int
-    tiles: int
-    tile_size: float
-    tile_merge: str
-    crop_refinement: bool
-    crop_margin: float
-    crop_max_area: float
-
-    def __post_init__(self) -> None:
-        _check_types(self, "inference")
-        low, high = self.reference_timesteps
-        _require(0 <= low <= high, "inference", "reference_timesteps", "must be [low, high] with 0 <= low <= high")
-        _require(0 <= self.overlap < self.window, "inference", "overlap", f"must be below window ({self.window})")
-        _require(0 <= self.guided_updates < self.guided_timesteps, "inference", "guided_updates",
-                 f"must be below guided_timesteps ({self.guided_timesteps}): the last timestep only reads S")
-        _require(self.guided_timesteps <= self.schedule_steps, "inference", "guided_timesteps",
-                 f"must not exceed schedule_steps ({self.schedule_steps})")
-        _require(self.vote_window >= 1 and self.vote_window % 2 == 1, "inference", "vote_window",
-                 "must be a positive odd number of frames")
-        _require(self.tracker in TRACKERS, "inference", "tracker", f"must be one of {', '.join(TRACKERS)}")
-        _require(self.cotracker_max_queries >= 1, "inference", "cotracker_max_queries", "must be at least 1")
-        _require(self.posterior in POSTERIORS, "inference", "posterior", f"must be one of {', '.join(POSTERIORS)}")
-        _require(self.tiles >= 1, "inference", "tiles", "must be at least 1 (1 = the whole frame)")
-        _require(0 < self.tile_size <= 1 and (self.tiles == 1 or self.tiles * self.tile_size >= 1), "inference",
-                 "tile_size", "must be in (0, 1] and large enough for the tiles to cover the frame")
-        _require(self.tile_merge in TILE_MERGES, "inference", "tile_merge", f"must be one of {', '.join(TILE_MERGES)}")
-        _require(not (self.tiles > 1 and self.crop_refinement), "inference", "tiles",
-                 "cannot be combined with crop_refinement (the paper's box refinement)")
-
-
-TILE_MERGES = ("last", "mean")  # smite.model.was.TiledWas: the authors' overwrite-then-divide, or an average
-POSTERIORS = ("sample", "mean")  # a fresh VAE posterior sample per pass (the authors') or the posterior mean
-TRACKERS = ("flow", "cotracker3")  # smite.track.run.make_tracker: OpenCV DIS flow (embedded), CoTracker3 (paper)
-
-
-def _check_types(config: Any, section: str) -> None:
-    """SmiteInputError naming the first field whose value is not of its annotated type."""
-    for name, hint in _hints(type(config)).items():
-        value = getattr(config, name)
-        if not _is_instance(value, hint):
-            raise SmiteInputError(None, f"method setting '{section}.{name}' must be {_describe(hint)}, got {value!r}")
-
-
 @functools.cache
 def _hints(cls: type) -> dict[str, Any]:
-    """A config dataclass's field annotations, resolved once."""
+    """A section's field annotations, resolved once."""
     return typing.get_type_hints(cls)
 
 
@@ -299,6 +183,10 @@ def _is_instance(value: Any, hint: Any) -> bool:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if hint is int:
         return isinstance(value, int) and not isinstance(value, bool)
+    if typing.get_origin(hint) is dict:
+        return isinstance(value, dict) and all(_is_instance(item, args[1]) for item in value.values())
+    if hint is Any:
+        return True
     return hint is type(None) and value is None or isinstance(hint, type) and isinstance(value, hint)
 
 
@@ -309,60 +197,25 @@ def _describe(hint: Any) -> str:
         return f"a list of {len(typing.get_args(hint))} {_describe(typing.get_args(hint)[0]).split(' ', 1)[1]}s"
     if hint is type(None):
         return "null"
+    if typing.get_origin(hint) is dict:
+        return "a mapping"
     return KIND_NAMES.get(hint, getattr(hint, "__name__", str(hint)))
 
 
-def _require(condition: bool, section: str, key: str, problem: str) -> None:
-    if not condition:
-        raise SmiteInputError(None, f"method setting '{section}.{key}' {problem}")
+def train_config(method: MethodSettings | None = None, **changes: Any) -> TrainConfig:
+    """A run's training settings (the declared defaults when `method` is None) with `changes` that are not None
+    (command-line flags, tests) applied and checked."""
+    return _changed((method or MethodSettings()).train, changes)
 
 
-def _typed(cls: type, values: dict[str, Any], section: str) -> Any:
-    """`cls` from a config section: every field present, floats as floats, lists as tuples."""
-    hints = _hints(cls)
-    names = [field.name for field in dataclasses.fields(cls)]
-    unknown = sorted(set(values) - set(names))
-    if unknown:
-        raise SmiteInputError(None, f"unknown method setting '{section}.{unknown[0]}' (known here: {', '.join(names)})")
-    missing = [name for name in names if name not in values]
-    if missing:
-        raise SmiteInputError(None, f"method section '{section}' lacks {', '.join(missing)}")
-    converted = {}
-    for name in names:
-        value = values[name]
-        if hints[name] is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        elif isinstance(value, list):
-            value = tuple(value)
-        converted[name] = value
-    return cls(**converted)
+def inference_config(method: MethodSettings | None = None, **changes: Any) -> InferenceConfig:
+    """A run's inference settings (the declared defaults when `method` is None) with `changes` applied and checked."""
+    return _changed((method or MethodSettings()).inference, changes)
 
 
-def train_config(method: dict[str, Any] | None = None, **changes: Any) -> TrainConfig:
-    """TrainConfig from a merged method config (the packaged defaults when None); `changes` that are not None
-    win (command-line flags, tests)."""
-    method = method if method is not None else method_config()
-    section = {k: v for k, v in method["train"].items() if k not in ("augment", "shots")}
-    section["seed"] = method["seed"]
-    section.update({k: v for k, v in changes.items() if v is not None})
-    section["augment"] = _typed(AugmentConfig, method["train"]["augment"], "train.augment")
-    return _typed(TrainConfig, section, "train")
-
-
-def inference_config(method: dict[str, Any] | None = None, **changes: Any) -> InferenceConfig:
-    """InferenceConfig from a merged method config (the packaged defaults when None), `changes` applied."""
-    method = method if method is not None else method_config()
-    return _typed(InferenceConfig, {**method["inference"], **changes}, "inference")
-
-
-def attention_grid(name: str, backbone_config: dict[str, Any]) -> int:
-    """Side of the attention-map grid (the highest-resolution latent) without loading any weights."""
-    if name in ("embedded", "sd21_random"):
-        config = backbone_config[name]
-        return config["image_size"] // 2 ** (len(config["vae"]["block_out_channels"]) - 1)
-    return backbone_config["sd21"]["image_size"] // 8  # Stable Diffusion's VAE downsamples by 8
-
-
-def model_side(name: str, backbone_config: dict[str, Any]) -> int:
-    """Side of the square model input (image_size) of a backbone, without loading any weights."""
-    return backbone_config[name if name in ("embedded", "sd21_random") else "sd21"]["image_size"]
+def _changed(section: T, changes: dict[str, Any]) -> T:
+    changes = {k: v for k, v in changes.items() if v is not None}
+    carried = {f.name: changes.pop(f.name) for f in dataclasses.fields(section) if CARRIED in f.metadata
+               and f.name in changes}
+    changed = build_section(type(section), changes, type(section).path, section)
+    return dataclasses.replace(changed, **carried) if carried else changed

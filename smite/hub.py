@@ -1,4 +1,4 @@
-"""Pretrained models: declared once (`models:` in smite/defaults.yaml), pinned by revision, fetched once.
+"""Pretrained models: declared once (smite/pretrained.yaml, the `models` setting), pinned by revision, fetched once.
 
 Every pretrained model the pipeline loads (Stable Diffusion 2.1 base, CoTracker3, Grounding DINO, SAM 2) is a
 `models.<key>` entry: a hub repository and a 40-hex revision, with its source, or a local `path` (a folder in
@@ -22,10 +22,13 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from smite.atomic import write_atomic
 from smite.errors import SmiteInputError
+
+if TYPE_CHECKING:
+    from smite.settings import MethodSettings
 
 T = TypeVar("T")
 COTRACKER_INSTALL = "pip install 'smite[paper]' (CoTracker from its repository, CC-BY-NC 4.0)"
@@ -57,21 +60,36 @@ class ModelSpec:
         """`repo@revision` or the local path."""
         return self.path if self.local else f"{self.repo}@{self.revision}"
 
+    @classmethod
+    def from_entry(cls, key: str, entry: dict[str, Any]) -> ModelSpec:
+        """A `models.<key>` entry of a config file (smite/pretrained.yaml, a run's overrides)."""
+        known = {f for f in cls.__dataclass_fields__ if f != "key"}
+        unknown = sorted(set(entry) - known)
+        if unknown:
+            raise SmiteInputError(None, f"unknown method setting 'models.{key}.{unknown[0]}' "
+                                        f"(known here: {', '.join(sorted(known))})")
+        return cls(key=key, title=entry.get("title", key), repo=entry.get("repo"), revision=entry.get("revision"),
+                   path=entry.get("path"), file=entry.get("file"), patterns=tuple(entry.get("patterns") or ()),
+                   sha256=entry.get("sha256"), source=entry.get("source", ""))
+
+    def entry(self) -> dict[str, Any]:
+        """The config-file entry it was read from (the inverse of from_entry)."""
+        return {"title": self.title, "repo": self.repo, "revision": self.revision, "patterns": list(self.patterns),
+                **({"file": self.file} if self.file else {}), **({"sha256": self.sha256} if self.sha256 else {}),
+                "source": self.source, "path": self.path}
+
     def download_command(self) -> str:
         """The `hf download` command that puts this model in the cache."""
         selected = f" {self.file}" if self.file else "".join(f" --include '{p}'" for p in self.patterns)
         return f"hf download {self.repo}{selected} --revision {self.revision}"
 
 
-def model_spec(method: dict[str, Any], key: str) -> ModelSpec:
-    """The `models.<key>` entry of a merged method config, checked: a 40-hex revision unless a local path."""
-    entries = method.get("models", {})
-    if key not in entries:
-        raise SmiteInputError(None, f"no pretrained model '{key}' under models: (known: {', '.join(sorted(entries))})")
-    entry = entries[key]
-    spec = ModelSpec(key=key, title=entry.get("title", key), repo=entry.get("repo"), revision=entry.get("revision"),
-                     path=entry.get("path"), file=entry.get("file"), patterns=tuple(entry.get("patterns") or ()),
-                     sha256=entry.get("sha256"), source=entry.get("source", ""))
+def model_spec(method: MethodSettings, key: str) -> ModelSpec:
+    """The `models.<key>` entry of a run's method settings, checked: a 40-hex revision unless a local path."""
+    if key not in method.models:
+        raise SmiteInputError(None, f"no pretrained model '{key}' under models: "
+                                    f"(known: {', '.join(sorted(method.models))})")
+    spec = method.models[key]
     if spec.path is None:
         revision = spec.revision or ""
         if not spec.repo or len(revision) != 40 or any(c not in "0123456789abcdef" for c in revision):

@@ -25,6 +25,7 @@ from smite.data.protocols import COLLECTION_DATASET, PROTOCOLS, TABLE5_DATASETS,
 from smite.errors import SmiteInputError
 from smite.hub import ModelSpec, model_spec
 from smite.methods import METHODS, TEXT
+from smite.settings import TINY_RANDOM, MethodSettings
 
 # what a video's trajectories depend on: its track rule gets only this slice of its group's method overrides,
 # so that e.g. a new lambda_track does not re-track (Snakemake reruns a job whose params change)
@@ -107,12 +108,12 @@ STAGE_UNUSED_SECTIONS = {
 }
 
 
-def method_models(method: dict[str, Any], gsam2: bool = False) -> dict[str, ModelSpec]:
-    """The pretrained models a merged method config loads: SD 2.1 as its backbone, CoTracker3 as its tracker,
+def method_models(method: MethodSettings, gsam2: bool = False) -> dict[str, ModelSpec]:
+    """The pretrained models a run's method settings load: SD 2.1 as its backbone, CoTracker3 as its tracker,
     Grounding DINO and SAM 2 for GSAM2 (`gsam2`: whether GSAM2 runs) unless it uses the tiny random pair."""
-    keys = [key for key, used in (("sd21", method["backbone"]["name"] == "sd21"),
-                                  ("cotracker3", method["inference"]["tracker"] == "cotracker3")) if used]
-    if gsam2 and method["gsam2"]["models"] != "tiny-random":
+    keys = [key for key, used in (("sd21", method.backbone.name == "sd21"),
+                                  ("cotracker3", method.inference.tracker == "cotracker3")) if used]
+    if gsam2 and method.gsam2.models != TINY_RANDOM:
         keys += ["grounding_dino", "sam2"]
     return {key: model_spec(method, key) for key in keys}
 
@@ -201,6 +202,11 @@ class RunPlan:
     def groups(self) -> dict[str, dict[str, Group]]:
         return collections(self.config)
 
+    @cached_property
+    def settings(self) -> MethodSettings:
+        """The run's method settings (the declared defaults with its `method:` section), without group overrides."""
+        return method_config(self.config.get("method", {}))
+
     def _path(self, template: str, **values: Any) -> str:
         return f"{self.results}/{template.format(**values)}"
 
@@ -220,8 +226,8 @@ class RunPlan:
                 except SmiteInputError as error:
                     raise SmiteInputError(error.path, f"{error.problem} (group {collection}/{name})") from None
 
-    def group_methods(self) -> dict[str, dict[str, Any]]:
-        """Every group's merged method config, by "collection/group"."""
+    def group_methods(self) -> dict[str, MethodSettings]:
+        """Every group's method settings, by "collection/group"."""
         return {f"{collection}/{name}": method_config(group_method(self.config.get("method", {}), group))
                 for collection, groups in self.groups.items() for name, group in groups.items()}
 

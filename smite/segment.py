@@ -27,7 +27,6 @@ from diffusers import DDIMScheduler
 from tqdm.auto import tqdm
 
 from smite.atomic import atomic_dir
-from smite.config import InferenceConfig
 from smite.data.masks import draw_legend, overlay, save_grey_png, save_label_png
 from smite.data.video import MATTE_FORMATS, VIDEO_KINDS, FrameBuffer, VideoWriter
 from smite.errors import SmiteInputError
@@ -46,6 +45,7 @@ from smite.model.draws import Draws, PrefixedDraws, SeededDraws
 from smite.model.inference import batches, item_timesteps, noised, posterior_latents
 from smite.model.segmenter import PartSegmenter, resize_labels, to_model_input
 from smite.model.was import InferenceWas, TiledWas, label_map
+from smite.settings import InferenceConfig
 from smite.tiles import Box, tile_boxes
 from smite.track.cache import TrackCache
 from smite.windows import Window, plan_windows

@@ -13,10 +13,11 @@ from typing import Any
 from smite.config import method_config
 from smite.errors import SmiteInputError
 from smite.hub import describe
+from smite.settings import MethodSettings
 
 
-def start(snakemake: Any) -> dict[str, Any]:
-    """Log to the rule's log file, use the rule's threads; return the merged method config.
+def start(snakemake: Any) -> MethodSettings:
+    """Log to the rule's log file, use the rule's threads; return the run's method settings (built once per job).
 
     A job that reads the run's fetched weights (input `weights`, rule fetch_weights) loads pretrained models from
     the Hugging Face cache only (HF_HUB_OFFLINE, smite.hub). A failure's log ends with its one-line reason.

@@ -24,7 +24,7 @@ def method() -> dict:
 def backbone(method: dict) -> Backbone:
     """A fresh embedded backbone (fresh because models install processors and may be trained)."""
     torch.manual_seed(0)
-    return load_backbone("embedded", method["backbone"], method["seed"], "cpu", "fp32")
+    return load_backbone("embedded", method.backbone, method.seed, "cpu", "fp32")
 
 
 @pytest.fixture(scope="session")
@@ -38,17 +38,17 @@ def synth_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def pinned_hf_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An HF_HOME whose hub cache holds every packaged model (models: in smite/defaults.yaml) at its pinned revision,
+    """An HF_HOME whose hub cache holds every packaged model (smite/pretrained.yaml) at its pinned revision,
     as placeholder files in huggingface_hub's layout: what a run's start-of-run check and dry runs see after
     `smite fetch-weights` (nothing here loads them)."""
-    from smite.config import load_defaults
+    from smite.settings import MethodSettings
 
     home = tmp_path_factory.mktemp("pinned_hf_home")
-    for entry in load_defaults()["models"].values():
-        root = home / "hub" / f"models--{entry['repo'].replace('/', '--')}"
-        snapshot = root / "snapshots" / entry["revision"]
+    for spec in MethodSettings().models.values():
+        root = home / "hub" / f"models--{spec.repo.replace('/', '--')}"
+        snapshot = root / "snapshots" / spec.revision
         snapshot.mkdir(parents=True)
-        (snapshot / (entry.get("file") or "config.json")).write_text("placeholder\n")
+        (snapshot / (spec.file or "config.json")).write_text("placeholder\n")
         (root / "refs").mkdir()
-        (root / "refs" / "main").write_text(entry["revision"])
+        (root / "refs" / "main").write_text(spec.revision)
     return home

@@ -256,13 +256,12 @@ def test_readme_python_example_runs(synth_root, trained, tmp_path, monkeypatch):
 def test_config_lists_each_model_with_its_revision(capsys) -> None:
     """`smite config --config config/paper.yaml` names every pretrained model the paper's run loads, pinned."""
     from smite.cli import main
-    from smite.config import load_defaults
+    from smite.settings import MethodSettings
 
     assert main(["config", "--config", str(Path(__file__).parents[1] / "config" / "paper.yaml")]) == 0
     header = [line for line in capsys.readouterr().out.splitlines() if line.startswith("# ")]
-    models = load_defaults()["models"]
-    for key, entry in models.items():
-        assert f"# {key}: {entry['repo']}@{entry['revision']}  ({entry['title']})" in header
+    for key, spec in MethodSettings().models.items():
+        assert f"# {key}: {spec.repo}@{spec.revision}  ({spec.title})" in header
     assert main(["config"]) == 0  # the packaged defaults: SD 2.1 only (flow tracker, no GSAM2 run)
     assert [line for line in capsys.readouterr().out.splitlines() if line.startswith("# sd21")] != []
 

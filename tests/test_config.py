@@ -1,69 +1,106 @@
-"""The typed method configuration (smite.config): built from smite/defaults.yaml, every value checked once."""
+"""The method settings (smite.settings, smite.config): declared once, every view generated from the declarations,
+every value checked once, read as attributes everywhere else."""
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import io
+from contextlib import redirect_stdout
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 
-from smite.config import (
-    TRACKERS,
-    AugmentConfig,
-    InferenceConfig,
-    TrainConfig,
-    inference_config,
-    load_defaults,
-    method_config,
-    train_config,
-)
+from smite.cli import build_parser, main
+from smite.config import build_section, inference_config, method_config, read_run_config, train_config
 from smite.errors import SmiteInputError
-from smite.methods import TRAINING_MODES
+from smite.settings import SECTION, SETTING, InferenceConfig, MethodSettings, declared, setting
+from smite.settings_views import commented_yaml, flag_help, method_schema, schema_text, settings_mapping
 
 REPO = Path(__file__).resolve().parents[1]
+RUN_CONFIGS = ("config.yaml", "paper.yaml", "paper_smoke.yaml")
 
 
-def _fields(cls: type) -> set[str]:
-    return {field.name for field in dataclasses.fields(cls)}
+def _settings(cls: type = MethodSettings, prefix: str = "") -> list[tuple[str, dataclasses.Field]]:
+    """Every declared setting, by dotted name."""
+    found = []
+    for f in declared(cls):
+        if SECTION in f.metadata:
+            found += _settings(f.default_factory, f"{prefix}{f.name}.")
+        else:
+            found.append((prefix + f.name, f))
+    return found
 
 
-def test_sections_schema_and_dataclasses_name_the_same_settings() -> None:
-    """defaults.yaml, the run-config schema and the dataclasses list one set of keys per section."""
-    defaults = load_defaults()
+def test_generated_views_follow_the_declarations() -> None:
+    """The one check that the files and texts made from the declarations are current: the schema file, the
+    commented YAML of `smite config` (it reads back as the settings) and the command's help."""
+    assert (REPO / "config" / "method_schema.yaml").read_text() == schema_text(), \
+        "config/method_schema.yaml is stale: run `smite config --schema > config/method_schema.yaml`"
     schema = yaml.safe_load((REPO / "config" / "schema.yaml").read_text())
-    method_schema = schema["properties"]["method"]["properties"]
-    augment_schema = schema["$defs"]["augment"]["properties"]
-    assert _fields(InferenceConfig) == set(defaults["inference"]) == set(method_schema["inference"]["properties"])
-    assert _fields(AugmentConfig) == set(defaults["train"]["augment"]) == set(augment_schema)
-    train_keys = _fields(TrainConfig) - {"seed", "augment"}  # seed: the run's; augment: its own section
-    assert train_keys == set(defaults["train"]) - {"shots", "augment"}
-    assert train_keys == set(method_schema["train"]["properties"]) - {"shots", "augment"}
-    assert tuple(method_schema["inference"]["properties"]["tracker"]["enum"]) == TRACKERS
-    assert tuple(method_schema["train"]["properties"]["mode"]["enum"]) == TRAINING_MODES
+    assert schema["properties"]["method"]["$ref"] == "method_schema.yaml"
+    defaults = MethodSettings()
+    printed = io.StringIO()
+    with redirect_stdout(printed):
+        assert main(["config"]) == 0
+    assert yaml.safe_load(printed.getvalue()) == settings_mapping(defaults)
+    for name, f in _settings():
+        assert f.metadata[SETTING].doc, f"{name} has no doc"
+        if not isinstance(f.default, dict) and f.default is not dataclasses.MISSING:
+            assert f"# {f.metadata[SETTING].doc}" in printed.getvalue(), name
+    train = build_parser()._subparsers._group_actions[0].choices["train"]
+    epochs = next(a for a in train._actions if a.dest == "epochs")
+    assert epochs.help == flag_help("train.epochs") and "default: 300; paper 7.5" in epochs.help
 
 
-def test_defaults_are_the_yaml_values_typed() -> None:
-    defaults = load_defaults()
+def test_the_schema_and_the_checks_agree() -> None:
+    """The generated JSON schema (what Snakemake validates a run config with) accepts the run configs' `method:`
+    sections and rejects what method_config rejects, value by value (jsonschema checks the schema, not us)."""
+    schema = method_schema()
+    for name in RUN_CONFIGS:
+        overrides = read_run_config(REPO / "config" / name)["method"]
+        jsonschema.validate(overrides, schema)
+        method_config(overrides, name)
+    for bad in ({"train": {"epochs": 0}}, {"train": {"epochs": 2.5}}, {"inference": {"tracker": "raft"}},
+                {"train": {"augment": {"flip_p": 1.5}}}, {"inference": {"lowpass_spatial": 0}},
+                {"gsam2": {"precision": "fp8"}}, {"inference": {"reference_timesteps": [95]}},
+                {"inference": {"cotracker_interp_shape": [4, 512]}}, {"seed": -1}, {"parts_init": "zeros"},
+                {"train": {"epoch": 3}}, {"models": {"sd21": {"revison": "main"}}}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, schema)
+        with pytest.raises(SmiteInputError):
+            method_config(bad, "run.yaml")
+
+
+def test_defaults_are_the_declared_values_typed() -> None:
+    method = method_config()
+    assert method == MethodSettings()
     inference = inference_config()
-    for name, value in defaults["inference"].items():
-        assert getattr(inference, name) == (tuple(value) if isinstance(value, list) else value), name
     assert inference.reference_timesteps == (95, 104) and isinstance(inference.guidance_lr, float)
-    train = train_config()
-    assert {name: getattr(train, name) for name in _fields(TrainConfig) - {"seed", "augment"}} == {
-        k: v for k, v in defaults["train"].items() if k not in ("shots", "augment")}
-    assert dataclasses.asdict(train.augment) == defaults["train"]["augment"]
-    assert train.seed == defaults["seed"]
+    for name, f in _settings():
+        section, _, key = name.rpartition(".")
+        value = method
+        for part in filter(None, section.split(".")):
+            value = getattr(value, part)
+        expected = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        assert getattr(value, key) == expected, name
+    assert train_config().seed == method.seed == 0
 
 
-def test_overrides_and_changes_reach_the_typed_config() -> None:
+def test_overrides_and_changes_reach_the_typed_settings() -> None:
     method = method_config({"seed": 4, "inference": {"window": 8, "overlap": 4, "lambda_track": 1},
-                            "train": {"augment": {"crop_min_ratio": 0.8}}})
+                            "train": {"augment": {"crop_min_ratio": 0.8}},
+                            "models": {"sd21": {"path": "/models/sd"}}, "backbone": {"embedded": {"image_size": 64}}})
     inference = inference_config(method, vote_window=7)
     assert (inference.window, inference.overlap, inference.vote_window) == (8, 4, 7)
     assert inference.lambda_track == 1.0 and isinstance(inference.lambda_track, float)  # an int for a number
     train = train_config(method, epochs=3, mode=None)  # None: not given on the command line
     assert (train.epochs, train.mode, train.seed, train.augment.crop_min_ratio) == (3, "two-phase", 4, 0.8)
+    assert method.models["sd21"].path == "/models/sd" and method.models["sd21"].revision  # merged into the pin
+    assert method.backbone.embedded["image_size"] == 64 and method.backbone.embedded["unet"]["sample_size"] == 24
+    assert method.backbone.attention_grid("embedded") == 16 and MethodSettings().backbone.attention_grid() == 64
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
@@ -78,6 +115,10 @@ def test_overrides_and_changes_reach_the_typed_config() -> None:
     ({"inference": {"cotracker_interp_shape": 3}}, "'inference.cotracker_interp_shape' must be"),
     ({"train": {"mode": "phased"}}, "'train.mode' must be one of embeddings, two-phase, joint"),
     ({"train": {"min_timestep": 200}}, "'train.min_timestep' must not exceed max_timestep"),
+    ({"train": {"epochs": 0}}, "'train.epochs' must be at least 1, got 0"),
+    ({"train": {"augment": {"flip_p": 2}}}, "'train.augment.flip_p' must be at most 1"),
+    ({"train": {"epoch": 3}}, "unknown method setting 'train.epoch' (known here: augment,"),
+    ({"inference": 3}, "method.inference must be a mapping"),
 ])
 def test_inconsistent_values_are_one_error_naming_key_and_file(overrides, message) -> None:
     with pytest.raises(SmiteInputError) as error:
@@ -96,6 +137,37 @@ def test_library_changes_are_checked_like_overrides() -> None:
         dataclasses.replace(base, crop_refinement=1)
     with pytest.raises(SmiteInputError, match="'train.epochs' must be an integer"):
         train_config(epochs=2.5)
-    with pytest.raises(SmiteInputError, match="lacks window"):
-        inference_config({"inference": {k: v for k, v in load_defaults()["inference"].items() if k != "window"}})
     assert dataclasses.replace(base, cotracker_interp_shape=(384, 512)).cotracker_interp_shape == (384, 512)
+
+
+def test_adding_a_setting_is_one_declaration() -> None:
+    """docs/architecture.md, "Add a setting": one `setting(...)` line, and the checks, the typed object, the
+    commented YAML and the schema have it."""
+
+    @dataclasses.dataclass(frozen=True)
+    class WithKnob(InferenceConfig):
+        knob: float = setting(0.5, "a new knob", "ours", minimum=0)
+
+    assert build_section(WithKnob, {"knob": 2}, "inference").knob == 2.0
+    with pytest.raises(SmiteInputError, match="'inference.knob' must be at least 0"):
+        build_section(WithKnob, {"knob": -1}, "inference")
+    assert "knob: 0.5  # a new knob [ours]" in commented_yaml(WithKnob())
+    from smite.settings_views import _section_schema
+
+    assert _section_schema(WithKnob)["properties"]["knob"]["minimum"] == 0
+
+
+def test_the_library_reads_settings_as_attributes() -> None:
+    """No string-keyed read of the method settings outside the modules that build them: a subscript of a name
+    `method` or `settings` (the typed objects' names throughout the library) with a string key."""
+    allowed = {"config.py", "settings.py", "settings_views.py"}
+    found = []
+    for path in sorted((REPO / "smite").rglob("*.py")):
+        if path.name in allowed:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
+                    and node.value.id in {"method", "settings"} and isinstance(node.slice, ast.Constant)
+                    and isinstance(node.slice.value, str)):
+                found.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert not found

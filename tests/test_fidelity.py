@@ -199,8 +199,9 @@ def test_video_metrics(case: dict[str, np.ndarray]) -> None:
 
 def test_paper_config_resolves_to_the_authors_values() -> None:
     """config/paper.yaml, resolved per SMITE-50 category, computes with the authors' values (docs/fidelity.md)."""
-    from smite.config import deep_merge, method_config, read_yaml
-    from smite.plan import collections
+    from smite.config import method_config, read_yaml
+    from smite.plan import collections, group_method
+    from smite.settings_views import settings_mapping
 
     run = read_yaml(Path(__file__).parents[1] / "config" / "paper.yaml")
     groups = collections(run)["smite50"]
@@ -215,12 +216,13 @@ def test_paper_config_resolves_to_the_authors_values() -> None:
         "mode": "two-phase", "epochs": 300, "phase1_epochs": 51, "embedding_lr": 0.1, "cross_attention_lr": 1e-6,
         "phase2_train_embeddings": False, "mse_weight": 1.0, "ldm_weight": 0.005, "fourier_weight": 0.001,
         "fourier_from_epoch": 6, "fourier_cutoff": 30, "min_timestep": 5, "max_timestep": 100,
-        "val_min_timestep": 95, "val_max_timestep": 105, "shots": 10,
+        "val_min_timestep": 95, "val_max_timestep": 105,
     }
+    assert run["shots"] == 10  # paper 7.5: 10 reference images per category
     crop_ratio = {"car": 0.6, "face": 0.6, "horse": 0.8, "non-text": 0.6}  # scripts/configs/*.sh min_crop_ratio
     assert set(groups) == set(crop_ratio)
     for name, group in groups.items():
-        method = deep_merge(method_config(run.get("method")), group.method)
+        method = settings_mapping(method_config(group_method(run.get("method"), group)))
         assert (method["backbone"]["name"], method["precision"]) == ("sd21", "fp16")
         assert {k: method["inference"][k] for k in authors_inference} == authors_inference, name
         assert {k: method["train"][k] for k in authors_train} == authors_train, name

@@ -29,13 +29,14 @@ import torch
 from diffusers import AutoencoderKL, DDIMScheduler, UNet2DConditionModel
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 
-from smite.config import InferenceConfig, inference_config, train_config
+from smite.config import inference_config, train_config
 from smite.learn.train import Optimiser, step_loss
 from smite.methods import DIFFUSION_METHODS
 from smite.model.backbone import Backbone
 from smite.model.segmenter import PartSegmenter
 from smite.model.was import InferenceWas, TiledWas
 from smite.segment import Segmenter, Window
+from smite.settings import InferenceConfig
 from smite.tiles import tile_boxes
 from smite.track.cache import ClipTracks, TrackCache
 from smite.track.plan import window_clips

@@ -7,13 +7,11 @@ so these tests set the precision explicitly (set_precision) to follow the same p
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import pytest
 import torch
 
-from smite.config import train_config
+from smite.config import override, train_config
 from smite.data.references import ReferenceSet
 from smite.learn.train import Optimiser, model_state, step_loss, train
 from smite.model.backbone import Backbone, load_backbone, set_precision
@@ -25,10 +23,8 @@ from smite.model.segmenter import PartSegmenter
 def fp16_backbone(method: dict) -> Backbone:
     """The embedded backbone at 48 px (12x12 latents) in fp16: fp16 kernels on a CPU are slow (~6 s per
     training step at the default 96 px, ~1.5 s at 48 px)."""
-    config = copy.deepcopy(method["backbone"])
-    config["embedded"]["image_size"] = 48
-    config["embedded"]["unet"]["sample_size"] = 12
-    backbone = load_backbone("embedded", config, method["seed"], "cpu", "fp16")
+    small = override(method, {"backbone": {"embedded": {"image_size": 48, "unet": {"sample_size": 12}}}})
+    backbone = load_backbone("embedded", small.backbone, method.seed, "cpu", "fp16")
     assert backbone.precision == "fp32"  # a CPU load is fp32 whatever was asked ...
     return set_precision(backbone, "fp16")  # ... unless the precision is set explicitly
 
@@ -103,7 +99,7 @@ def test_fp16_loss_scale_switch(fp16_backbone: Backbone, method: dict) -> None:
     model = PartSegmenter(fp16_backbone, ["background", "a"])
     fixed = Optimiser(model, train_config(method))
     assert not fixed.scaler.is_enabled() and fixed.fixed_scale == 0.01 * 65536
-    unscaled = {**method, "train": {**method["train"], "fp16_loss_scale": None}}  # null in a run config
+    unscaled = override(method, {"train": {"fp16_loss_scale": None}})  # null in a run config
     dynamic = Optimiser(model, train_config(unscaled))
     assert dynamic.scaler.is_enabled() and dynamic.fixed_scale == 0.01
     steps = {}

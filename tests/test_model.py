@@ -40,8 +40,8 @@ def test_default_layers_follow_slime_rule(backbone):
 
 
 def test_embedded_backbone_is_deterministic(method):
-    first = build_embedded(method["backbone"]["embedded"], 0)
-    second = build_embedded(method["backbone"]["embedded"], 0)
+    first = build_embedded(method.backbone.embedded, 0)
+    second = build_embedded(method.backbone.embedded, 0)
     for (name, a), (_, b) in zip(first.unet.state_dict().items(), second.unet.state_dict().items(), strict=True):
         assert torch.equal(a, b), name
     assert first.vae.config.scaling_factor == second.vae.config.scaling_factor
@@ -136,7 +136,7 @@ def test_self_attention_entropy_against_uniform(method, scale, capsys):
     The entropy is reported next to the uniform maximum; the identity-initialised backbone's
     attention is concentrated (< 75 % of the maximum) and mostly within the query's colour region.
     """
-    config = {**method["backbone"]["embedded"]}
+    config = {**method.backbone.embedded}
     if scale is None:
         config["self_attention_qk_scale"] = 1.0
     backbone = build_embedded(config, 0)

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from smite.api import compute_tracks
-from smite.config import InferenceConfig, inference_config
+from smite.config import inference_config, override
 from smite.data.references import load_references
 from smite.data.smite50 import load_video_clip
 from smite.errors import SmiteInputError
@@ -19,6 +19,7 @@ from smite.model.draws import SeededDraws
 from smite.model.segmenter import PartSegmenter
 from smite.model.was import InferenceWas, TiledWas, label_map
 from smite.segment import Segmenter, Window, plan_windows, segment_frames
+from smite.settings import InferenceConfig
 
 
 def _create_slices2(length: int, slice_size: int, overlap: int) -> list[tuple[int, int]]:
@@ -62,20 +63,21 @@ def small_setup(synth_root, method):
     from smite.model.backbone import load_backbone
 
     torch.manual_seed(0)
-    backbone = load_backbone("embedded", method["backbone"], 0, "cpu", "fp32")
+    backbone = load_backbone("embedded", method.backbone, 0, "cpu", "fp32")
     references = load_references(synth_root / "robot")
     model = PartSegmenter(backbone, references.parts)
     clip = load_video_clip(synth_root, "robot", "robot_00", references.parts)
     frames = clip.frames[:6]
-    tracks = compute_tracks(frames, {**method, "inference": {**method["inference"], "vote_window": 5, "window": 6,
-                                                             "overlap": 2}}, progress=False, grid=backbone.latent_size)
+    tracks = compute_tracks(frames, override(method, {"inference": {"vote_window": 5, "window": 6, "overlap": 2}}),
+                            progress=False, grid=backbone.latent_size)
     return model, frames, tracks
 
 
 def _tracks_for_windows(model: PartSegmenter, frames: np.ndarray, method: dict, window: int, overlap: int):
     """The clip's trajectories for guided windows of `window` frames overlapping by `overlap` (vote window 5)."""
-    windows = {**method["inference"], "vote_window": 5, "window": window, "overlap": overlap}
-    return compute_tracks(frames, {**method, "inference": windows}, progress=False, grid=model.backbone.latent_size)
+    windows = {"vote_window": 5, "window": window, "overlap": overlap}
+    return compute_tracks(frames, override(method, {"inference": windows}), progress=False,
+                          grid=model.backbone.latent_size)
 
 
 def _inference(method: dict, **changes) -> InferenceConfig:
@@ -331,8 +333,7 @@ def test_tile_boxes_are_the_authors_crops():
 def test_tiling_switch_runs_every_tile_with_its_own_tracks(small_setup, method):
     """inference.tiles: each tile segmented on its own crop with its own trajectories, the maps merged."""
     model, frames, _ = small_setup
-    tiled_method = {**method, "inference": {**method["inference"], "vote_window": 5, "window": 6, "overlap": 2,
-                                            "tiles": 2}}
+    tiled_method = override(method, {"inference": {"vote_window": 5, "window": 6, "overlap": 2, "tiles": 2}})
     tracks = compute_tracks(frames, tiled_method, progress=False, grid=model.backbone.latent_size)
     assert len(tracks.tiles) == 4 and tracks.tiles[0].frame_size == tracks.frame_size == (96, 96)  # model inputs
     inference = _inference(method, tiles=2, guided_updates=1, updates_per_step=1)

@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
+from smite.config import override
 from smite.errors import SmiteInputError
 from smite.track import (
     FlowTracker,
@@ -527,5 +528,5 @@ def test_tracks_are_computed_on_the_model_input(method) -> None:
     from smite.track.run import compute_tracks
 
     frames = _translating(4)[:, :, :40]  # a non-square video
-    cache = compute_tracks(frames, {**method, "inference": {**method["inference"], "vote_window": 3}}, progress=False)
+    cache = compute_tracks(frames, override(method, {"inference": {"vote_window": 3}}), progress=False)
     assert cache.frame_size == (96, 96) and cache.grid == 24

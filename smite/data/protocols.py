@@ -122,12 +122,12 @@ def category_method(category: dict[str, Any], paper_vote_windows: bool = False) 
     inference = {k: category[k] for k in CATEGORY_INFERENCE_KEYS if k in category}
     if paper_vote_windows and "vote_window_paper" in category:
         inference["vote_window"] = category["vote_window_paper"]
-    method: dict[str, Any] = {}
+    overrides: dict[str, Any] = {}
     if inference:
-        method["inference"] = inference
+        overrides["inference"] = inference
     if category.get("augment"):
-        method["train"] = {"augment": dict(category["augment"])}
-    return method
+        overrides["train"] = {"augment": dict(category["augment"])}
+    return overrides
 
 
 def smite50_groups(spec: dict[str, Any], config: dict[str, Any] | None = None) -> dict[str, Group]:

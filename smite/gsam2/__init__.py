@@ -22,10 +22,11 @@ Modules: ``models`` (the pair), ``loading``, ``grounding``, ``propagation``, ``v
 
 from smite.gsam2.grounding import assign_boxes, build_caption, ground_parts, part_prompt, token_spans
 from smite.gsam2.loading import load_gsam2
-from smite.gsam2.models import TINY_RANDOM, Detection, GSAM2Models
+from smite.gsam2.models import Detection, GSAM2Models
 from smite.gsam2.propagation import add_box_prompts, combine_part_logits, sam2_pixels, track_parts
 from smite.gsam2.tiny import build_tiny_gsam2, build_tiny_tokenizer
 from smite.gsam2.video import run_gsam2_video, segment_gsam2
+from smite.settings import TINY_RANDOM
 
 __all__ = [
     "TINY_RANDOM",

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import numpy as np
 import torch
 
 from smite.gsam2.models import Detection, GSAM2Models
+from smite.settings import Gsam2Settings
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def assign_boxes(probs: torch.Tensor, spans: list[list[int]], text_threshold: fl
 
 @torch.no_grad()
 def ground_parts(frame: np.ndarray, parts: list[str], models: GSAM2Models,
-                 settings: dict[str, Any]) -> dict[int, Detection]:
+                 settings: Gsam2Settings) -> dict[int, Detection]:
     """Boxes of the non-background parts on one (H, W, 3) RGB frame: part index (1-based) -> Detection."""
     processor, model = models.grounding_processor, models.grounding_model
     caption, char_spans = build_caption(parts)
@@ -72,7 +72,7 @@ def ground_parts(frame: np.ndarray, parts: list[str], models: GSAM2Models,
                          f"{model.config.max_text_len}")
     outputs = model(**inputs)
     height, width = frame.shape[:2]
-    box_threshold, text_threshold = settings["box_threshold"], settings["text_threshold"]
+    box_threshold, text_threshold = settings.box_threshold, settings.text_threshold
     (result,) = processor.post_process_grounded_object_detection(
         outputs, inputs.input_ids, threshold=box_threshold, text_threshold=text_threshold,
         target_sizes=[(height, width)],

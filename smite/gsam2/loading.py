@@ -13,17 +13,18 @@ from transformers import (
 )
 
 from smite.errors import SmiteInputError
-from smite.gsam2.models import TINY_RANDOM, GSAM2Models
+from smite.gsam2.models import GSAM2Models
 from smite.gsam2.tiny import build_tiny_gsam2
 from smite.hub import ModelSpec, describe, guarded, pretrained_args
 from smite.hub import identity as model_identity
+from smite.settings import TINY_RANDOM, Gsam2Settings
 
 
-def load_gsam2(settings: dict[str, Any], grounding: ModelSpec | None = None, sam2: ModelSpec | None = None,
+def load_gsam2(settings: Gsam2Settings, grounding: ModelSpec | None = None, sam2: ModelSpec | None = None,
                device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32, seed: int = 0) -> GSAM2Models:
     """Both models (`models.grounding_dino`, `models.sam2`: pinned hub revisions or local folders, smite.hub); with
     gsam2.models `tiny-random`, the small random pair built in-process."""
-    if settings["models"] == TINY_RANDOM:
+    if settings.models == TINY_RANDOM:
         models = build_tiny_gsam2(seed)
     else:
         if grounding is None or sam2 is None:

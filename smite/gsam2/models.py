@@ -15,7 +15,6 @@ from transformers import (
 
 log = logging.getLogger(__name__)
 
-TINY_RANDOM = "tiny-random"  # gsam2.models: the small randomly initialised pair (offline wiring runs only)
 BOX_LABELS = (2, 3)  # SAM 2's point labels for a box's top-left and bottom-right corners
 
 

@@ -21,7 +21,8 @@ from transformers import (
     SwinConfig,
 )
 
-from smite.gsam2.models import TINY_RANDOM, GSAM2Models
+from smite.gsam2.models import GSAM2Models
+from smite.settings import TINY_RANDOM
 
 
 # -- the small random pair -------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -13,31 +12,32 @@ from smite.data.video import read_video
 from smite.errors import SmiteInputError
 from smite.gsam2.grounding import ground_parts
 from smite.gsam2.loading import load_gsam2
-from smite.gsam2.models import TINY_RANDOM, Detection, GSAM2Models
+from smite.gsam2.models import Detection, GSAM2Models
 from smite.gsam2.propagation import track_parts
 from smite.hub import model_spec
 from smite.model.backbone import resolve_device
 from smite.model.precision import PRECISIONS
 from smite.segment import write_outputs
+from smite.settings import TINY_RANDOM, Gsam2Settings, MethodSettings
 
 
-def segment_gsam2(frames: np.ndarray, parts: list[str], models: GSAM2Models, settings: dict[str, Any],
+def segment_gsam2(frames: np.ndarray, parts: list[str], models: GSAM2Models, settings: Gsam2Settings,
                   progress: bool = True) -> np.ndarray:
     """Label maps (T, H, W) of a (T, H, W, 3) uint8 RGB video: ground the part names (background first) on the
     prompt frame, track the boxes with SAM 2; parts without a box are absent everywhere."""
     return _segment(frames, parts, models, settings, progress)[0]
 
 
-def _segment(frames: np.ndarray, parts: list[str], models: GSAM2Models, settings: dict[str, Any],
+def _segment(frames: np.ndarray, parts: list[str], models: GSAM2Models, settings: Gsam2Settings,
              progress: bool) -> tuple[np.ndarray, dict[int, Detection]]:
-    prompt_frame = settings["prompt_frame"]
+    prompt_frame = settings.prompt_frame
     if not 0 <= prompt_frame < len(frames):
         raise SmiteInputError(None, f"gsam2 prompt_frame {prompt_frame} is outside the video's {len(frames)} frames")
     detections = ground_parts(frames[prompt_frame], parts, models, settings)
     return track_parts(frames, len(parts) - 1, detections, models, prompt_frame, progress), detections
 
 
-def run_gsam2_video(video: str | Path, out_dir: str | Path, parts: list[str], method: dict[str, Any],
+def run_gsam2_video(video: str | Path, out_dir: str | Path, parts: list[str], method: MethodSettings,
                     progress: bool = True) -> Path:
     """GSAM2 on a video file or frame folder: masks/, overlay.mp4 and parts.json in out_dir (as `smite segment`).
 
@@ -45,20 +45,21 @@ def run_gsam2_video(video: str | Path, out_dir: str | Path, parts: list[str], me
     in gsam2.precision.
     """
     start = time.perf_counter()
-    settings = method["gsam2"]
+    settings = method.gsam2
     frames, fps = read_video(video)
-    target = resolve_device(method["device"])
-    dtype = torch.float32 if target.type == "cpu" else PRECISIONS[settings.get("precision", "fp32")]
-    pretrained = settings["models"] != TINY_RANDOM
+    target = resolve_device(method.device)
+    dtype = torch.float32 if target.type == "cpu" else PRECISIONS[settings.precision]
+    pretrained = settings.models != TINY_RANDOM
     models = load_gsam2(settings, model_spec(method, "grounding_dino") if pretrained else None,
-                        model_spec(method, "sam2") if pretrained else None, target, dtype, method["seed"])
+                        model_spec(method, "sam2") if pretrained else None, target, dtype, method.seed)
     labels, detections = _segment(frames, parts, models, settings, progress)
     info = {
         "method": "gsam2",
         "video": str(video),
         "frames": int(len(frames)),
         **models.identity,
-        **{key: settings[key] for key in ("box_threshold", "text_threshold", "prompt_frame")},
+        "box_threshold": settings.box_threshold, "text_threshold": settings.text_threshold,
+        "prompt_frame": settings.prompt_frame,
         "detections": {parts[k]: {"box": list(d.box), "score": d.score, "phrase": d.phrase}
                        for k, d in detections.items()},
         "seconds": round(time.perf_counter() - start, 3),

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from smite.config import InferenceConfig
 from smite.guide.lowpass import lowpass_energy
 from smite.learn.losses import class_weights as part_weights  # the same weights as training
+from smite.settings import InferenceConfig
 
 
 def tracking_energy(S: torch.Tensor, target_labels: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from smite.config import AugmentConfig
+from smite.settings import AugmentConfig
 
 if TYPE_CHECKING:
     import albumentations as A

@@ -17,7 +17,6 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from smite.config import TrainConfig
 from smite.data.references import ReferenceSet
 from smite.learn.augment import Augmenter
 from smite.learn.losses import combine_losses, cross_entropy_loss, fourier_loss, ldm_loss, was_mse_loss
@@ -25,6 +24,7 @@ from smite.metrics import score_video
 from smite.model.draws import Draws, SeededDraws
 from smite.model.inference import item_timesteps, posterior_latents, predict_labels
 from smite.model.segmenter import Maps, PartSegmenter, resize_labels, to_model_input
+from smite.settings import TrainConfig
 
 log = logging.getLogger(__name__)
 

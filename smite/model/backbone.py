@@ -25,6 +25,7 @@ from smite.errors import SmiteInputError
 from smite.hub import ModelSpec, guarded, pretrained_args
 from smite.hub import identity as model_identity
 from smite.model.precision import PRECISIONS
+from smite.settings import BackboneSettings
 
 
 @dataclass
@@ -323,10 +324,11 @@ def set_precision(backbone: Backbone, precision: str) -> Backbone:
 
 
 def load_backbone(
-    name: str, backbone_config: dict[str, Any], seed: int, device: str = "auto", precision: str = "fp32",
+    name: str, settings: BackboneSettings, seed: int, device: str = "auto", precision: str = "fp32",
     spec: ModelSpec | None = None,
 ) -> Backbone:
-    """Backbone by name: 'embedded' or 'sd21_random' (built in-process), or 'sd21' (`spec`, models.sd21).
+    """Backbone by name: 'embedded' or 'sd21_random' (built in-process from their architecture in `settings`), or
+    'sd21' (`spec`, models.sd21, read at the layers `settings.sd21` names).
 
     `precision` as in :func:`set_precision`; a CPU always runs fp32. HF_HUB_OFFLINE keeps it to the cache.
     """
@@ -336,9 +338,9 @@ def load_backbone(
     if target.type == "cpu":
         precision = "fp32"
     if name in ("embedded", "sd21_random"):
-        backbone = build_embedded(backbone_config[name], seed, name)
+        backbone = build_embedded(settings.architecture(name), seed, name)
     elif name == "sd21" and spec is not None:
-        backbone = load_pretrained(spec, backbone_config["sd21"], PRECISIONS[precision])
+        backbone = load_pretrained(spec, settings.sd21, PRECISIONS[precision])
     else:
         raise SmiteInputError(None, f"unknown backbone {name!r}: embedded, sd21 (models.sd21) or sd21_random")
     for module in (backbone.unet, backbone.vae, backbone.text_encoder):

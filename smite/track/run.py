@@ -9,15 +9,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
 
-from smite.config import TRACKERS, InferenceConfig, attention_grid, inference_config, model_side
 from smite.data.video import open_video
 from smite.errors import SmiteInputError
 from smite.hub import ModelSpec, model_file, model_spec
+from smite.settings import TRACKERS, InferenceConfig, MethodSettings
 from smite.tiles import tile_boxes
 from smite.track.cache import TrackCache, build_track_cache, save_track_cache
 from smite.track.plan import TRACK_USES
@@ -42,7 +41,7 @@ def make_tracker(name: str, inference: InferenceConfig, weights: ModelSpec | Non
 
 
 def compute_tracks(
-    frames: Iterable[np.ndarray], method: dict[str, Any], tracker: str | None = None, vote_window: int | None = None,
+    frames: Iterable[np.ndarray], method: MethodSettings, tracker: str | None = None, vote_window: int | None = None,
     progress: bool = True, grid: int | None = None, uses: tuple[str, ...] = TRACK_USES,
 ) -> TrackCache:
     """Trajectories of the attention-grid centres through the clips `uses` need (smite.track.plan): the windows of
@@ -52,14 +51,13 @@ def compute_tracks(
     resized to the model's square input; with tiled inference (`inference.tiles` > 1) also on every tile, the
     tile's crop of that input resized back to it.
     """
-    name = method["backbone"]["name"]
-    grid = grid or attention_grid(name, method["backbone"])
-    inference = inference_config(method)
+    grid = grid or method.backbone.attention_grid()
+    inference = method.inference
     tracker = tracker or inference.tracker
     weights = model_spec(method, "cotracker3") if tracker == "cotracker3" else None
     point_tracker = make_tracker(tracker, inference, weights)
     plan = (inference.window, inference.overlap, vote_window or inference.vote_window, uses)
-    side = model_side(name, method["backbone"])
+    side = method.backbone.model_side()
     digest = hashlib.sha256()
     views = []
     for frame in frames:  # one pass over a stream: the full-size frames are not kept
@@ -84,7 +82,7 @@ def resized(frames: np.ndarray, side: int, interpolation: int) -> np.ndarray:
 
 
 def track_video(
-    video: str | Path, out: str | Path, method: dict[str, Any], tracker: str | None = None,
+    video: str | Path, out: str | Path, method: MethodSettings, tracker: str | None = None,
     vote_window: int | None = None, progress: bool = True, uses: tuple[str, ...] = TRACK_USES,
 ) -> TrackCache:
     """`smite track`: compute and cache (atomically) a video's trajectories (the video streamed once)."""
