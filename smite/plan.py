@@ -25,12 +25,11 @@ from smite.data.protocols import COLLECTION_DATASET, PROTOCOLS, TABLE5_DATASETS,
 from smite.errors import SmiteInputError
 from smite.hub import ModelSpec, model_spec
 from smite.methods import METHODS, TEXT
-from smite.settings import TINY_RANDOM, MethodSettings
+from smite.settings import TINY_RANDOM, MethodSettings, tracking_settings
 
 # what a video's trajectories depend on: its track rule gets only this slice of its group's method overrides,
 # so that e.g. a new lambda_track does not re-track (Snakemake reruns a job whose params change)
-TRACK_INFERENCE_KEYS = ("tracker", "window", "overlap", "vote_window", "cotracker_interp_shape",
-                        "cotracker_input_max", "cotracker_max_queries", "tiles", "tile_size")
+TRACK_INFERENCE_KEYS = tracking_settings()
 TRACK_UNUSED_SECTIONS = ("train", "gsam2", "parts_init")
 
 

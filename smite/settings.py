@@ -48,6 +48,7 @@ class Declared:
     above: float | None = None  # exclusive minimum
     choices: tuple[Any, ...] | None = None
     item_minimum: int | None = None  # of each item of a list setting
+    tracking: bool = False  # a video's trajectories depend on it (its track job re-runs when it changes)
 
     def problem(self, value: Any) -> str | None:
         """Why `value` is outside what is allowed, or None."""
@@ -65,7 +66,8 @@ class Declared:
 
 
 def setting(default: Any, doc: str, source: str = "", **limits: Any) -> Any:
-    """One setting: its default, meaning and source, and `limits` (minimum, maximum, above, choices, item_minimum)."""
+    """One setting: its default, meaning and source, and `limits` (minimum, maximum, above, choices, item_minimum;
+    tracking=True where a video's trajectories depend on it)."""
     declared = Declared(doc, source, **limits)
     if isinstance(default, (dict, list)):
         return field(default_factory=lambda: copy.deepcopy(default), metadata={SETTING: declared})
@@ -223,9 +225,10 @@ class InferenceConfig(Section):
     posterior: str = setting("sample", "a fresh VAE posterior sample for each pass of each window (reference and "
                              "guided), or the posterior mean", "authors' check_and_initialize", choices=POSTERIORS)
     window: int = setting(16, "frames per window when guided", "inference: create_slices2(F, 16, overlap=8)",
-                          minimum=1)
+                          minimum=1, tracking=True)
     overlap: int = setting(8, "frames shared by consecutive guided windows: the later window outputs them, the "
-                           "earlier one's final S is its reference there", "inference: create_slices2", minimum=0)
+                           "earlier one's final S is its reference there", "inference: create_slices2", minimum=0,
+                           tracking=True)
     window_unguided: int = setting(18, "frames per window without guidance (no overlap, the last window shifted "
                                    "back)", "inference: create_slices2(F, 18, overlap=0)", minimum=1)
     schedule_steps: int = setting(1000, "steps of the DDIM schedule the guided timesteps come from",
@@ -251,26 +254,29 @@ class InferenceConfig(Section):
     lambda_reg: float = setting(8.0, "weight of the low-pass regulariser (eq. 6)",
                                 "paper 7.5 leaves it unstated; the authors' examples use 8", minimum=0)
     vote_window: int = setting(15, "frames of the voting window (odd)",
-                               "apply_voting: 15 for every category (paper 7.5: 7 for horses, a run switch)", minimum=1)
+                               "apply_voting: 15 for every category (paper 7.5: 7 for horses, a run switch)", minimum=1,
+                               tracking=True)
     lowpass_spatial: float = setting(0.4, "DCT low-pass threshold of the regulariser",
                                      "paper 7.5 / common_inference_params.sh: dct_threshold", above=0, maximum=1)
     lowpass_spatial_first: float = setting(0.999, "the threshold at the first guided timestep",
                                            "_compute_refrence_loss", above=0, maximum=1)
     tracker: str = setting("flow", "point tracker: OpenCV DIS flow (the embedded default) or CoTracker3 (the paper)",
-                           "paper 4.3 (cotracker3)", choices=TRACKERS)
+                           "paper 4.3 (cotracker3)", choices=TRACKERS, tracking=True)
     cotracker_interp_shape: tuple[int, int] | None = setting(None, "[H, W] CoTracker3 resizes the video to; null = "
                                                              "the model's 384 x 512", "CoTracker3 (official)",
-                                                             item_minimum=8)
+                                                             item_minimum=8, tracking=True)
     cotracker_input_max: float = setting(1.0, "white in the frames handed to CoTracker3: 1 = the authors' [0, 1]; "
                                          "255 = the range CoTracker3's forward expects",
-                                         "authors' preprocess_frames", above=0)
+                                         "authors' preprocess_frames", above=0, tracking=True)
     cotracker_max_queries: int = setting(4096, "query points per CoTracker3 call: 4096 = one query frame of SD's "
                                          "64 x 64 grid; more batches several query frames of a window into one call",
-                                         "src/tracking.py apply_tracker: one call per query frame", minimum=1)
+                                         "src/tracking.py apply_tracker: one call per query frame", minimum=1,
+                                         tracking=True)
     tiles: int = setting(1, "tiles per side the WAS is computed on and merged from (1 = the whole frame)",
-                         "utils/setup.py get_crop_coords_if_needed: 2 x 2 crops for face datasets", minimum=1)
+                         "utils/setup.py get_crop_coords_if_needed: 2 x 2 crops for face datasets", minimum=1,
+                         tracking=True)
     tile_size: float = setting(0.87890625, "side of a tile over the frame's: 450 of 512 px",
-                               "run.py: get_crop_coords_if_needed(patch_size=450)", above=0, maximum=1)
+                               "run.py: get_crop_coords_if_needed(patch_size=450)", above=0, maximum=1, tracking=True)
     tile_merge: str = setting("last", "in tile overlaps the last tile decides (the authors' assign-then-divide), or "
                               "the tiles are averaged", "calculate_multi_was_mask", choices=TILE_MERGES)
     crop_refinement: bool = setting(False, "a second pass on a crop around the first estimate, for small objects",
@@ -375,6 +381,11 @@ class MethodSettings(Section):
 def setting_path(section_path: str, name: str) -> str:
     """A setting's dotted name in the method settings (train.epochs, seed)."""
     return f"{section_path}.{name}" if section_path else name
+
+
+def tracking_settings() -> tuple[str, ...]:
+    """The inference settings a video's trajectories depend on (declared with tracking=True)."""
+    return tuple(f.name for f in declared(InferenceConfig) if f.metadata[SETTING].tracking)
 
 
 def declared(cls: type) -> list[dataclasses.Field]:

@@ -21,6 +21,7 @@ from smite.plan import (
     video_folder,
     zero_shot_shots,
 )
+from smite.settings import tracking_settings
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
 
@@ -45,7 +46,7 @@ def _windows(config: dict, category: str, video: str) -> tuple[int, int]:
     plan = collections(config)
     tracked = method_config(track_method(config["method"], plan, "smite50", category, video))
     segmented = method_config(group_method(config["method"], plan["smite50"][category]))
-    return tracked["inference"]["vote_window"], segmented["inference"]["vote_window"]
+    return tracked.inference.vote_window, segmented.inference.vote_window
 
 
 @pytest.mark.parametrize("paper_windows, horse", [(None, 15), (False, 15), (True, 7)])
@@ -86,8 +87,8 @@ def test_each_stage_gets_the_sections_it_reads():
     train, segment = stage_slice(horse, "train"), stage_slice(horse, "segment")
     assert "inference" not in train and train["train"]["augment"]["crop_min_ratio"] == 0.8
     assert "train" not in segment and segment["inference"]["lambda_track"] == 1.0
-    assert method_config(train)["train"] == method_config(horse)["train"]
-    assert method_config(segment)["inference"] == method_config(horse)["inference"]
+    assert method_config(train).train == method_config(horse).train
+    assert method_config(segment).inference == method_config(horse).inference
     run = deep_merge(config["method"], {"inference": {"lambda_reg": 2.0}})
     changed = group_method(run, collections(config)["smite50"]["horse"])
     assert stage_slice(changed, "train") == train
@@ -115,8 +116,8 @@ def test_category_augmentation_reaches_its_training():
     assert {c: a.crop_min_ratio for c, a in augment.items()} == {"car": 0.6, "face": 0.6, "horse": 0.8, "non-text": 0.6}
     assert {c: a.rotate_limit for c, a in augment.items()} == {"car": 30, "face": 10, "horse": 30, "non-text": 30}
     assert augment["face"].zoom_out_p == 0 < augment["horse"].zoom_out_p
-    defaults = method_config()["train"]["augment"]
-    assert augment["horse"].flip_p == defaults["flip_p"]  # only the category's keys change
+    defaults = method_config().train.augment
+    assert augment["horse"].flip_p == defaults.flip_p  # only the category's keys change
 
 
 def test_schema_validates_category_settings():
@@ -392,3 +393,17 @@ def test_jobs_run_only_the_methods_the_run_computes():
     assert plan.job_methods("smite50", "fish", "fish_00", "embeddings", 10) == ("baseline1",)
     assert {run.method for run in plan.planned_runs} <= run_methods(plan.config)
     assert _run_plan().comparisons() == ["figure8", "figure12"]
+
+
+def test_track_jobs_get_every_setting_the_tracking_code_reads() -> None:
+    """The settings declared tracking=True (the track rule's slice of the method overrides) are the inference
+    settings smite.track reads: one missing would leave stale trajectories after a change, one too many would
+    re-track for nothing."""
+    import ast
+
+    read = set()
+    for path in (Path(__file__).parents[1] / "smite" / "track").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "inference":
+                read.add(node.attr)
+    assert read == set(tracking_settings())
