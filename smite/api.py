@@ -18,7 +18,6 @@ from smite.data.masks import save_label_png
 from smite.data.references import load_references
 from smite.data.video import FrameBuffer, VideoStream, open_video, read_video
 from smite.errors import SmiteInputError
-from smite.hub import model_spec
 from smite.learn.checkpoint import check_backbone, load_checkpoint, save_checkpoint
 from smite.learn.metadata import CheckpointInfo
 from smite.learn.train import TrainResult, config_dict, load_state, train
@@ -44,7 +43,7 @@ def seed_everything(seed: int) -> None:
 def backbone_for(method: MethodSettings, name: str | None = None) -> Backbone:
     """Load the backbone the method settings name (or `name`); sd21 is `models.sd21` (smite.hub)."""
     name = name or method.backbone.name
-    spec = model_spec(method, "sd21") if name == "sd21" else None
+    spec = method.model("sd21") if name == "sd21" else None
     return load_backbone(name, method.backbone, method.seed, method.device, method.precision, spec)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import functools
 import types
 import typing
 from pathlib import Path
@@ -21,11 +20,11 @@ from smite.hub import ModelSpec
 from smite.settings import (
     CARRIED,
     SECTION,
-    SETTING,
     InferenceConfig,
     MethodSettings,
     TrainConfig,
     declared,
+    hints,
     setting_path,
 )
 
@@ -70,7 +69,7 @@ def build_section(cls: type[T], overrides: Any, path: str = "", base: Any = None
         if SECTION in fields[name].metadata:
             changes[name] = build_section(type(current), value, where, current)
         else:
-            changes[name] = _converted(_hints(cls)[name], current, value, where)
+            changes[name] = _converted(hints(cls)[name], current, value, where)
     return dataclasses.replace(base, **changes) if changes else base
 
 
@@ -90,23 +89,6 @@ def _converted(hint: Any, current: Any, value: Any, where: str) -> Any:
     return value
 
 
-def check_section(section: Any) -> None:
-    """SmiteInputError naming the first setting of a section whose value is not of its type or outside its range."""
-    cls = type(section)
-    for f in declared(cls):
-        value, where = getattr(section, f.name), setting_path(cls.path, f.name)
-        if SECTION in f.metadata:
-            if not isinstance(value, f.default_factory):
-                raise SmiteInputError(None, f"method setting {where!r} must be a mapping")
-            continue
-        hint = _hints(cls)[f.name]
-        if not _is_instance(value, hint):
-            raise SmiteInputError(None, f"method setting {where!r} must be {_describe(hint)}, got {value!r}")
-        problem = f.metadata[SETTING].problem(value)
-        if problem:
-            raise SmiteInputError(None, f"method setting {where!r} {problem}")
-
-
 def deep_merge(base: dict[str, Any], override: dict[str, Any], *, null_removes: bool = False,
                where: str = "") -> dict[str, Any]:
     """A copy of base with override's keys replacing (recursively for mappings; lists are replaced whole).
@@ -124,10 +106,6 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any], *, null_removes: 
         else:
             merged[key] = copy.deepcopy(value)
     return merged
-
-
-KIND_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string", list: "a list",
-              dict: "a mapping"}
 
 
 def read_yaml(path: str | Path) -> dict[str, Any]:
@@ -159,47 +137,6 @@ def resolve_run_config(config: dict[str, Any]) -> dict[str, Any]:
 def read_run_config(path: str | Path) -> dict[str, Any]:
     """A run config file (config/*.yaml), its `base:` applied."""
     return resolve_run_config(read_yaml(path))
-
-
-@functools.cache
-def _hints(cls: type) -> dict[str, Any]:
-    """A section's field annotations, resolved once."""
-    return typing.get_type_hints(cls)
-
-
-def _is_instance(value: Any, hint: Any) -> bool:
-    """isinstance for the annotations used here: X | None, tuple[X, ...] of fixed length, a number for a float.
-
-    Written by hand: pydantic (here only through albumentations) would double the import time of this module,
-    which the light track jobs import, for the five annotation forms these dataclasses use.
-    """
-    args = typing.get_args(hint)
-    if isinstance(hint, types.UnionType):
-        return any(_is_instance(value, arg) for arg in args)
-    if typing.get_origin(hint) is tuple:
-        return (isinstance(value, tuple) and len(value) == len(args)
-                and all(_is_instance(item, arg) for item, arg in zip(value, args, strict=True)))
-    if hint is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if typing.get_origin(hint) is dict:
-        return isinstance(value, dict) and all(_is_instance(item, args[1]) for item in value.values())
-    if hint is Any:
-        return True
-    return hint is type(None) and value is None or isinstance(hint, type) and isinstance(value, hint)
-
-
-def _describe(hint: Any) -> str:
-    if isinstance(hint, types.UnionType):
-        return " or ".join(_describe(arg) for arg in typing.get_args(hint))
-    if typing.get_origin(hint) is tuple:
-        return f"a list of {len(typing.get_args(hint))} {_describe(typing.get_args(hint)[0]).split(' ', 1)[1]}s"
-    if hint is type(None):
-        return "null"
-    if typing.get_origin(hint) is dict:
-        return "a mapping"
-    return KIND_NAMES.get(hint, getattr(hint, "__name__", str(hint)))
 
 
 def train_config(method: MethodSettings | None = None, **changes: Any) -> TrainConfig:

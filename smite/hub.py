@@ -19,16 +19,13 @@ import hashlib
 import importlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from smite.atomic import write_atomic
 from smite.errors import SmiteInputError
-
-if TYPE_CHECKING:
-    from smite.settings import MethodSettings
 
 T = TypeVar("T")
 COTRACKER_INSTALL = "pip install 'smite[paper]' (CoTracker from its repository, CC-BY-NC 4.0)"
@@ -84,12 +81,12 @@ class ModelSpec:
         return f"hf download {self.repo}{selected} --revision {self.revision}"
 
 
-def model_spec(method: MethodSettings, key: str) -> ModelSpec:
-    """The `models.<key>` entry of a run's method settings, checked: a 40-hex revision unless a local path."""
-    if key not in method.models:
-        raise SmiteInputError(None, f"no pretrained model '{key}' under models: "
-                                    f"(known: {', '.join(sorted(method.models))})")
-    spec = method.models[key]
+def pinned_spec(models: Mapping[str, ModelSpec], key: str) -> ModelSpec:
+    """The `models.<key>` entry of a run's settings (MethodSettings.model), checked: a 40-hex revision unless a
+    local path."""
+    if key not in models:
+        raise SmiteInputError(None, f"no pretrained model '{key}' under models: (known: {', '.join(sorted(models))})")
+    spec = models[key]
     if spec.path is None:
         revision = spec.revision or ""
         if not spec.repo or len(revision) != 40 or any(c not in "0123456789abcdef" for c in revision):

@@ -23,7 +23,7 @@ from typing import Any
 from smite.config import deep_merge, method_config
 from smite.data.protocols import COLLECTION_DATASET, PROTOCOLS, TABLE5_DATASETS, Group, video_folder
 from smite.errors import SmiteInputError
-from smite.hub import ModelSpec, model_spec
+from smite.hub import ModelSpec
 from smite.methods import METHODS, TEXT
 from smite.settings import TINY_RANDOM, MethodSettings, tracking_settings
 
@@ -114,7 +114,7 @@ def method_models(method: MethodSettings, gsam2: bool = False) -> dict[str, Mode
                                   ("cotracker3", method.inference.tracker == "cotracker3")) if used]
     if gsam2 and method.gsam2.models != TINY_RANDOM:
         keys += ["grounding_dino", "sam2"]
-    return {key: model_spec(method, key) for key in keys}
+    return {key: method.model(key) for key in keys}
 
 
 # The paper's ablation figures drawn from outputs the DAG computes for Tables 1-2: title, methods compared

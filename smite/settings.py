@@ -17,6 +17,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
+import types
+import typing
 from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any
@@ -24,7 +26,7 @@ from typing import Any
 import yaml
 
 from smite.errors import SmiteInputError
-from smite.hub import ModelSpec
+from smite.hub import ModelSpec, pinned_spec
 from smite.methods import TRAINING_MODES
 
 TILE_MERGES = ("last", "mean")  # smite.model.was.TiledWas: the authors' overwrite-then-divide, or an average
@@ -95,12 +97,72 @@ def pinned_models() -> dict[str, ModelSpec]:
     return {key: ModelSpec.from_entry(key, entry) for key, entry in packaged("pretrained.yaml").items()}
 
 
+KIND_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string", list: "a list",
+              dict: "a mapping"}
+
+
+@functools.cache
+def hints(cls: type) -> dict[str, Any]:
+    """A section's field annotations, resolved once."""
+    return typing.get_type_hints(cls)
+
+
+def _is_instance(value: Any, hint: Any) -> bool:
+    """isinstance for the annotations used here: X | None, tuple[X, ...] of fixed length, a number for a float.
+
+    Written by hand: pydantic (here only through albumentations) would double the import time of this module,
+    which the light track jobs import, for the five annotation forms these dataclasses use.
+    """
+    args = typing.get_args(hint)
+    if isinstance(hint, types.UnionType):
+        return any(_is_instance(value, arg) for arg in args)
+    if typing.get_origin(hint) is tuple:
+        return (isinstance(value, tuple) and len(value) == len(args)
+                and all(_is_instance(item, arg) for item, arg in zip(value, args, strict=True)))
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if typing.get_origin(hint) is dict:
+        return isinstance(value, dict) and all(_is_instance(item, args[1]) for item in value.values())
+    if hint is Any:
+        return True
+    return hint is type(None) and value is None or isinstance(hint, type) and isinstance(value, hint)
+
+
+def _describe(hint: Any) -> str:
+    if isinstance(hint, types.UnionType):
+        return " or ".join(_describe(arg) for arg in typing.get_args(hint))
+    if typing.get_origin(hint) is tuple:
+        return f"a list of {len(typing.get_args(hint))} {_describe(typing.get_args(hint)[0]).split(' ', 1)[1]}s"
+    if hint is type(None):
+        return "null"
+    if typing.get_origin(hint) is dict:
+        return "a mapping"
+    return KIND_NAMES.get(hint, getattr(hint, "__name__", str(hint)))
+
+
+def check_section(section: Any) -> None:
+    """SmiteInputError naming the first setting of a section whose value is not of its type or outside its range."""
+    cls = type(section)
+    for f in declared(cls):
+        value, where = getattr(section, f.name), setting_path(cls.path, f.name)
+        if SECTION in f.metadata:
+            if not isinstance(value, f.default_factory):
+                raise SmiteInputError(None, f"method setting {where!r} must be a mapping")
+            continue
+        hint = hints(cls)[f.name]
+        if not _is_instance(value, hint):
+            raise SmiteInputError(None, f"method setting {where!r} must be {_describe(hint)}, got {value!r}")
+        problem = f.metadata[SETTING].problem(value)
+        if problem:
+            raise SmiteInputError(None, f"method setting {where!r} {problem}")
+
+
 class Section:
     """Base of the declared sections: every value is checked against its declaration when the section is built."""
 
     def __post_init__(self) -> None:
-        from smite.config import check_section
-
         check_section(self)
         self.check_relations()
 
@@ -372,6 +434,10 @@ class MethodSettings(Section):
     train: TrainConfig = section(TrainConfig, "training (smite.learn.train)")
     inference: InferenceConfig = section(InferenceConfig, "segmentation of a video (smite.segment)")
     gsam2: Gsam2Settings = section(Gsam2Settings, "the GSAM2 baseline (smite.gsam2)")
+
+    def model(self, key: str) -> ModelSpec:
+        """The pretrained model `models.<key>`, checked: pinned to a 40-hex revision unless a local path."""
+        return pinned_spec(self.models, key)
 
     def check_relations(self) -> None:
         if self.train.seed != self.seed:  # the train section carries the run's seed

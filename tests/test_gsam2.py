@@ -26,7 +26,6 @@ from smite.gsam2 import (
     segment_gsam2,
     token_spans,
 )
-from smite.hub import model_spec
 
 PARTS = ["background", "head", "left_ear", "tail"]
 EVERY_BOX = {"box_threshold": 0.0, "text_threshold": 0.0, "prompt_frame": 0}  # random weights: keep every box
@@ -158,7 +157,7 @@ def test_load_from_local_folders(tmp_path: Path, models: GSAM2Models, clip: np.n
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     method = method_config({"models": {"grounding_dino": {"path": str(tmp_path / "gd")},
                                        "sam2": {"path": str(tmp_path / "sam2")}}})
-    loaded = load_gsam2(method.gsam2, model_spec(method, "grounding_dino"), model_spec(method, "sam2"))
+    loaded = load_gsam2(method.gsam2, method.model("grounding_dino"), method.model("sam2"))
     assert loaded.identity["grounding_model"].startswith(str((tmp_path / "gd").resolve()) + " (sha256 ")
     assert loaded.identity["sam2_model"].startswith(str((tmp_path / "sam2").resolve()) + " (sha256 ")
     expected = segment_gsam2(clip, PARTS, models, every_box(), progress=False)
@@ -171,7 +170,7 @@ def test_missing_weights_offline_is_one_clear_error(monkeypatch: pytest.MonkeyPa
     method = method_config({"models": {"grounding_dino": {"repo": "smite-tests/no-such-grounding-dino",
                                                           "revision": revision}}})
     with pytest.raises(SmiteInputError) as error:
-        load_gsam2(method.gsam2, model_spec(method, "grounding_dino"), model_spec(method, "sam2"))
+        load_gsam2(method.gsam2, method.model("grounding_dino"), method.model("sam2"))
     message = str(error.value)
     assert "\n" not in message
     assert "smite-tests/no-such-grounding-dino" in message and revision in message and "HF_HUB_OFFLINE" in message

