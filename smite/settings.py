@@ -3,11 +3,11 @@
 A section is a frozen dataclass and a setting one of its fields, written with :func:`setting`: the annotation is
 its type, the first argument its default (the paper's value, or the authors' code's where the two differ), the
 keywords its allowed range or choices, the doc and source what it means and where its value comes from. Everything
-else is derived from these declarations (smite.config): the checks of a run's `method:` overrides, the typed
-settings objects the library reads, `smite config`'s commented YAML, the `method` section of the run-config
-schema (config/method_schema.yaml) and the command's help. The two data blocks that are not hyperparameters live
-beside this module: smite/pretrained.yaml (the pinned pretrained models) and smite/backbones.yaml (the
-backbones' architectures).
+else is derived from these declarations: the checks every section runs when it is built (here), the typed
+settings built from a run's `method:` overrides (smite.config), `smite config`'s commented YAML, the `method`
+section of the run-config schema (config/method_schema.yaml) and the command's help (smite.settings_views). The
+two data blocks that are not hyperparameters live beside this module: smite/pretrained.yaml (the pinned
+pretrained models) and smite/backbones.yaml (the backbones' architectures).
 
 Adding a setting is one `setting(...)` line in its section; its readers use the attribute.
 """
@@ -39,6 +39,7 @@ TINY_RANDOM = "tiny-random"  # gsam2.models: small random-weight models built in
 SETTING, SECTION, CARRIED = "smite.setting", "smite.section", "smite.carried"
 
 
+# -- declaring and checking ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Declared:
     """What a setting's declaration says besides its name, type and default."""
@@ -159,6 +160,7 @@ def check_section(section: Any) -> None:
             raise SmiteInputError(None, f"method setting {where!r} {problem}")
 
 
+# -- the sections ------------------------------------------------------------------------------------------------
 class Section:
     """Base of the declared sections: every value is checked against its declaration when the section is built."""
 
