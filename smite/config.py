@@ -39,10 +39,7 @@ def method_config(overrides: dict[str, Any] | None = None, source: str | Path | 
     not declared, a value of another type or outside its range, or values that contradict each other (overlap >=
     window, ...) is a SmiteInputError naming the setting and `source`, the file the overrides came from.
     """
-    try:
-        return build_section(MethodSettings, overrides or {})
-    except SmiteInputError as error:
-        raise SmiteInputError(source, error.problem) from None
+    return override(MethodSettings(), overrides or {}, source)
 
 
 def override(method: MethodSettings, overrides: dict[str, Any], source: str | Path | None = None) -> MethodSettings:
