@@ -511,7 +511,7 @@ def test_cotracker_input_range_switch(monkeypatch: pytest.MonkeyPatch, tmp_path)
 
     monkeypatch.setattr(cotracker, "load_cotracker3", lambda *args, **kwargs: Recorder())  # no weights here
     from smite.config import method_config
-    
+
     weights = tmp_path / "scaled_offline.pth"
     weights.write_bytes(b"")
     spec = method_config({"models": {"cotracker3": {"path": str(weights)}}}).model("cotracker3")
