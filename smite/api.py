@@ -98,17 +98,16 @@ class _JobTracks:
     """A job's trajectories: a cache file is read and checked against the video once (decoding the whole video for
     its digest), then each method's use against the cache's plan; without a file, computed for each use."""
 
-    def __init__(self, tracks: str | Path | None, method: MethodSettings, grid: int, inference: InferenceConfig,
-                 progress: bool) -> None:
-        self.path, self.method, self.grid, self.inference, self.progress = tracks, method, grid, inference, progress
+    def __init__(self, tracks: str | Path | None, method: MethodSettings, grid: int, progress: bool) -> None:
+        self.path, self.method, self.grid, self.progress = tracks, method, grid, progress
         self._cache: TrackCache | None = None
 
     def for_use(self, use: str, stream: VideoStream) -> TrackCache:
         if self.path is None:
             return compute_tracks(stream, self.method, progress=self.progress, grid=self.grid, uses=(use,))
         if self._cache is None:
-            self._cache = _checked_cache(self.path, stream, self.grid, self.inference)
-        inference = self.inference
+            self._cache = _checked_cache(self.path, stream, self.grid, self.method.inference)
+        inference = self.method.inference
         self._cache.check_plan(inference.window, inference.overlap, inference.vote_window, (use,), self.path)
         return self._cache
 
@@ -164,12 +163,11 @@ def segment_video_methods(
     seed_everything(method.seed)
     model, metadata = load_model(checkpoint, method)
     loaded = torch.get_rng_state()
-    inference = method.inference
-    job_tracks = _JobTracks(tracks, method, model.backbone.latent_size, inference, progress)
+    job_tracks = _JobTracks(tracks, method, model.backbone.latent_size, progress)
     summaries = []
     for name, out_dir in outputs.items():
         torch.set_rng_state(loaded)
-        summary = _segment_loaded(model, metadata, video, checkpoint, out_dir, name, method, inference, job_tracks,
+        summary = _segment_loaded(model, metadata, video, checkpoint, out_dir, name, method, job_tracks,
                                   progress, per_part_masks, on_start, matte_format)
         on_start = None  # once the first method's inputs are checked
         summaries.append({**summary, "seconds": time.perf_counter() - start})
@@ -178,11 +176,12 @@ def segment_video_methods(
 
 
 def _segment_loaded(model: PartSegmenter, metadata: CheckpointInfo, video: str | Path, checkpoint: str | Path,
-                    out_dir: str | Path, method_name: str, method: MethodSettings, inference: InferenceConfig,
-                    job_tracks: _JobTracks, progress: bool, per_part_masks: bool,
-                    on_start: Callable[[], None] | None, matte_format: str) -> dict[str, Any]:
+                    out_dir: str | Path, method_name: str, method: MethodSettings, job_tracks: _JobTracks,
+                    progress: bool, per_part_masks: bool, on_start: Callable[[], None] | None,
+                    matte_format: str) -> dict[str, Any]:
     """One method's segmentation with a loaded model, written atomically to out_dir; its summary."""
     stream = open_video(video)
+    inference = method.inference
     use = METHODS[method_name].track_use
     grid = model.backbone.latent_size
     info = {"method": method_name, "video": str(video), "checkpoint": str(checkpoint),

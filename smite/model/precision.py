@@ -1,7 +1,10 @@
-"""The run config's precision names and their torch dtypes (one map for the backbone and GSAM2)."""
+"""The torch dtypes of the precision names the settings declare (one map for the backbone and GSAM2)."""
 
 from __future__ import annotations
 
 import torch
 
-PRECISIONS: dict[str, torch.dtype] = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+from smite.settings import PRECISION_NAMES
+
+PRECISIONS: dict[str, torch.dtype] = dict(zip(PRECISION_NAMES, (torch.float32, torch.float16, torch.bfloat16),
+                                              strict=True))
