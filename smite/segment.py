@@ -196,7 +196,7 @@ class Segmenter:
                 log.debug("window %d-%d t=%d: E %.4f %s", window.start, window.stop, timestep, float(energy.detach()),
                           " ".join(f"{name} {float(value):.4f}" for name, value in terms.items()))
                 self._record(window=(window.start, window.stop), t=timestep, update=update,
-                             frames=(part.start, part.stop), energy=energy, **terms)
+                             frames=(part.start, part.stop), energy=energy, grad=grad, latent=z[part], **terms)
         return z
 
     # -- whole video ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -42,9 +43,16 @@ from smite.track.cache import ClipTracks, TrackCache
 from smite.track.plan import window_clips
 
 GOLDEN = Path(__file__).parent / "fixtures" / "authors"
-INFERENCE_FILES = sorted(GOLDEN.glob("e2e_inference*.npz"))
-TRAIN_FILES = sorted(GOLDEN.glob("train_step*.npz"))
-CLOSE, GRADIENT, LABELS = 1e-4, 1e-3, 0.999
+# more case folders (held-out cases, tests/authors' generators' output), separated by the path separator
+EXTRA = [Path(p) for p in os.environ.get("SMITE_AUTHORS_CASES", "").split(os.pathsep) if p]
+INFERENCE_FILES = sorted(f for folder in [GOLDEN, *EXTRA] for f in folder.glob("e2e_inference*.npz"))
+TRAIN_FILES = sorted(f for folder in [GOLDEN, *EXTRA] for f in folder.glob("train_step*.npz"))
+CLOSE, LABELS = 1e-4, 0.999  # floors: module docstring
+# The authors' float32 training loss against the same in float64, on the maps of train_step.npz: gradients apart by
+# up to 7.6e-2 (the Fourier phases of zero coefficients change branch; tests/authors/measure_train_floor.py). Two
+# correct float32 computations lie within twice the worst of it. The loss without that term is checked to 1e-5
+# (tests/test_fidelity.py: test_training_loss_gradient_without_fourier).
+GRADIENT = 2 * 7.62e-2
 # the project's role names for the authors' draws (smite.model.draws); the others are spelled the same
 AUTHORS_ROLE = {"posterior.reference": "vae_sample.reference", "posterior.guided": "vae_sample.guided",
                 "posterior": "vae_sample"}

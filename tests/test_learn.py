@@ -335,14 +335,23 @@ def test_ldm_guidance_scale_switch(backbone, method):
     assert not torch.allclose(guided.losses["ldm"], plain.losses["ldm"])
     torch.testing.assert_close(guided.losses["ce"], plain.losses["ce"])
     torch.testing.assert_close(guided.maps.was, plain.maps.was)
-    # closed form: the guided prediction from the two passes it combines
-    noisy = torch.randn(1, 4, backbone.latent_size, backbone.latent_size, generator=torch.Generator().manual_seed(1))
+    # closed form: the guided prediction from the two passes it combines, with the UNet in float64 so that only the
+    # model's float32 output and its combination round (unit roundoff u32 = 2^-24): u and c each within u32 |.|, then
+    # c - u, 100 x and the sum each within u32 of their result -- to first order u32 (101 |u| + 100 |c|
+    # + 200 |c - u| + |u + 100 (c - u)|); 1 % more for the second-order terms
+    model.double()
+    backbone.unet.double()
+    noisy = torch.randn(1, 4, backbone.latent_size, backbone.latent_size, generator=torch.Generator().manual_seed(1),
+                        dtype=torch.float64)
     steps = torch.tensor([50])
     with torch.no_grad():
-        cond = model(noisy, steps).noise_pred
+        cond = backbone.unet(noisy, steps, encoder_hidden_states=model.encoding(1, "prompt")).sample
         uncond = backbone.unet(noisy, steps, encoder_hidden_states=model.empty_encoding).sample
-        torch.testing.assert_close(model(noisy, steps, guidance_scale=100.0).noise_pred, uncond + 100 * (cond - uncond),
-                                   rtol=1e-4, atol=1e-4)
+        guided_pred = model(noisy, steps, guidance_scale=100.0).noise_pred.double()
+    expected = uncond + 100 * (cond - uncond)
+    bound = 1.01 * 2.0**-24 * (101 * uncond.abs() + 100 * cond.abs() + 200 * (cond - uncond).abs() + expected.abs())
+    assert ((guided_pred - expected).abs() <= bound).all()
+    assert not torch.allclose(guided_pred, cond.float().double(), atol=1e-3)  # the guidance is not a no-op here
 
 
 def test_train_posterior_switch(backbone, method):
