@@ -12,6 +12,7 @@ from smite.plan import (
     EVALUATE_BENCHMARK_PATH,
     GROUND_TRUTH_PATH,
     GSAM2_METRICS_PATH,
+    GSAM2_RUN,
     GSAM2_SEGMENT_JOB_PATH,
     GSAM2_SETTING,
     IMAGES_METRICS_PATH,
@@ -32,6 +33,7 @@ from smite.plan import track_uses
 from smite.table_specs import TABLE_SPECS, ablation_note
 from smite.data.protocols import COLLECTION_DATASET, DERIVED_REFERENCES, PROTOCOLS, video_folder
 from smite.data.download import local_path
+from smite.data.roots import MANIFEST
 from smite.errors import SmiteInputError
 from smite.hub import run_problems
 from smite.methods import DIFFUSION_METHODS, TRAINING_MODES
@@ -51,16 +53,22 @@ COLLECTIONS = PLAN.groups
 # the pretrained models the run loads (smite.hub), fetched once by rule fetch_weights into WEIGHTS' cache
 MODELS = PLAN.pretrained_models()
 WEIGHTS = f"{RESULTS}/weights.json"
-if workflow.is_main_process:  # before any job: each model cached or on the hub at its revision, CoTracker importable
-    _problems = run_problems(list(MODELS.values()), cotracker="cotracker3" in MODELS)
+
+
+# Once the run will really execute jobs (not on -n, --dag, --lint, --summary or --report), before the first one: each
+# model cached or on the hub at its revision. Whether `cotracker` imports is checked where the jobs run, by rule
+# fetch_weights (under --sdm conda, in the jobs' environment).
+onstart:
+    _problems = run_problems(list(MODELS.values()), cotracker=False)
     if _problems:
         raise SmiteInputError(None, "\n".join(_problems))
+
+
 TABLE_FORMATS = ["csv", "md", "tex", "html"]
 SHOTS = config["shots"]
 
 # PASCAL-Part's checkpoints, by the segment_images rule's wildcards
 PASCAL_CHECKPOINT = fill(CHECKPOINT_PATH, collection="pascal_part", group="{cls}")
-# the note of the ablation tables (2, 3, 8) when they score a subset of the videos
 
 wildcard_constraints:
     collection="|".join(COLLECTION_DATASET),
@@ -78,7 +86,7 @@ wildcard_constraints:
 
 def manifest(dataset):
     """The file that marks a dataset as complete (written last by rule prepare_dataset)."""
-    return f"{DATASETS[dataset]['root']}/manifest.json"
+    return f"{DATASETS[dataset]['root']}/{MANIFEST}"
 
 
 # Smoke runs: toy copies of the datasets (smite.data.toy), archive file name -> dataset key

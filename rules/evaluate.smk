@@ -38,9 +38,9 @@ use rule evaluate_video as evaluate_gsam2 with:
         parts=group_parts,
         setting=GSAM2_SETTING,
     log:
-        f"{RESULTS}/logs/evaluate/{{collection}}/gsam2/text_0shot/{{group}}/{{video}}.log",
+        f"{RESULTS}/logs/evaluate/{{collection}}/{GSAM2_RUN}/{{group}}/{{video}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/evaluate/{{collection}}/gsam2/text_0shot/{{group}}/{{video}}.tsv"
+        f"{RESULTS}/benchmarks/evaluate/{{collection}}/{GSAM2_RUN}/{{group}}/{{video}}.tsv"
 
 
 rule evaluate_images:

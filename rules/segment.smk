@@ -41,9 +41,9 @@ rule segment_gsam2:
         parts=group_parts,
         method=gsam2_method,
     log:
-        f"{RESULTS}/logs/segment/{{collection}}/gsam2/text_0shot/{{group}}/{{video}}.log",
+        f"{RESULTS}/logs/segment/{{collection}}/{GSAM2_RUN}/{{group}}/{{video}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/segment/{{collection}}/gsam2/text_0shot/{{group}}/{{video}}.tsv"
+        f"{RESULTS}/benchmarks/segment/{{collection}}/{GSAM2_RUN}/{{group}}/{{video}}.tsv"
     conda:
         "../environment.yml"
     threads: 1

@@ -1,11 +1,13 @@
 rule fetch_weights:
     """The pretrained models this run loads (the `models` setting: smite/pretrained.yaml, pinned by revision), fetched once into
     the Hugging Face cache on the submitting host; its output names each one's identity, and every model job reads
-    it and then loads from the cache only (compute nodes need no internet)."""
+    it and then loads from the cache only (compute nodes need no internet). It first checks, in the jobs'
+    environment, that the `cotracker` package imports where a group tracks with CoTracker3."""
     output:
         WEIGHTS,
     params:
         models={key: dict(vars(spec)) for key, spec in MODELS.items()},
+        cotracker="cotracker3" in MODELS,
     log:
         f"{RESULTS}/logs/fetch_weights.log",
     benchmark:

@@ -21,7 +21,16 @@ from functools import cached_property
 from typing import Any
 
 from smite.config import deep_merge, method_config
-from smite.data.protocols import COLLECTION_DATASET, PROTOCOLS, TABLE5_DATASETS, Group, video_folder
+from smite.data.protocols import (
+    COLLECTION_DATASET,
+    DAVIS_SEMI,
+    DAVIS_ZERO_SHOT,
+    PROTOCOLS,
+    SMITE50,
+    TABLE5_DATASETS,
+    Group,
+    video_folder,
+)
 from smite.errors import SmiteInputError
 from smite.hub import ModelSpec
 from smite.methods import METHODS, TEXT
@@ -58,6 +67,7 @@ IMAGES_SEGMENT_PATH = f"segment/pascal_part/{RUN_KEY}/{{cls}}"  # one folder per
 IMAGES_METRICS_PATH = f"metrics/pascal_part/{RUN_KEY}/{{cls}}.json"
 GROUND_TRUTH_PATH = "ground_truth/{collection}/{group}/{video}"
 GSAM2_SETTING = {"method": "gsam2", "mode": TEXT, "shots": 0}  # GSAM2's rules: no checkpoint, prompted by part names
+GSAM2_RUN = fill(RUN_KEY, **GSAM2_SETTING)  # its folder under a stage's logs and benchmarks
 GSAM2_SEGMENT_JOB_PATH = fill(SEGMENT_JOB_PATH, **GSAM2_SETTING)
 GSAM2_METRICS_PATH = fill(METRICS_PATH, **GSAM2_SETTING)
 STATISTICS_PATH = "statistics/{dataset}.json"
@@ -179,7 +189,7 @@ def track_uses(config: dict[str, Any]) -> list[str]:
 
 def zero_shot_shots(config: dict[str, Any]) -> int:
     """Reference count of the DAVIS zero-shot model: one frame per train video."""
-    return len(config["datasets"]["davis2016"]["train"])
+    return len(config["datasets"][PROTOCOLS[DAVIS_ZERO_SHOT].dataset]["train"])
 
 
 TABLES = tuple(f"table{k}" for k in range(1, 13))  # the paper's tables, each one target
@@ -273,8 +283,8 @@ class RunPlan:
         """Every video segmentation a table or figure of the run reads."""
         runs = {value for table in TABLES for values in self._table_items(table).values() for value in values
                 if isinstance(value, VideoRun)}
-        if "smite50" in self.groups:
-            runs.update(run for category in self.groups["smite50"] for run in self.qualitative_runs(category).values())
+        if SMITE50 in self.groups:
+            runs.update(run for category in self.groups[SMITE50] for run in self.qualitative_runs(category).values())
             runs.update(run for figure in self.comparisons() for run in self.comparison_runs(figure).values())
         return sorted(runs)
 
@@ -322,17 +332,17 @@ class RunPlan:
         return getattr(self, f"_{table}")()
 
     def _table1(self) -> dict[str, list[VideoRun | str]]:
-        return {m: self.video_runs("smite50", m) for m in self.config["methods"]}
+        return {m: self.video_runs(SMITE50, m) for m in self.config["methods"]}
 
     _table4 = _table1  # Table 4 scores the same runs for temporal consistency
 
     def _table2(self) -> dict[str, list[VideoRun | str]]:
         limit = self.config["ablation_videos"]
-        return {m: self.video_runs("smite50", m, limit=limit) for m in self.config["ablation"]}
+        return {m: self.video_runs(SMITE50, m, limit=limit) for m in self.config["ablation"]}
 
     def _table3(self) -> dict[str, list[VideoRun | str]]:
         limit = self.config["ablation_videos"]
-        return {f"shots_{k}": self.video_runs("smite50", "smite", shots=k, limit=limit)
+        return {f"shots_{k}": self.video_runs(SMITE50, "smite", shots=k, limit=limit)
                 for k in self.config["shots_ablation"]}
 
     def _table5(self) -> dict[str, list[VideoRun | str]]:
@@ -347,22 +357,24 @@ class RunPlan:
                 for k in self.datasets.get("pumavos", {}).get("shots", [])}
 
     def _table8(self) -> dict[str, list[VideoRun | str]]:
-        categories = list(self.groups["smite50"])
+        categories = list(self.groups[SMITE50])
         inputs: dict[str, list[VideoRun | str]] = {}
         for mode in self.config["training_modes"]:
-            inputs[f"metrics_{mode}"] = self.video_runs("smite50", "smite", mode=mode,
+            inputs[f"metrics_{mode}"] = self.video_runs(SMITE50, "smite", mode=mode,
                                                         limit=self.config["ablation_videos"])
-            inputs[f"train_{mode}"] = self.training_benchmarks("smite50", mode, self.shots, categories)
-            inputs[f"models_{mode}"] = self.checkpoints("smite50", mode, self.shots, categories)
+            inputs[f"train_{mode}"] = self.training_benchmarks(SMITE50, mode, self.shots, categories)
+            inputs[f"models_{mode}"] = self.checkpoints(SMITE50, mode, self.shots, categories)
         return inputs
 
     def _table9(self) -> dict[str, list[VideoRun | str]]:
-        if "davis2016" not in self.datasets:
+        if PROTOCOLS[DAVIS_ZERO_SHOT].dataset not in self.datasets:
             return {}
-        return {"smite": self.video_runs("davis_zeroshot", "smite", shots=zero_shot_shots(self.config))}
+        return {"smite": self.video_runs(DAVIS_ZERO_SHOT, "smite", shots=zero_shot_shots(self.config))}
 
     def _table10(self) -> dict[str, list[VideoRun | str]]:
-        return {"smite": self.video_runs("davis_semi", "smite", shots=1)} if "davis2016" in self.datasets else {}
+        if PROTOCOLS[DAVIS_SEMI].dataset not in self.datasets:
+            return {}
+        return {"smite": self.video_runs(DAVIS_SEMI, "smite", shots=1)}
 
     def pascal_classes(self, table: str) -> list[str]:
         """The PASCAL-Part classes a table (table11, table12) reports."""
@@ -387,9 +399,9 @@ class RunPlan:
     # -- figures ---------------------------------------------------------------------------------------------
     def qualitative_runs(self, category: str) -> dict[str, VideoRun]:
         """The category's first video by each Table 1 method (GSAM2 where it runs)."""
-        video = self.groups["smite50"][category].videos[0]
-        return {m: VideoRun("smite50", category, video, **self.setting(m)) for m in self.config["methods"]
-                if METHODS[m].training_mode != TEXT or category in self.text_groups("smite50")}
+        video = self.groups[SMITE50][category].videos[0]
+        return {m: VideoRun(SMITE50, category, video, **self.setting(m)) for m in self.config["methods"]
+                if METHODS[m].training_mode != TEXT or category in self.text_groups(SMITE50)}
 
     def qualitative_inputs(self, category: str) -> dict[str, str]:
         """Segmentation job folder of the category's first video by each Table 1 method (method_folder inside)."""
@@ -397,8 +409,8 @@ class RunPlan:
 
     def qualitative_ground_truth(self, category: str) -> str:
         """The ground truth of the category's first video (the figures' second row)."""
-        video = self.groups["smite50"][category].videos[0]
-        return self._path(GROUND_TRUTH_PATH, collection="smite50", group=category, video=video)
+        video = self.groups[SMITE50][category].videos[0]
+        return self._path(GROUND_TRUTH_PATH, collection=SMITE50, group=category, video=video)
 
     def comparisons(self) -> list[str]:
         """The paper ablation figures (COMPARISONS) the run draws: those whose methods its tables compute anyway."""
@@ -407,25 +419,25 @@ class RunPlan:
 
     def comparison_runs(self, figure: str) -> dict[str, VideoRun]:
         """Per category "<category>.<method>": its first video by each method a paper ablation figure compares."""
-        return {f"{category}.{method}": VideoRun("smite50", category, group.videos[0], **self.setting(method))
-                for category, group in self.groups["smite50"].items() for method in COMPARISONS[figure][1]}
+        return {f"{category}.{method}": VideoRun(SMITE50, category, group.videos[0], **self.setting(method))
+                for category, group in self.groups[SMITE50].items() for method in COMPARISONS[figure][1]}
 
     def comparison_inputs(self, figure: str) -> dict[str, str]:
         """For a paper ablation figure (COMPARISONS), per category "<category>.gt" (the first video's ground
         truth) and "<category>.<method>" (the job folder of its segmentation by each method compared)."""
-        inputs = {f"{category}.gt": self.qualitative_ground_truth(category) for category in self.groups["smite50"]}
+        inputs = {f"{category}.gt": self.qualitative_ground_truth(category) for category in self.groups[SMITE50]}
         inputs.update({key: self.job_path(run) for key, run in self.comparison_runs(figure).items()})
         return inputs
 
     def training_curve_inputs(self) -> dict[str, list[str]]:
-        categories = list(self.groups["smite50"])
-        return {mode: self.checkpoints("smite50", mode, self.shots, categories)
+        categories = list(self.groups[SMITE50])
+        return {mode: self.checkpoints(SMITE50, mode, self.shots, categories)
                 for mode in self.config["training_modes"]}
 
     def stage_benchmarks(self) -> dict[str, list[str]]:
         """Benchmark files of every job behind Table 1 (SMITE-50, each method's default setting), by stage. A
         segmentation job segments a video with every method planned for its checkpoint (Table 1's and others)."""
-        runs = [VideoRun("smite50", g, v, **self.setting(m)) for g, group in self.groups["smite50"].items()
+        runs = [VideoRun(SMITE50, g, v, **self.setting(m)) for g, group in self.groups[SMITE50].items()
                 for v in group.videos for m in self.config["methods"] if METHODS[m].diffusion]
 
         def jobs(template: str) -> list[str]:
@@ -433,7 +445,7 @@ class RunPlan:
 
         return {
             "train": jobs(TRAIN_BENCHMARK_PATH),
-            "track": sorted({self._path(TRACK_BENCHMARK_PATH, dataset="smite50", folder=run.group, video=run.video)
+            "track": sorted({self._path(TRACK_BENCHMARK_PATH, dataset=SMITE50, folder=run.group, video=run.video)
                              for run in runs}),
             "segment": jobs(SEGMENT_BENCHMARK_PATH),
             "evaluate": [self._path(EVALUATE_BENCHMARK_PATH, **asdict(run)) for run in runs],

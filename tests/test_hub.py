@@ -266,26 +266,79 @@ def test_paper_dry_run_fetches_weights_before_every_model_job(tmp_path: Path, pi
 SITE_WITHOUT_COTRACKER = 'import sys\nsys.modules["cotracker"] = sys.modules["cotracker.predictor"] = None\n'
 
 
-def test_a_cotracker3_run_without_cotracker_stops_before_any_job(tmp_path: Path, pinned_hf_home: Path) -> None:
-    """(e) The start-of-run check: a group tracks with cotracker3 and the package does not import: one line, no
-    job (it takes the DAG's parse time, ~5 s on 2 idle cores; not timed here, so that a loaded machine cannot fail
-    it)."""
+def _without_cotracker(tmp_path: Path) -> str:
+    """A PYTHONPATH under which `cotracker` does not import (as on a laptop without CoTracker)."""
+    site = tmp_path / "site"
+    site.mkdir(exist_ok=True)
+    (site / "sitecustomize.py").write_text(SITE_WITHOUT_COTRACKER)
+    return os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
+
+
+def test_a_cotracker3_run_without_cotracker_fails_its_first_job(tmp_path: Path, pinned_hf_home: Path) -> None:
+    """(e) A group tracks with cotracker3 and the package does not import where the jobs run: rule fetch_weights,
+    which every model job waits for, fails with the one line last in its log, and no model job starts."""
     from test_workflow import _copy_repo
 
     repo = _copy_repo(tmp_path)
     config = yaml.safe_load((repo / "config" / "config.yaml").read_text())
     config["method"]["inference"]["tracker"] = "cotracker3"
     (repo / "config" / "cotracker.yaml").write_text(yaml.safe_dump(config))
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "sitecustomize.py").write_text(SITE_WITHOUT_COTRACKER)
     result = _snakemake(["--cores", "1", "all_tables", "--configfile", "config/cotracker.yaml"], repo,
-                        _env(HF_HOME=str(pinned_hf_home), HF_HUB_OFFLINE="1",
-                             PYTHONPATH=os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))))
+                        _env(HF_HOME=str(pinned_hf_home), HF_HUB_OFFLINE="1", PYTHONPATH=_without_cotracker(tmp_path)))
+    assert result.returncode != 0
+    log = (repo / "results" / config["run"] / "logs" / "fetch_weights.log").read_text().strip().splitlines()
+    assert "the tracker cotracker3 needs the `cotracker` package" in log[-1] and "smite[paper]" in log[-1]
+    assert not (repo / "results" / config["run"] / "weights.json").exists()
+    started = set(re.findall(r"^(?:local)?rule (\w+):", result.stdout + result.stderr, re.M))
+    assert "fetch_weights" in started and not started & {"train", "track_video", "segment_video"}
+
+
+@pytest.mark.parametrize("planning", [["-n"], ["--dag"], ["--lint"], ["--summary"]], ids=lambda a: a[0].strip("-"))
+def test_the_paper_plan_needs_no_weights_and_no_cotracker(tmp_path: Path, planning: list[str]) -> None:
+    """A reviewer's first look (dry run, DAG, lint, summary of config/paper.yaml) on a machine with an empty HF
+    cache, no network and no CoTracker: the plan comes out; the checks wait for a run that executes jobs."""
+    from test_workflow import _copy_repo
+
+    repo = _copy_repo(tmp_path)
+    result = _snakemake([*planning, "--cores", "1", "all_tables", "--configfile", "config/paper.yaml"], repo,
+                        _env(HF_HOME=str(tmp_path / "empty-hf"), HF_HUB_OFFLINE="1",
+                             PYTHONPATH=_without_cotracker(tmp_path)))
+    assert result.returncode == 0, result.stderr[-2000:]
+    output = result.stdout + result.stderr
+    assert "not in the Hugging Face cache" not in output and "cotracker" not in output.lower()
+    if planning == ["-n"]:
+        assert re.search(r"^total\s+1101$", result.stdout, re.M)
+    if planning == ["--lint"]:
+        assert "Congratulations, your workflow is in a good condition!" in output
+
+
+@pytest.mark.skipif(shutil.which("conda") is None, reason="needs conda on PATH: --sdm conda asks `conda info`")
+def test_the_paper_plan_under_sdm_conda_does_not_need_cotracker_here(tmp_path: Path) -> None:
+    """--sdm conda: the jobs run in environment.yml's environment (which has CoTracker); the main process lacks
+    it and plans the run anyway."""
+    from test_workflow import _copy_repo
+
+    repo = _copy_repo(tmp_path)
+    result = _snakemake(["-n", "--sdm", "conda", "--cores", "1", "all_tables", "--configfile", "config/paper.yaml"],
+                        repo, _env(HF_HOME=str(tmp_path / "empty-hf"), HF_HUB_OFFLINE="1",
+                                   PYTHONPATH=_without_cotracker(tmp_path)))
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_a_run_with_a_model_neither_cached_nor_reachable_stops_before_any_job(tmp_path: Path) -> None:
+    """Once jobs will run: the start-of-run check (onstart) names the model in one line, and no job starts."""
+    from test_workflow import _copy_repo
+
+    repo = _copy_repo(tmp_path)
+    config = yaml.safe_load((repo / "config" / "config.yaml").read_text())
+    config["method"]["backbone"] = {"name": "sd21"}
+    (repo / "config" / "sd21.yaml").write_text(yaml.safe_dump(config))
+    result = _snakemake(["--cores", "1", "all_tables", "--configfile", "config/sd21.yaml"], repo,
+                        _env(HF_HOME=str(tmp_path / "empty-hf"), HF_HUB_OFFLINE="1"))
     output = result.stdout + result.stderr
     assert result.returncode != 0
-    assert "the tracker cotracker3 needs the `cotracker` package" in output and "smite[paper]" in output
-    assert "Select jobs to execute" not in output and not (repo / "results").exists()
+    assert "not in the Hugging Face cache and HF_HUB_OFFLINE is set" in output
+    assert not re.search(r"^(?:local)?rule \w+:", output, re.M) and not (repo / "results").exists()
 
 
 def test_a_refused_model_fails_its_job_with_the_line_last_in_its_log(loopback_hub: str, tmp_path: Path) -> None:

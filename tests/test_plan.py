@@ -347,7 +347,8 @@ def test_no_dataset_name_is_compared_as_a_string():
 
     repo = CONFIG.parent
     names = "|".join(sorted({*COLLECTION_DATASET, *COLLECTION_DATASET.values()}))
-    comparison = re.compile(rf"""(==|!=)\s*["']({names})["']|["']({names})["']\s*(==|!=)|in\s*\(\s*["']({names})["']""")
+    comparison = re.compile(rf"""(==|!=)\s*["']({names})["']|["']({names})["']\s*(==|!=|(not\s+)?in\b)"""
+                            rf"""|in\s*[(\[{{]\s*["']({names})["']""")
     sources = [*repo.glob("smite/**/*.py"), *repo.glob("rules/*.smk"), repo / "Snakefile"]
     found = [f"{path.relative_to(repo)}:{number}" for path in sources
              for number, line in enumerate(path.read_text().splitlines(), 1) if comparison.search(line)]

@@ -208,12 +208,14 @@ class Protocol:
     scoring_shots: Callable[[dict[str, Any]], list[int]] = field(default=lambda spec: [1])
 
 
+# the collections the paper's tables and figures are named by (smite.plan reads them through these names)
+SMITE50, DAVIS_ZERO_SHOT, DAVIS_SEMI = "smite50", "davis_zeroshot", "davis_semi"
 PROTOCOLS: dict[str, Protocol] = {
-    "smite50": Protocol("smite50", smite50_groups),
+    SMITE50: Protocol("smite50", smite50_groups),
     "pumavos": Protocol("pumavos", pumavos_groups, pumavos.training_frames, _pumavos_references,
                         scoring_shots=lambda spec: list(spec["shots"])),
-    "davis_zeroshot": Protocol("davis2016", davis_zeroshot_groups, references=_zero_shot_references),
-    "davis_semi": Protocol("davis2016", davis_semi_groups, _first_annotated, _semi_references),
+    DAVIS_ZERO_SHOT: Protocol("davis2016", davis_zeroshot_groups, references=_zero_shot_references),
+    DAVIS_SEMI: Protocol("davis2016", davis_semi_groups, _first_annotated, _semi_references),
     "pascal_part": Protocol("pascal_part", pascal_part_groups,
                             references_in_dataset=lambda group, shots: f"{group}/train_{shots}"),
 }
