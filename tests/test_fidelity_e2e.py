@@ -8,11 +8,13 @@ for randomness (a `Draws` provider); tracks are injected as the authors' were. N
 the constants the files scale to the tiny model (attention resolution, 1/sqrt(head dim)) are read from the model,
 and a file of the same format from another seed runs the same checks.
 
-Tolerances: 1e-4 relative for values computed from the authors' state; 1e-3 for gradients and parameters after
-an optimiser step (their own float floor on these cases is ~1e-4). Guided denoising drifts at float-noise level
-after the first guided timestep (the latent update is sign-like where the gradient is tiny), so each window starts
-from the authors' state (its posterior, reference maps after the hand-over, draws) and its output labels must agree
-on >= 99.9 % of pixels.
+Tolerances (beside their constants below, with the floors they come from): 1e-4 relative for values computed from
+the authors' state, 4e-4 for the latent after the first guided timestep's updates, twice the authors' own
+float32-vs-float64 floor for gradients and parameters after an optimiser step. Guided denoising drifts at
+float-noise level after the first guided timestep (the latent update is sign-like where the gradient is tiny), so
+each window starts from the authors' state (its posterior, reference maps after the hand-over, draws) and its output
+labels must agree on >= 99.9 % of pixels. Held-out case files (tests/authors/make_e2e_inference.py, other seeds)
+run with the same checks: SMITE_AUTHORS_CASES=folder[:folder...].
 """
 
 from __future__ import annotations
@@ -47,7 +49,13 @@ GOLDEN = Path(__file__).parent / "fixtures" / "authors"
 EXTRA = [Path(p) for p in os.environ.get("SMITE_AUTHORS_CASES", "").split(os.pathsep) if p]
 INFERENCE_FILES = sorted(f for folder in [GOLDEN, *EXTRA] for f in folder.glob("e2e_inference*.npz"))
 TRAIN_FILES = sorted(f for folder in [GOLDEN, *EXTRA] for f in folder.glob("train_step*.npz"))
-CLOSE, LABELS = 1e-4, 0.999  # floors: module docstring
+# Each tolerance is at least twice the authors' own floor (two correct computations lie within twice the floor of
+# a third): their code against itself with another exact attention kernel (tests/authors/compare_cases.py), on
+# the committed case and held-out seeds 4, 7 and 12 (cases a, d). Worst floors: maps, energies through the first
+# guided timestep 7.5e-6 (E_reg) -> CLOSE; the latent after that timestep's updates 1.94e-4 (seed 12, case d:
+# sign-like Adam steps where a gradient is near zero) -> UPDATED; output labels 99.96 % equal (committed case;
+# >= 99.9994 % on the held-out seeds) -> LABELS.
+CLOSE, UPDATED, LABELS = 1e-4, 4e-4, 0.999
 # The authors' float32 training loss against the same in float64, on the maps of train_step.npz: gradients apart by
 # up to 7.6e-2 (the Fourier phases of zero coefficients change branch; tests/authors/measure_train_floor.py). Two
 # correct float32 computations lie within twice the worst of it. The loss without that term is checked to 1e-5
@@ -325,7 +333,7 @@ def check_first_timestep(case: dict[str, np.ndarray], number: int, trace: list[d
         assert relative(first["S_tracked"], case[f"w{number}.step0.S_tracked"]) < CLOSE
         if whole:
             latent = first["latent"].transpose(0, 1)[None]  # the authors' (b, c, f, h, w)
-            assert relative(latent, case[f"w{number}.step0.latent_updated"]) < CLOSE
+            assert relative(latent, case[f"w{number}.step0.latent_updated"]) < UPDATED
     losses = case[f"w{number}.losses"]  # rows: t, update, E_total, E_track, E_reg of every slice update
     updates = [record for record in trace if "energy" in record and record["t"] == first["t"]]
     rows = losses[losses[:, 0] == first["t"]]

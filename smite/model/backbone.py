@@ -52,6 +52,11 @@ class Backbone:
     precision: str = "fp32"
     attention_store: Any = None  # its attention processors' store, installed by the first model built on it
 
+    def __post_init__(self) -> None:
+        # one frame per VAE encode, as the authors' load_pipeline sets (enable_vae_slicing): a batch of frames
+        # rounds differently, and the guided updates amplify that difference
+        self.vae.enable_slicing()
+
     @property
     def device(self) -> torch.device:
         return self.unet.device

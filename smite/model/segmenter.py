@@ -120,20 +120,46 @@ class PartSegmenter(nn.Module):
 
         With num_frames the inflated UNet runs: the batch is videos of num_frames frames each
         (frame-major), and self-attention spans all their frames. Without it, frames are independent.
-        With guidance_scale > 1 the batch is doubled into [unconditional, conditional] halves, as the
-        authors' classifier-free guidance does (their training runs at 100): the noise prediction is
-        u + scale (c - u) and the maps are the conditional half's.
+        With guidance_scale > 1 the noise prediction is u + scale (c - u), u the unconditional (empty
+        prompt) prediction, as the authors' classifier-free guidance does (their training runs at 100);
+        the maps are the conditional pass's. Their code runs [u, c] as one doubled batch; so does this
+        one, except where a graph is being built and u depends on no weight being trained (phase 1: the
+        part vectors reach c only): there u is a constant of the graph and runs apart without one, which
+        saves its backward (the two batches round differently, by ~1e-6).
         """
         batch = noisy_latents.shape[0]
         encoding = self.encoding(batch, context)
+        empty = self.empty_encoding.expand(batch, -1, -1).to(encoding)
         guided = guidance_scale > 1
-        if guided:
-            empty = self.empty_encoding.expand(batch, -1, -1).to(encoding)
+        batched = guided and not self._unconditional_is_constant()
+        if batched:
             encoding = torch.cat([empty, encoding])
             noisy_latents, timesteps = torch.cat([noisy_latents] * 2), torch.cat([timesteps] * 2)
+        noise_pred, cross, self_probs = self._recorded_forward(noisy_latents, timesteps, encoding, num_frames)
+        if batched:
+            uncond, noise_pred = noise_pred.chunk(2)
+            cross, self_probs = cross[batch:], self_probs[batch:]
+        elif guided:
+            with torch.no_grad():
+                uncond, _, _ = self._recorded_forward(noisy_latents, timesteps, empty, num_frames, record=False)
+        if guided:
+            noise_pred = uncond + guidance_scale * (noise_pred - uncond)
+        return Maps(noise_pred, cross, self_probs, was_maps(cross, self_probs))
+
+    def _unconditional_is_constant(self) -> bool:
+        """Whether a graph is being built in which the empty prompt's prediction depends on no weight being
+        trained: neither the UNet's nor this model's cross-attention copies (the part vectors enter the
+        prompt's encoding only)."""
+        return torch.is_grad_enabled() and not any(p.requires_grad for p in self.cross_weights) and not any(
+            p.requires_grad for p in self.backbone.unet.parameters())
+
+    def _recorded_forward(self, noisy_latents: torch.Tensor, timesteps: torch.Tensor, encoding: torch.Tensor,
+                          num_frames: int | None, record: bool = True) -> tuple[torch.Tensor, ...]:
+        """The UNet's noise prediction with this model's cross-attention weights, and (when record) the cross
+        logits and self-attention probabilities its configured layers captured."""
         store = self.store
         store.reset(self.num_parts)
-        store.active = True
+        store.active = record
         store.projections = self.projections
         video = store.video(num_frames) if num_frames is not None else contextlib.nullcontext()
         try:
@@ -142,15 +168,14 @@ class PartSegmenter(nn.Module):
         finally:
             store.active = False
             store.projections = {}
+        if not record:
+            store.reset()
+            return noise_pred, None, None
         self_probs = store.self_probs().float()
         resolution = int(round(self_probs.shape[-1] ** 0.5))
         cross = store.cross_logits(resolution).float()
         store.reset()
-        if guided:
-            uncond, noise_pred = noise_pred.chunk(2)
-            noise_pred = uncond + guidance_scale * (noise_pred - uncond)
-            cross, self_probs = cross[batch:], self_probs[batch:]
-        return Maps(noise_pred, cross, self_probs, was_maps(cross, self_probs))
+        return noise_pred, cross, self_probs
 
 
 def _projections(names: list[str], params: list[nn.Parameter]) -> dict[str, CrossProjections]:
