@@ -138,35 +138,55 @@ class Segmenter:
     def guided_window(self, posterior: LatentPosterior, reference: torch.Tensor, window: Window,
                       tracks: TrackCache, draws: Draws) -> InferenceWas:
         """Eqs. 7-8 as the authors' _inference runs them: a posterior sample of its own, noised to the first
-        guided timestep; at each guided timestep a no-grad forward (the full prompt's context) gives S and the
-        DDIM step; then, at the first `guided_updates` timesteps, one vote on that S and `updates_per_step`
-        Adam-like updates of the stepped latent on lambda_track E_track + lambda_reg E_reg.
-        The last timestep's WAS is the output."""
-        config, frames = self.config, len(posterior)
-        scheduler, timesteps = self.guided_schedule()
+        guided timestep (`guided_start`), then every guided timestep in turn (`guided_timestep`). The last
+        timestep's WAS is the output."""
+        _, timesteps = self.guided_schedule()
+        layout = self.vote_layout(tracks, window)
+        z = self.guided_start(posterior, window, draws)
+        for step in range(len(timesteps)):
+            current, z = self.guided_timestep(z, step, reference, layout, window)
+        return current
+
+    def guided_start(self, posterior: LatentPosterior, window: Window, draws: Draws) -> torch.Tensor:
+        """The window's guided latent: its own posterior sample, noised to the first guided timestep."""
+        _, timesteps = self.guided_schedule()
         indices = range(window.start, window.stop)
         latents = self.latents(posterior, "posterior.guided", indices, draws)
-        z = noised(self.model, latents, _steps(frames, timesteps[0], latents.device), draws, "guided_noise",
-                   list(indices))
+        return noised(self.model, latents, _steps(len(posterior), timesteps[0], latents.device), draws,
+                      "guided_noise", list(indices))
+
+    @staticmethod
+    def vote_layout(tracks: TrackCache, window: Window) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The window's tracks as the vote reads them: positions, visibility, frame offsets."""
         positions, visible, offsets = (torch.as_tensor(a) for a in tracks.window_layout(window.start, window.stop))
-        resolution = reference.shape[-1]
-        for step, timestep in enumerate(timesteps):
-            with torch.no_grad():
-                maps = self.model(z, _steps(frames, timestep, z.device), num_frames=frames)
-            current = maps.inference_was()
-            if step == len(timesteps) - 1:
-                self._record(window=(window.start, window.stop), step=step, t=timestep, S=current.at(resolution))
-                return current
-            z = scheduler.step(maps.noise_pred, timestep, z).prev_sample
-            tracked = None
-            if step < config.guided_updates:
-                tracked, _ = temporal_vote(current.at(resolution), positions, visible, offsets, config.vote_window)
-                threshold = config.lowpass_spatial_first if step == 0 else config.lowpass_spatial
-                z = self._optimise(z, timestep, float(scheduler.alphas[timestep]), tracked.argmax(1), reference,
-                                   threshold, window)
-            self._record(window=(window.start, window.stop), step=step, t=timestep, S=current.at(resolution),
-                         S_tracked=tracked, latent=z)
-        raise AssertionError("unreachable")
+        return positions, visible, offsets
+
+    def guided_timestep(self, z: torch.Tensor, step: int, reference: torch.Tensor,
+                        layout: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+                        window: Window) -> tuple[InferenceWas, torch.Tensor]:
+        """Guided timestep `step` at latent z: a no-grad forward (the full prompt's context) gives S; before the
+        last timestep the DDIM step follows and, at the first `guided_updates` timesteps, one vote on that S and
+        `updates_per_step` Adam-like updates of the stepped latent on lambda_track E_track + lambda_reg E_reg.
+        Returns S and the next timestep's latent (after the last timestep, z as it came)."""
+        config, frames = self.config, len(z)
+        scheduler, timesteps = self.guided_schedule()
+        timestep, resolution = timesteps[step], reference.shape[-1]
+        with torch.no_grad():
+            maps = self.model(z, _steps(frames, timestep, z.device), num_frames=frames)
+        current = maps.inference_was()
+        if step == len(timesteps) - 1:
+            self._record(window=(window.start, window.stop), step=step, t=timestep, S=current.at(resolution))
+            return current, z
+        z = scheduler.step(maps.noise_pred, timestep, z).prev_sample
+        tracked = None
+        if step < config.guided_updates:
+            tracked, _ = temporal_vote(current.at(resolution), *layout, config.vote_window)
+            threshold = config.lowpass_spatial_first if step == 0 else config.lowpass_spatial
+            z = self._optimise(z, timestep, float(scheduler.alphas[timestep]), tracked.argmax(1), reference,
+                               threshold, window)
+        self._record(window=(window.start, window.stop), step=step, t=timestep, S=current.at(resolution),
+                     S_tracked=tracked, latent=z)
+        return current, z
 
     def _optimise(self, z: torch.Tensor, timestep: int, alpha_t: float, target: torch.Tensor,
                   reference: torch.Tensor, threshold: float, window: Window) -> torch.Tensor:

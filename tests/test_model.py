@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import torch
 from diffusers.models.attention_processor import AttnProcessor
 
 from smite.model.backbone import build_embedded, default_layers
-from smite.model.segmenter import PartSegmenter
+from smite.model.segmenter import PartSegmenter, to_model_input
 from smite.model.was import label_map, was_maps
 
 PARTS = ["background", "head", "torso", "arm", "leg"]
@@ -350,3 +351,24 @@ def test_installed_unet_is_the_2d_unet_outside_video():
             video = unet(latents, t, encoder_hidden_states=context).sample
     torch.testing.assert_close(flat, reference, rtol=0, atol=1e-6)
     assert (video - reference).abs().max() > 1e-2
+
+
+def test_posterior_is_one_frame_at_a_time(backbone):
+    """The VAE encodes frames one by one (the authors' load_pipeline: enable_vae_slicing), so a frame's posterior is
+    bit-identical whatever batch it comes in (inference.batch_size is memory only); a batched encode rounds
+    differently, which is what this catches."""
+    images = torch.rand(6, 3, backbone.image_size, backbone.image_size, generator=torch.Generator().manual_seed(3))
+    batched = backbone.posterior(images)
+    single = [backbone.posterior(images[i : i + 1]) for i in range(len(images))]
+    torch.testing.assert_close(batched.mean, torch.cat([p.mean for p in single]), rtol=0, atol=0)
+    torch.testing.assert_close(batched.std, torch.cat([p.std for p in single]), rtol=0, atol=0)
+
+
+def test_model_input_is_channels_first_in_memory(backbone):
+    """Frames reach the VAE contiguous, as the authors' do (stacked, then rearranged): a channels-last view of the
+    same values takes another convolution kernel, which put the posterior 1.2e-6 from theirs (docs/fidelity.md)."""
+    frames = np.random.default_rng(5).integers(0, 256, (3, 40, 56, 3), dtype=np.uint8)
+    images = to_model_input(frames, backbone.image_size)
+    assert images.is_contiguous()
+    resized = cv2.resize(frames[1], (backbone.image_size,) * 2, interpolation=cv2.INTER_AREA)
+    np.testing.assert_array_equal(images[1].permute(1, 2, 0).numpy(), resized.astype(np.float32) / np.float32(255))

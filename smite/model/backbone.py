@@ -59,12 +59,18 @@ class Backbone:
 
     @property
     def device(self) -> torch.device:
-        return self.unet.device
+        return self._first_weight.device
 
     @property
     def dtype(self) -> torch.dtype:
         """dtype of the UNet's weights and of its inputs (float32 in every precision)."""
-        return self.unet.dtype
+        return self._first_weight.dtype
+
+    @property
+    def _first_weight(self) -> torch.Tensor:
+        # the UNet's weights share one device and dtype; diffusers' own .device/.dtype walk every module on each
+        # call (milliseconds, several times per training step)
+        return next(self.unet.parameters())
 
     @contextlib.contextmanager
     def autocast(self, device_type: str | None = None) -> Iterator[None]:

@@ -192,9 +192,13 @@ def _projections(names: list[str], params: list[nn.Parameter]) -> dict[str, Cros
 
 
 def to_model_input(images: list[np.ndarray] | np.ndarray, size: int) -> torch.Tensor:
-    """RGB uint8 images of any size -> (B, 3, size, size) float in [0, 1] (area resampling)."""
+    """RGB uint8 images of any size -> (B, 3, size, size) float in [0, 1] (area resampling), contiguous.
+
+    Contiguous (channels-first in memory) as the authors' frames reach their VAE: a channels-last view of the
+    same values takes another convolution kernel, which rounds differently (~1e-6 on the posterior).
+    """
     resized = [cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA) for image in images]
-    return torch.from_numpy(np.stack(resized)).permute(0, 3, 1, 2).float() / 255.0
+    return (torch.from_numpy(np.stack(resized)).permute(0, 3, 1, 2).float() / 255.0).contiguous()
 
 
 def resize_labels(labels: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
