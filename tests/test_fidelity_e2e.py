@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import math
 import os
 import re
 import tempfile
@@ -38,6 +39,7 @@ from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 
 import smite.model.was as was_module
 from smite.config import inference_config, train_config
+from smite.guide.latent_adam import guidance_step_size
 from smite.learn.train import Optimiser, step_loss
 from smite.methods import DIFFUSION_METHODS
 from smite.model.backbone import Backbone, LatentPosterior
@@ -61,6 +63,9 @@ TRAIN_FILES = sorted(f for folder in [GOLDEN, *EXTRA] for f in folder.glob("trai
 # sign-like Adam steps where a gradient is near zero) -> UPDATED; output labels 99.96 % equal (committed case;
 # >= 99.9994 % on the held-out seeds) -> LABELS.
 CLOSE, UPDATED, LABELS = 1e-4, 4e-4, 0.999
+# Share of the updated latent's elements held to UPDATED: the rest may take a sign-like step the other way
+# (assert_updated_latent; seed 7, case d: 2 of 4096 elements at up to 4.9e-4).
+UPDATED_SHARE = 0.999
 # The authors' WAS keeps a background logit only where it is above its frame's mean (calculate_was_mask): S jumps
 # where one crosses it. The two codes' maps lie within 3e-6 of each other (relative to the largest value; the authors'
 # own kernel floor 2e-6), so where a background logit of a slice's forward lies within DISCONTINUITY (about three
@@ -365,12 +370,31 @@ def check_guided_window(segmenter: Segmenter, case: dict[str, np.ndarray], numbe
         with background_margins() as margins:
             current, z = segmenter.guided_timestep(z, step, reference, layout, window)
         if f"w{number}.step{step}.S" in case:
-            check_timestep(case, number, step, trace, margins, chained=step == 0)
+            check_timestep(case, number, step, trace, margins, chained=step == 0,
+                           step_bound=latent_step_bound(segmenter, timesteps[step]))
     return current
 
 
+def latent_step_bound(segmenter: Segmenter, timestep: int) -> float:
+    """How far one latent element can move in a timestep's updates: Kingma & Ba's bound on an Adam step,
+    lr (1 - beta1) / sqrt(1 - beta2) (their section 2.1, for 1 - beta1 > sqrt(1 - beta2)), times the rounds."""
+    config = segmenter.config
+    scheduler, _ = segmenter.guided_schedule()
+    step_size = guidance_step_size(float(scheduler.alphas[timestep]), config.guidance_lr)
+    return config.updates_per_step * step_size * (1 - config.adam_beta1) / math.sqrt(1 - config.adam_beta2)
+
+
+def assert_updated_latent(latent: torch.Tensor, expected: np.ndarray, step_bound: float) -> None:
+    """The latent after a timestep's updates: at least UPDATED_SHARE of its elements within UPDATED (relative to the
+    largest), every element within twice the step bound. The updates are sign-like where a gradient is near zero,
+    so a few elements may step the other way (seed 7, case d: 2 of 4096 at up to 4.9e-4)."""
+    distance = np.abs(np.asarray(latent, np.float64) - expected)
+    assert float((distance <= UPDATED * np.abs(expected).max()).mean()) >= UPDATED_SHARE, f"{distance.max():.3g}"
+    assert float(distance.max()) <= 2 * step_bound, f"{distance.max():.3g} > {2 * step_bound:.3g}"
+
+
 def check_timestep(case: dict[str, np.ndarray], number: int, step: int, trace: list[dict],
-                   margins: list[float], chained: bool) -> None:
+                   margins: list[float], chained: bool, step_bound: float) -> None:
     """S and S_tracked of a guided timestep; the energies of each slice's updates and the latent after them.
 
     A slice's updates are compared up to its first forward that lies at the background mask's discontinuity
@@ -405,7 +429,7 @@ def check_timestep(case: dict[str, np.ndarray], number: int, step: int, trace: l
     latent = record["latent"].transpose(0, 1)[None]  # the authors' (b, c, f, h, w)
     expected = case[f"w{number}.step{step}.latent_updated"]
     kept = [f for f in range(latent.shape[2]) if not any(a <= f < b for a, b in parted)]
-    assert relative(latent[:, :, kept], expected[:, :, kept]) < UPDATED, f"step {step}"
+    assert_updated_latent(latent[:, :, kept], expected[:, :, kept], step_bound)
 
 
 # ---------------------------------------------------------------- training
