@@ -71,8 +71,11 @@ class Segmenter:
     """
 
     def __init__(self, model: PartSegmenter, variant: Method, inference: InferenceConfig, seed: int,
-                 draws: Draws | None = None, trace: list[dict[str, Any]] | None = None) -> None:
+                 draws: Draws | None = None, trace: list[dict[str, Any]] | None = None,
+                 model_input: Callable[[np.ndarray], torch.Tensor] | None = None) -> None:
         self.model = model
+        # frames as the buffer holds them -> (B, 3, S, S) in [0, 1]; default: RGB uint8 of any size, resized
+        self.model_input = model_input or (lambda frames: to_model_input(frames, model.backbone.image_size))
         self.variant = variant
         self.config = inference
         self.seed = seed
@@ -93,7 +96,7 @@ class Segmenter:
         size = self.model.backbone.image_size
         chunks = []
         for part in batches(len(frames), self.config.batch_size):
-            images = to_model_input(frames[part], size)
+            images = self.model_input(frames[part])
             if box is not None:
                 top, bottom, left, right = box
                 images = F.interpolate(images[:, :, top:bottom, left:right], size=(size, size), mode="bilinear",

@@ -349,6 +349,22 @@ class InferenceConfig(Section):
                                  minimum=0)
     crop_max_area: float = setting(0.25, "refine when the expanded box covers less than this fraction of the frame",
                                    "ours (unstated)", above=0, maximum=1)
+    crop_expand: float = setting(0.04, "the two-pass flow's crop box widened by this fraction of its own width and "
+                                 "height", "crop_video_based_on_primitive_mask(expand_ratio=0.04)", minimum=0)
+    crop_min_indices: int = setting(5, "the two-pass flow keeps the whole frame when its mask has fewer foreground "
+                                    "coordinates (2 per pixel)", "crop_video_based_on_primitive_mask: indices.size < 5",
+                                    minimum=0)
+    aspect_limit: float = setting(1.5, "the two-pass flow crops frames whose long side exceeds this many short sides "
+                                  "to squares around the mask first", "inference_with_hierarchical_segmentation: "
+                                  "w / h > 1.5 or h / w > 1.5", above=1)
+    square_fill: float = setting(0.5, "a mask wider than the square crop keeps the whole frame when it fills more than "
+                                 "this share of its extent", "handle_high_aspect_ratio_frames: sum / (h w) > 0.5",
+                                 minimum=0, maximum=1)
+    max_side: int = setting(812, "frames decoded for the two-pass flow with the long side at most this",
+                            "utils/image_processing.py read_video: change_resolution(first_frame, 812)", minimum=8)
+    score_size: int = setting(512, "the two-pass flow's output is scored at this square size",
+                              "inference_with_hierarchical_segmentation: F.interpolate(was_full, (512, 512))",
+                              minimum=1)
 
     def check_relations(self) -> None:
         low, high = self.reference_timesteps

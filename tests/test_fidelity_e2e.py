@@ -143,8 +143,8 @@ def tiny_model(data: dict[str, np.ndarray]) -> PartSegmenter:
         module.eval().requires_grad_(False)
     backbone = Backbone(
         name="authors-tiny", unet=unet, vae=vae, text_encoder=text, tokenizer=tokenizer,
-        scheduler=DDIMScheduler(**config["scheduler"]), image_size=int(data["frames"].shape[1])
-        if "frames" in data else int(data["images"].shape[1]),
+        scheduler=DDIMScheduler(**config["scheduler"]),
+        image_size=int(config["frame"]) if "frame" in config else int(data["images"].shape[1]),
         cross_layers=sorted({n.split(".transformer_blocks")[0] for n in layers if n.endswith("attn2")}),
         self_layers=sorted({n.split(".transformer_blocks")[0] for n in layers if n.endswith("attn1")}),
     )

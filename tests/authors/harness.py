@@ -416,7 +416,8 @@ def recording(authors: Authors, recorder: Recorder, tracks: np.ndarray | None, v
         def wrapped(self: Any, **kwargs: Any) -> Any:
             part = current["slice"]
             recorder.window = len(recorder.windows)
-            recorder.windows.append({"start": part.start, "stop": part.stop, "crop": recorder.crop, "timesteps": []})
+            recorder.windows.append({"start": part.start, "stop": part.stop, "crop": recorder.crop, "timesteps": [],
+                                     **({"pass": recorder.pass_name} if recorder.pass_name else {})})
             recorder.step = 0
             try:
                 return original(self, **kwargs)

@@ -4,13 +4,15 @@
         --out tests/fixtures/authors/e2e_inference_s23.npz
 
 Run it in the authors' environment (README.md here); tests/test_fidelity_e2e.py runs every case of every such file.
-Cases: a (tracking + low-pass, lambda 1 / 8), b (no guidance), d (a with the reference pass's CFG literals at 0);
+Cases: a (tracking + low-pass, lambda 1 / 8), b (no guidance), d (a with the reference pass's CFG literals at 0),
+c (a with the face datasets' 2 x 2 tiling: get_crops_coords at 450/512 of the input, as run.py sets it);
 `--kernel sdpa` runs their code with another exact attention kernel (their float floor, see README.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 from pathlib import Path
@@ -19,6 +21,7 @@ import numpy as np
 import torch
 from harness import (
     Recorder,
+    TinyModel,
     build_pipeline,
     case_arrays,
     frames_as_pil,
@@ -35,23 +38,27 @@ CASES = {
     "a": ("full method: tracking + low-pass", 1.0, 8.0, False),
     "b": ("no guidance: inflated UNet only", 0.0, 0.0, False),
     "d": ("full method, reference pass with guidance_scale 0 (CFG batch removed)", 1.0, 8.0, True),
+    "c": ("full method with the face 2x2 crop tiling", 1.0, 8.0, False),
 }
+TILED = {"c"}
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "authors" / "e2e_inference.npz"
 
 
-def blob_video(rng: np.random.Generator, frames: int, size: int, height: int | None = None) -> np.ndarray:
-    """Two soft blobs (a green 'head' over a red 'body') drifting on a dark noisy ground: (T, H, W, 3) uint8."""
+def blob_video(rng: np.random.Generator, frames: int, size: int, height: int | None = None,
+               scale: float = 1.0, noise: float = 6.0) -> np.ndarray:
+    """Two soft blobs (a green 'head' over a red 'body') drifting on a dark noisy ground: (T, H, W, 3) uint8.
+    `scale` sizes the blobs (1: a radius of 0.18-0.28 of the short side); `noise` is the ground's noise (std)."""
     height = height or size
     yy, xx = np.mgrid[0:height, 0:size].astype(np.float64)
     start = rng.uniform([0.3, 0.3], [0.7, 0.7]) * [height, size]
     velocity = rng.normal(0, 0.3, 2)
-    radius = rng.uniform(0.18, 0.28) * min(height, size)
+    radius = rng.uniform(0.18, 0.28) * min(height, size) * scale
     video = []
     for t in range(frames):
         centre = start + velocity * t
         head = np.exp(-(((yy - centre[0]) ** 2 + (xx - centre[1]) ** 2) / (2 * radius**2)))
         body = np.exp(-(((yy - centre[0] - 1.6 * radius) ** 2 + (xx - centre[1]) ** 2) / (2 * (0.8 * radius) ** 2)))
-        image = np.stack([60 * body + 20, 200 * head + 30, 40 + 0 * head], -1) + rng.normal(0, 6, (height, size, 3))
+        image = np.stack([60 * body + 20, 200 * head + 30, 40 + 0 * head], -1) + rng.normal(0, noise, (height, size, 3))
         video.append(np.clip(image, 0, 255).astype(np.uint8))
     return np.stack(video)
 
@@ -76,8 +83,14 @@ def smooth_tracks(rng: np.random.Generator, frames: int, grid: int, invisible: f
     return tracks, visible
 
 
+def tile_coords(authors, side: int) -> list[list[int]]:
+    """run.py's face tiling (get_crop_coords_if_needed, patch_size=450 of 512) at the tiny model's input size."""
+    return authors["utils.image_processing"].get_crops_coords([side, side], patch_size=side * 450 // 512,
+                                                              num_patchs_per_side=2)
+
+
 def run_case(authors, model, frames, tracks, visible, track_weight, reg_weight, patched_reference,
-             debug: bool = False, vae_slicing: bool = True) -> tuple[Recorder, dict]:
+             debug: bool = False, vae_slicing: bool = True, crop_coords: list | None = None) -> tuple[Recorder, dict]:
     """One run of their pipeline; its draws, stages and outputs."""
     authors["src.inference"].REFERENCE_GUIDANCE_SCALE = 0 if patched_reference else 100
     pipe = build_pipeline(authors, model, vae_slicing)
@@ -86,8 +99,9 @@ def run_case(authors, model, frames, tracks, visible, track_weight, reg_weight, 
     recorder = Recorder(debug=debug)
     began = time.perf_counter()
     with recording(authors, recorder, tracks, visible):
-        was = pipe(model.config["prompt"], video_length=len(frames), frames=frames_as_pil(frames),
-                   height=model.config["frame"], width=model.config["frame"], generator=generator,
+        was = pipe(model.config["prompt"], crop_coords=crop_coords, video_length=len(frames),
+                   frames=frames_as_pil(frames), height=model.config["frame"], width=model.config["frame"],
+                   generator=generator,
                    **run_kwargs(model, track_weight=track_weight, regularization_weight=reg_weight))["segmentation"]
     seconds = time.perf_counter() - began
     was = was.float()
@@ -98,10 +112,24 @@ def run_case(authors, model, frames, tracks, visible, track_weight, reg_weight, 
     return recorder, outputs
 
 
+def replayed(path: Path) -> tuple[TinyModel, np.ndarray, np.ndarray, np.ndarray]:
+    """The model, frames and tracks a case file holds."""
+    with np.load(path) as data:
+        config = json.loads(str(data["config"]))
+        keep = ("unet", "vae", "text", "scheduler", "parts", "prompt", "frame", "R", "seed", "attention_layers",
+                "layers_to_save", "authors_commit")
+        weights = {k.removeprefix("weight."): data[k] for k in data.files if k.startswith("weight.")}
+        model = TinyModel({k: config[k] for k in keep if k in config}, weights, str(data["tokenizer.vocab_json"]),
+                          str(data["tokenizer.merges_txt"]), data["part_embeddings"])
+        return model, data["frames"], data["tracks"], data["visibility"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--authors", type=Path, required=True, help="a checkout of the authors' code at 7ecfff7")
-    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--seed", type=int, help="make the model, frames and tracks from this seed")
+    parser.add_argument("--replay", type=Path, help="take the model, frames and tracks of this case file instead (to "
+                        "rerun their code on a committed case under a change that leaves the mathematics alone)")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--frames", type=int, default=24)
     parser.add_argument("--cases", default="abd")
@@ -110,29 +138,35 @@ def main() -> None:
                         help="encode the video in one VAE batch (load_pipeline slices it: a float-floor variation)")
     parser.add_argument("--debug", action="store_true", help="also record each update's gradient and latent")
     args = parser.parse_args()
-    rng = np.random.default_rng(args.seed)
+    if (args.seed is None) == (args.replay is None):
+        parser.error("give one of --seed and --replay")
     side = 64
-    frames = blob_video(rng, args.frames, side)
-    tracks, visible = smooth_tracks(rng, args.frames, side // 8)
+    if args.replay is None:
+        rng = np.random.default_rng(args.seed)
+        frames = blob_video(rng, args.frames, side)
+        tracks, visible = smooth_tracks(rng, args.frames, side // 8)
     with tempfile.TemporaryDirectory() as work:
         authors = load_authors(args.authors, Path(work), args.kernel)
-        model = make_tiny_model(args.seed, frames, PARTS, tokenizer_files(FIXTURE), side)
+        if args.replay is None:
+            model = make_tiny_model(args.seed, frames, PARTS, tokenizer_files(FIXTURE), side)
+        else:
+            model, frames, tracks, visible = replayed(args.replay)
         set_constants(authors, model)
         arrays = {**model.arrays(), "frames": frames, "tracks": tracks, "visibility": visible}
-        config = {**model.config, "frames": args.frames, "cases": list(args.cases), "kernel": args.kernel,
+        config = {**model.config, "frames": len(frames), "cases": list(args.cases), "kernel": args.kernel,
                   "vae_slicing": not args.no_vae_slicing}
         for index, name in enumerate(args.cases):
             description, track_weight, reg_weight, patched = CASES[name]
+            coords = tile_coords(authors, side) if name in TILED else None
             recorder, outputs = run_case(authors, model, frames, tracks, visible, track_weight, reg_weight, patched,
-                                         args.debug, not args.no_vae_slicing)
+                                         args.debug, not args.no_vae_slicing, coords)
             arrays.update(case_arrays(index, recorder, {
                 "case": name, "description": description, "track_weight": track_weight,
-                "regularization_weight": reg_weight, "crop_coords": np.zeros((0, 4), np.int64),
+                "regularization_weight": reg_weight,
+                "crop_coords": np.asarray(coords if coords is not None else np.zeros((0, 4)), np.int64),
                 "patched_reference": patched, **outputs}))
             print(f"case {name}: {outputs['seconds']:.1f} s, {len(recorder.draws)} draws, windows "
                   f"{[(w['start'], w['stop']) for w in recorder.windows]}")
-        import json
-
         arrays["config"] = json.dumps(config)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(args.out, **arrays)
