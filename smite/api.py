@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from smite.data.masks import save_label_png
 from smite.data.references import load_references
 from smite.data.video import FrameBuffer, VideoStream, open_video, read_video
 from smite.errors import SmiteInputError
+from smite.hierarchical import HierarchicalSegmenter, crop_images
 from smite.learn.checkpoint import check_backbone, load_checkpoint, save_checkpoint
 from smite.learn.metadata import CheckpointInfo
 from smite.learn.train import TrainResult, config_dict, load_state, train
@@ -186,7 +187,19 @@ def _segment_loaded(model: PartSegmenter, metadata: CheckpointInfo, video: str |
     grid = model.backbone.latent_size
     info = {"method": method_name, "video": str(video), "checkpoint": str(checkpoint),
             "backbone": metadata.backbone, "frames": stream.count}
-    if inference.crop_refinement:
+    variant = METHODS[method_name]
+    if inference.refinement == "hierarchical" and not variant.posthoc_vote:
+        if on_start is not None:
+            on_start()
+        flow = HierarchicalSegmenter(model, variant, inference, method.seed)
+
+        def track_crops(crops: np.ndarray) -> TrackCache | None:
+            return compute_tracks(crop_images(crops), method, progress=progress, grid=grid, uses=(use,)) \
+                if use else None
+
+        return _write_stream(flow.stream_labels(FrameBuffer(stream, stream.count, video), track_crops, progress),
+                             out_dir, metadata, stream.fps, info, per_part_masks, matte_format)
+    if inference.refinement == "paper_box":
         if on_start is not None:
             on_start()
         frames, fps = read_video(video)
@@ -200,12 +213,19 @@ def _segment_loaded(model: PartSegmenter, metadata: CheckpointInfo, video: str |
     cache = job_tracks.for_use(use, stream) if use else None
     if on_start is not None:
         on_start()
-    segmenter = Segmenter(model, METHODS[method_name], inference, method.seed)
+    segmenter = Segmenter(model, variant, inference, method.seed)
+    return _write_stream(segmenter.stream_labels(FrameBuffer(stream, stream.count, video), cache, progress),
+                         out_dir, metadata, stream.fps, info, per_part_masks, matte_format)
+
+
+def _write_stream(labelled: Iterator[tuple[int, np.ndarray, np.ndarray]], out_dir: str | Path,
+                  metadata: CheckpointInfo, fps: float, info: dict[str, Any], per_part_masks: bool,
+                  matte_format: str) -> dict[str, Any]:
+    """Write (index, frame, labels) as they come into out_dir, atomically; the summary."""
     with atomic_dir(out_dir) as staging:
-        writer = OutputWriter(staging, metadata.parts, stream.fps, info, per_part_masks, matte_format)
+        writer = OutputWriter(staging, metadata.parts, fps, info, per_part_masks, matte_format)
         try:
-            for _, frame, labels in segmenter.stream_labels(FrameBuffer(stream, stream.count, video), cache,
-                                                            progress):
+            for _, frame, labels in labelled:
                 writer.add(frame, labels)
             writer.close()
         except BaseException:

@@ -26,6 +26,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -65,6 +66,21 @@ def _pil_resized(frames: np.ndarray, width: int, height: int) -> torch.Tensor:
     images = [np.asarray(Image.fromarray(frame).resize((width, height), resample=Image.LANCZOS))
               if frame.shape[:2] != (height, width) else frame for frame in frames]
     return (torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float() / 255.0).contiguous()
+
+
+def crop_images(crops: np.ndarray) -> list[np.ndarray]:
+    """The crop video (T, 3, S, S) in [0, 1] as RGB uint8 frames, what the trackers read."""
+    return [np.ascontiguousarray((crop.transpose(1, 2, 0) * 255).round().clip(0, 255).astype(np.uint8))
+            for crop in crops]
+
+
+def decoded(frames: np.ndarray, max_side: int) -> np.ndarray:
+    """Frames as their read_video decodes them for this flow: the long side at most `max_side` (capped_size); OpenCV's
+    area filter stands in for their decoder's scaler."""
+    height, width = capped_size(frames.shape[1], frames.shape[2], max_side)
+    if (height, width) == frames.shape[1:3]:
+        return frames
+    return np.stack([cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA) for frame in frames])
 
 
 def capped_size(height: int, width: int, max_side: int) -> tuple[int, int]:
@@ -225,13 +241,13 @@ class HierarchicalSegmenter:
     def boxes(self, buffer: FrameBuffer, progress: bool = False) -> list[Box]:
         """The primitive passes: each frame's final crop box (and the flow's record of them)."""
         config = self.config
-        first = buffer.get(0, 1)[0]
+        first = decoded(buffer.get(0, 1), config.max_side)[0]
         shape = (first.shape[0] // 8 * 8, first.shape[1] // 8 * 8)
         self.flow = Flow(shape=shape)
         wide = max(shape) / min(shape) > config.aspect_limit
         masks_needed: dict[int, Box] = {}
         boxes: dict[int, Box] = {}
-        resize = lambda frames: model_frames(frames, self.size)  # noqa: E731
+        resize = lambda frames: model_frames(decoded(frames, config.max_side), self.size)  # noqa: E731
         for index, was in self._primitive(buffer, resize, "primitive/", progress):
             mask = _mask(F.interpolate(was[None], size=shape, mode="bilinear", align_corners=False)[0])
             square = square_crop(mask, self.size, config.square_fill) if wide else None
@@ -257,7 +273,7 @@ class HierarchicalSegmenter:
         """The frames' crops (3, size, size) in [0, 1], in frame order, of the frames that have a box."""
         keys = sorted(boxes) if isinstance(boxes, dict) else range(len(boxes))
         for index in keys:
-            frame = full_frames(buffer.get(index, index + 1))[0]
+            frame = full_frames(decoded(buffer.get(index, index + 1), self.config.max_side))[0]
             buffer.release(index + 1)
             yield crop_frame(frame, boxes[index], self.size).numpy()
 

@@ -30,6 +30,7 @@ from smite.hub import ModelSpec, pinned_spec
 from smite.methods import TRAINING_MODES
 
 TILE_MERGES = ("last", "mean")  # smite.model.was.TiledWas: the authors' overwrite-then-divide, or an average
+REFINEMENTS = ("hierarchical", "paper_box", "none")  # smite.hierarchical (the authors' README), paper 7.5, none
 POSTERIORS = ("sample", "mean")  # a fresh VAE posterior sample per pass (the authors') or the posterior mean
 TRACKERS = ("flow", "cotracker3")  # smite.track.run.make_tracker: OpenCV DIS flow (embedded), CoTracker3 (paper)
 BACKBONES = ("embedded", "sd21", "sd21_random")  # smite.model.backbone.load_backbone
@@ -343,11 +344,16 @@ class InferenceConfig(Section):
                                "run.py: get_crop_coords_if_needed(patch_size=450)", above=0, maximum=1, tracking=True)
     tile_merge: str = setting("last", "in tile overlaps the last tile decides (the authors' assign-then-divide), or "
                               "the tiles are averaged", "calculate_multi_was_mask", choices=TILE_MERGES)
-    crop_refinement: bool = setting(False, "a second pass on a crop around the first estimate, for small objects",
-                                    "paper 7.5")
-    crop_margin: float = setting(0.04, "the crop's box expanded by this fraction", "paper 7.5 / authors' code",
+    refinement: str = setting("hierarchical", "a video's frames segmented on crops around a first estimate: each "
+                              "frame on its own mask's box (the authors' two-pass flow, smite.hierarchical), the "
+                              "video on one box when the object is small (paper_box: paper 7.5's reading), or the "
+                              "whole frame",
+                              "scripts/parser/parse_args_inference.sh: hierarchical_segmentation=\"true\" -> run.py "
+                              "inference_with_hierarchical_segmentation", choices=REFINEMENTS)
+    crop_margin: float = setting(0.04, "paper_box: the box expanded by this fraction of the frame", "paper 7.5",
                                  minimum=0)
-    crop_max_area: float = setting(0.25, "refine when the expanded box covers less than this fraction of the frame",
+    crop_max_area: float = setting(0.25, "paper_box: refine when the expanded box covers less than this fraction "
+                                   "of the frame",
                                    "ours (unstated)", above=0, maximum=1)
     crop_expand: float = setting(0.04, "the two-pass flow's crop box widened by this fraction of its own width and "
                                  "height", "crop_video_based_on_primitive_mask(expand_ratio=0.04)", minimum=0)
@@ -377,8 +383,8 @@ class InferenceConfig(Section):
         self.require(self.vote_window % 2 == 1, "vote_window", "must be a positive odd number of frames")
         self.require(self.tiles == 1 or self.tiles * self.tile_size >= 1, "tile_size",
                      "must be large enough for the tiles to cover the frame")
-        self.require(not (self.tiles > 1 and self.crop_refinement), "tiles",
-                     "cannot be combined with crop_refinement (the paper's box refinement)")
+        self.require(not (self.tiles > 1 and self.refinement == "paper_box"), "tiles",
+                     "cannot be combined with refinement: paper_box (the paper's box refinement)")
 
 
 @dataclass(frozen=True)

@@ -133,8 +133,10 @@ def test_library_changes_are_checked_like_overrides() -> None:
         inference_config(windw=3)
     with pytest.raises(SmiteInputError, match="'inference.window' must be an integer, got '8'"):
         dataclasses.replace(base, window="8")
-    with pytest.raises(SmiteInputError, match="'inference.crop_refinement' must be true or false"):
-        dataclasses.replace(base, crop_refinement=1)
+    with pytest.raises(SmiteInputError, match="'train.phase2_train_embeddings' must be true or false"):
+        dataclasses.replace(train_config(), phase2_train_embeddings=1)
+    with pytest.raises(SmiteInputError, match="inference.refinement"):
+        dataclasses.replace(base, refinement="box")
     with pytest.raises(SmiteInputError, match="'train.epochs' must be an integer"):
         train_config(epochs=2.5)
     assert dataclasses.replace(base, cotracker_interp_shape=(384, 512)).cotracker_interp_shape == (384, 512)

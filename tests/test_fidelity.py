@@ -71,7 +71,8 @@ def test_every_golden_file_is_checked() -> None:
     """A golden file added to the fixtures without a test here fails (every file must be compared)."""
     tested = {"voting.npz", "lowpass.npz", "track_energy.npz", "latent_update.npz", "was.npz",
               "unet_inflated.npz", "train_loss.npz", "train_loss_grad.npz", "metrics.npz"}
-    whole_pipeline = re.compile(r"(e2e_inference|train_step).*\.npz")  # tests/test_fidelity_e2e.py runs them all
+    # tests/test_fidelity_e2e.py and tests/test_fidelity_hierarchical.py run them all
+    whole_pipeline = re.compile(r"(e2e_inference|e2e_hierarchical|train_step).*\.npz")
     assert {p.name for p in GOLDEN.glob("*.npz") if not whole_pipeline.fullmatch(p.name)} == tested
 
 
@@ -351,7 +352,7 @@ def test_paper_config_resolves_to_the_authors_values() -> None:
         "schedule_steps": 1000, "guided_timesteps": 4, "timestep_shift": 100, "guided_updates": 3,
         "updates_per_step": 15, "guidance_slice": 4, "guidance_lr": 10.0, "adam_beta1": 0.9, "adam_beta2": 0.999,
         "adam_eps": 1e-5, "lambda_reg": 8.0, "vote_window": 15, "lowpass_spatial": 0.4,
-        "lowpass_spatial_first": 0.999, "tracker": "cotracker3", "crop_refinement": False,
+        "lowpass_spatial_first": 0.999, "tracker": "cotracker3", "refinement": "hierarchical",
     }
     authors_train = {
         "mode": "two-phase", "epochs": 300, "phase1_epochs": 51, "embedding_lr": 0.1, "cross_attention_lr": 1e-6,

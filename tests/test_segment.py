@@ -344,3 +344,22 @@ def test_tiling_switch_runs_every_tile_with_its_own_tracks(small_setup, method):
     assert not torch.allclose(tiled.at(size), whole.outputs(frames, tracks).at(size))
     with pytest.raises(SmiteInputError, match="tiles"):
         segment_frames(model, frames, "smite", inference, 0, dataclasses.replace(tracks, tiles=()))
+
+
+def test_refinement_switch_changes_what_is_computed(small_setup, method):
+    """inference.refinement: the authors' two-pass flow (each frame on its own mask's box) against the whole frame:
+    different labels, and the flow's boxes are those its own primitive masks give."""
+    from smite.data.video import FrameBuffer
+    from smite.hierarchical import HierarchicalSegmenter
+
+    model, frames, _ = small_setup
+    variant = VARIANTS["baseline3"]
+    inference = _inference(method)
+    whole = Segmenter(model, variant, inference, 0).labels(frames, None)
+    flow = HierarchicalSegmenter(model, variant, inference, 0)
+    two_pass = np.stack([labels for _, _, labels in flow.stream_labels(FrameBuffer(frames, len(frames)), None)])
+    assert two_pass.shape == whole.shape
+    assert (two_pass != whole).mean() > 0.01
+    assert len(flow.flow.boxes) == len(frames)
+    height, width = frames.shape[1:3]
+    assert all(0 <= x1 < x2 <= width and 0 <= y1 < y2 <= height for x1, y1, x2, y2 in flow.flow.boxes)
