@@ -18,7 +18,7 @@ from smite.data.masks import save_label_png
 from smite.data.references import load_references
 from smite.data.video import FrameBuffer, VideoStream, open_video, read_video
 from smite.errors import SmiteInputError
-from smite.hierarchical import HierarchicalSegmenter, crop_images
+from smite.hierarchical import HierarchicalSegmenter
 from smite.learn.checkpoint import check_backbone, load_checkpoint, save_checkpoint
 from smite.learn.metadata import CheckpointInfo
 from smite.learn.train import TrainResult, config_dict, load_state, train
@@ -193,9 +193,8 @@ def _segment_loaded(model: PartSegmenter, metadata: CheckpointInfo, video: str |
             on_start()
         flow = HierarchicalSegmenter(model, variant, inference, method.seed)
 
-        def track_crops(crops: np.ndarray) -> TrackCache | None:
-            return compute_tracks(crop_images(crops), method, progress=progress, grid=grid, uses=(use,)) \
-                if use else None
+        def track_crops(crops: Iterator[np.ndarray]) -> TrackCache | None:
+            return compute_tracks(crops, method, progress=progress, grid=grid, uses=(use,)) if use else None
 
         return _write_stream(flow.stream_labels(FrameBuffer(stream, stream.count, video), track_crops, progress),
                              out_dir, metadata, stream.fps, info, per_part_masks, matte_format)

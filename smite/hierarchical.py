@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import cv2
@@ -43,7 +43,7 @@ from smite.track.cache import TrackCache
 log = logging.getLogger(__name__)
 
 Box = tuple[int, int, int, int]  # x1, y1, x2, y2 (exclusive ends), as the authors' `information`
-TrackCrops = Callable[[np.ndarray], TrackCache | None]  # trajectories of the crop video (T, 3, S, S) in [0, 1]
+TrackCrops = Callable[[Iterator[np.ndarray]], TrackCache | None]  # trajectories of the crop video's RGB uint8 frames
 
 
 # ---------------------------------------------------------------- frames
@@ -68,10 +68,10 @@ def _pil_resized(frames: np.ndarray, width: int, height: int) -> torch.Tensor:
     return (torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float() / 255.0).contiguous()
 
 
-def crop_images(crops: np.ndarray) -> list[np.ndarray]:
-    """The crop video (T, 3, S, S) in [0, 1] as RGB uint8 frames, what the trackers read."""
-    return [np.ascontiguousarray((crop.transpose(1, 2, 0) * 255).round().clip(0, 255).astype(np.uint8))
-            for crop in crops]
+def crop_images(crops: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+    """Crops (3, S, S) in [0, 1] as RGB uint8 frames, what the trackers read, one at a time."""
+    for crop in crops:
+        yield np.ascontiguousarray((crop.transpose(1, 2, 0) * 255).round().clip(0, 255).astype(np.uint8))
 
 
 def decoded(frames: np.ndarray, max_side: int) -> np.ndarray:
@@ -286,7 +286,7 @@ class HierarchicalSegmenter:
         if self.variant.needs_tracks:
             if track is None:
                 raise ValueError("this method needs trajectories of the crop video (a `track` callable)")
-            tracks = track(np.stack(list(self._crops(buffer.replay(), boxes))))
+            tracks = track(crop_images(self._crops(buffer.replay(), boxes)))  # one crop at a time
         segmenter = self._segmenter(self.variant, self.config, self.draws, _identity_input)
         segmenter._check_tracks(tracks)
         spill, background = _Spill(), -np.inf
