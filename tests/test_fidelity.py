@@ -379,3 +379,27 @@ def test_paper_config_resolves_to_the_authors_values() -> None:
     # the paper's reading is one switch away: 7 frames for horses (paper 7.5)
     paper_groups = collections({**run, "paper_vote_windows": True})["smite50"]
     assert paper_groups["horse"].method["inference"]["vote_window"] == 7
+
+
+def test_released_config_resolves_to_the_released_weights() -> None:
+    """config/authors_released.yaml: config/paper.yaml with the authors' category scripts as released (track and
+    regularisation weights 0 in every scripts/configs/*.sh) on the two-pass flow; everything else the paper run's."""
+    from smite.config import method_config, read_yaml, resolve_run_config
+    from smite.plan import collections, group_method
+    from smite.settings_views import settings_mapping
+
+    root = Path(__file__).parents[1]
+    released = resolve_run_config(read_yaml(root / "config" / "authors_released.yaml"))
+    paper = resolve_run_config(read_yaml(root / "config" / "paper.yaml"))
+    released_groups, paper_groups = collections(released)["smite50"], collections(paper)["smite50"]
+    assert set(released_groups) == set(paper_groups) == {"car", "face", "horse", "non-text"}
+    for name in released_groups:
+        ours = settings_mapping(method_config(group_method(released.get("method"), released_groups[name])))
+        theirs = settings_mapping(method_config(group_method(paper.get("method"), paper_groups[name])))
+        assert (ours["inference"]["lambda_track"], ours["inference"]["lambda_reg"]) == (0.0, 0.0), name
+        assert theirs["inference"]["lambda_track"] > 0 and theirs["inference"]["lambda_reg"] == 8.0, name
+        assert ours["inference"]["refinement"] == theirs["inference"]["refinement"] == "hierarchical"
+        for section in ("train", "backbone"):
+            assert ours[section] == theirs[section], (name, section)
+        rest = {k: v for k, v in ours["inference"].items() if k not in ("lambda_track", "lambda_reg")}
+        assert rest == {k: v for k, v in theirs["inference"].items() if k not in ("lambda_track", "lambda_reg")}
