@@ -192,6 +192,9 @@ def _segment_loaded(model: PartSegmenter, metadata: CheckpointInfo, video: str |
         if on_start is not None:
             on_start()
         flow = HierarchicalSegmenter(model, variant, inference, method.seed)
+        if use and job_tracks.path is not None:
+            log.info("%s: the two-pass flow tracks its crop video; %s (the whole frames') is not read for it",
+                     method_name, job_tracks.path)
 
         def track_crops(crops: Iterator[np.ndarray]) -> TrackCache | None:
             return compute_tracks(crops, method, progress=progress, grid=grid, uses=(use,)) if use else None
