@@ -52,6 +52,7 @@ rule ground_truth:
         directory(f"{RESULTS}/{GROUND_TRUTH_PATH}"),
     params:
         root=collection_root,
+        protocol=config["video_protocol"],
         parts=group_parts,
         shots=scoring_shots,
     log:

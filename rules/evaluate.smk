@@ -9,8 +9,10 @@ rule evaluate_video:
         metrics=f"{RESULTS}/{METRICS_PATH}",
     params:
         root=collection_root,
+        protocol=config["video_protocol"],
         parts=group_parts,
         setting=video_setting,
+        method=segment_method,  # inference.score_size: the size the segmentation's labels are scored at
     log:
         f"{RESULTS}/logs/evaluate/{{collection}}/{{method}}/{{mode}}_{{shots}}shot/{{group}}/{{video}}.log",
     benchmark:
@@ -35,8 +37,10 @@ use rule evaluate_video as evaluate_gsam2 with:
         metrics=f"{RESULTS}/{GSAM2_METRICS_PATH}",
     params:
         root=collection_root,
+        protocol=config["video_protocol"],
         parts=group_parts,
         setting=GSAM2_SETTING,
+        method=segment_method,
     log:
         f"{RESULTS}/logs/evaluate/{{collection}}/{GSAM2_RUN}/{{group}}/{{video}}.log",
     benchmark:

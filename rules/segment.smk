@@ -11,6 +11,7 @@ rule segment_video:
         directory(f"{RESULTS}/{SEGMENT_JOB_PATH}"),
     params:
         root=collection_root,
+        protocol=config["video_protocol"],
         method=segment_method,
         methods=job_methods,
     log:
@@ -38,6 +39,7 @@ rule segment_gsam2:
         directory(f"{RESULTS}/{GSAM2_SEGMENT_JOB_PATH}"),
     params:
         root=collection_root,
+        protocol=config["video_protocol"],
         parts=group_parts,
         method=gsam2_method,
     log:

@@ -12,6 +12,7 @@ rule track_video:
         tracks=f"{RESULTS}/{TRACKS_PATH}",
     params:
         root=lambda wildcards: DATASETS[wildcards.dataset]["root"],
+        protocol=config["video_protocol"],
         method=track_method,
         uses=track_uses(config),
     log:

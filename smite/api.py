@@ -27,7 +27,7 @@ from smite.model.backbone import Backbone, load_backbone
 from smite.model.draws import SeededDraws
 from smite.model.inference import predict_labels
 from smite.model.segmenter import PartSegmenter
-from smite.segment import OutputWriter, Segmenter, refine_small_objects, write_outputs
+from smite.segment import Labelled, OutputWriter, Segmenter, refine_small_objects, write_outputs
 from smite.settings import InferenceConfig, MethodSettings
 from smite.track.cache import TrackCache, frames_digest, load_track_cache
 from smite.track.run import compute_tracks
@@ -136,12 +136,14 @@ def segment_video(
 
 
 def segment_video_job(video: str | Path, checkpoint: str | Path, job_dir: str | Path, methods: Sequence[str],
-                      method: MethodSettings, tracks: str | Path | None = None, progress: bool = True) -> list[dict]:
-    """One segmentation job of the workflow: the video by each of `methods` with one checkpoint, one folder per
-    method in `job_dir` (smite.methods.method_folder), which appears whole or not at all."""
+                      method: MethodSettings, tracks: str | Path | None = None, progress: bool = True,
+                      frames: int | None = None) -> list[dict]:
+    """One segmentation job of the workflow: the video (its first `frames`, the run's video protocol) by each of
+    `methods` with one checkpoint, one folder per method in `job_dir` (smite.methods.method_folder), which appears
+    whole or not at all."""
     with atomic_dir(job_dir) as staging:
         return segment_video_methods(video, checkpoint, {name: method_folder(staging, name) for name in methods},
-                                     method, tracks, progress)
+                                     method, tracks, progress, frames=frames)
 
 
 def segment_video_methods(
@@ -154,8 +156,10 @@ def segment_video_methods(
     per_part_masks: bool = False,
     on_start: Callable[[], None] | None = None,
     matte_format: str = "png",
+    frames: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Segment a video by several methods (name -> output folder) with one checkpoint, loading the model once.
+    """Segment a video (its first `frames`, when given) by several methods (name -> output folder) with one
+    checkpoint, loading the model once.
 
     Each method starts from the random state the model was loaded in, so its outputs are those of a run of that
     method alone (the variants read the model and never change it).
@@ -169,7 +173,7 @@ def segment_video_methods(
     for name, out_dir in outputs.items():
         torch.set_rng_state(loaded)
         summary = _segment_loaded(model, metadata, video, checkpoint, out_dir, name, method, job_tracks,
-                                  progress, per_part_masks, on_start, matte_format)
+                                  progress, per_part_masks, on_start, matte_format, frames)
         on_start = None  # once the first method's inputs are checked
         summaries.append({**summary, "seconds": time.perf_counter() - start})
         start = time.perf_counter()
@@ -179,14 +183,14 @@ def segment_video_methods(
 def _segment_loaded(model: PartSegmenter, metadata: CheckpointInfo, video: str | Path, checkpoint: str | Path,
                     out_dir: str | Path, method_name: str, method: MethodSettings, job_tracks: _JobTracks,
                     progress: bool, per_part_masks: bool, on_start: Callable[[], None] | None,
-                    matte_format: str) -> dict[str, Any]:
+                    matte_format: str, frames: int | None = None) -> dict[str, Any]:
     """One method's segmentation with a loaded model, written atomically to out_dir; its summary."""
-    stream = open_video(video)
+    stream = open_video(video, frames)
     inference = method.inference
     use = METHODS[method_name].track_use
     grid = model.backbone.latent_size
     info = {"method": method_name, "video": str(video), "checkpoint": str(checkpoint),
-            "backbone": metadata.backbone, "frames": stream.count}
+            "backbone": metadata.backbone, "frames": stream.count, "score_size": inference.score_size}
     variant = METHODS[method_name]
     if inference.refinement == "hierarchical" and not variant.posthoc_vote:
         if on_start is not None:
@@ -204,13 +208,14 @@ def _segment_loaded(model: PartSegmenter, metadata: CheckpointInfo, video: str |
     if inference.refinement == "paper_box":
         if on_start is not None:
             on_start()
-        frames, fps = read_video(video)
+        frames, fps = read_video(video, frames)
 
         def track(clip: np.ndarray) -> TrackCache | None:
             return compute_tracks(clip, method, progress=progress, grid=grid, uses=(use,)) if use else None
 
         labels = refine_small_objects(model, frames, method_name, inference, method.seed, track, progress)
-        write_outputs(out_dir, frames, labels, metadata.parts, fps, info, per_part_masks, matte_format)
+        write_outputs(out_dir, frames, labels, metadata.parts, fps, info, per_part_masks, matte_format,
+                      inference.score_size)
         return {**info, "out_dir": str(out_dir)}
     cache = job_tracks.for_use(use, stream) if use else None
     if on_start is not None:
@@ -220,15 +225,15 @@ def _segment_loaded(model: PartSegmenter, metadata: CheckpointInfo, video: str |
                          out_dir, metadata, stream.fps, info, per_part_masks, matte_format)
 
 
-def _write_stream(labelled: Iterator[tuple[int, np.ndarray, np.ndarray]], out_dir: str | Path,
+def _write_stream(labelled: Iterator[Labelled], out_dir: str | Path,
                   metadata: CheckpointInfo, fps: float, info: dict[str, Any], per_part_masks: bool,
                   matte_format: str) -> dict[str, Any]:
-    """Write (index, frame, labels) as they come into out_dir, atomically; the summary."""
+    """Write each frame's outputs as they come into out_dir, atomically; the summary."""
     with atomic_dir(out_dir) as staging:
         writer = OutputWriter(staging, metadata.parts, fps, info, per_part_masks, matte_format)
         try:
-            for _, frame, labels in labelled:
-                writer.add(frame, labels)
+            for item in labelled:
+                writer.add(item.frame, item.labels, item.scored)
             writer.close()
         except BaseException:
             writer.discard()

@@ -104,7 +104,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from smite.metrics.records import write_metrics
 
     parts = [p.strip() for p in args.parts.split(",")] if args.parts else None
-    scores = evaluate_dirs(args.pred_dir, args.gt_dir, part_names=parts)
+    scores = evaluate_dirs(args.pred_dir, args.gt_dir, part_names=parts, score_size=args.score_size)
     if args.tracks or args.video:
         if not (args.tracks and args.video):
             raise SmiteInputError(None, "temporal consistency needs both --tracks and --video")
@@ -243,6 +243,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--parts", help="comma-separated part names, background first")
     evaluate.add_argument("--tracks", help="trajectory cache of the video: adds flicker and warped agreement")
     evaluate.add_argument("--video", help="the segmented video (needed with --tracks for the flow warping)")
+    evaluate.add_argument("--score-size", type=int, default=0, metavar="N",
+                          help="score at N x N, as the authors score at 512: the ground truth resized by nearest "
+                               "neighbour, and so is a prediction of another size (smite segment writes its labels "
+                               "at inference.score_size to OUT/scored: pass that folder); default: the frames' size")
     evaluate.set_defaults(run=cmd_evaluate)
 
     fetch = commands.add_parser("fetch-weights", help="download the pretrained models a configuration loads "

@@ -22,9 +22,11 @@ def read_masks(masks_dir: str | Path) -> np.ndarray:
     return np.stack([read_label_png(path) for path in paths])
 
 
-def temporal_scores(masks_dir: str | Path, video: str | Path, tracks: str | Path) -> dict[str, float]:
-    """Flicker along the cached trajectories and flow-warped label agreement of a segmented video."""
-    frames, _ = read_video(video)
+def temporal_scores(masks_dir: str | Path, video: str | Path, tracks: str | Path,
+                    frames_read: int | None = None) -> dict[str, float]:
+    """Flicker along the cached trajectories and flow-warped label agreement of a segmented video (of its first
+    `frames_read` frames, when given)."""
+    frames, _ = read_video(video, frames_read)
     labels = read_masks(masks_dir)
     if labels.shape[:3] != frames.shape[:3]:
         raise SmiteInputError(masks_dir, f"masks {labels.shape[:3]} do not match the video's frames {frames.shape[:3]}")

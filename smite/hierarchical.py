@@ -36,7 +36,7 @@ from smite.data.video import FrameBuffer
 from smite.methods import Method
 from smite.model.draws import Draws, PrefixedDraws, SeededDraws
 from smite.model.segmenter import PartSegmenter
-from smite.segment import Segmenter, Was, label_dtype
+from smite.segment import Labelled, Segmenter, Was, label_dtype
 from smite.settings import InferenceConfig
 from smite.track.cache import TrackCache
 
@@ -305,14 +305,16 @@ class HierarchicalSegmenter:
             spill.close()
 
     def stream_labels(self, buffer: FrameBuffer, track: TrackCrops | None,
-                      progress: bool = False) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-        """(index, frame, labels at the frame's size) of every frame in order: the full map resized bilinearly to
-        the frame, argmax."""
+                      progress: bool = False) -> Iterator[Labelled]:
+        """Every frame's Labelled in order: the full map resized bilinearly to the frame, argmax; and to
+        `score_size` square (`score_labels`), what the authors score."""
         dtype = label_dtype(self.model.num_parts)
+        score = self.config.score_size
         for index, frame, was in self.stream_was(buffer, track, progress):
+            scored = score_labels(was, score).astype(dtype) if score else None
             if was.shape[1:] != frame.shape[:2]:
                 was = F.interpolate(was[None], size=frame.shape[:2], mode="bilinear", align_corners=False)[0]
-            yield index, frame, was.argmax(0).numpy().astype(dtype)
+            yield Labelled(index, frame, was.argmax(0).numpy().astype(dtype), scored)
 
 
 def score_labels(was: torch.Tensor, size: int) -> np.ndarray:

@@ -18,7 +18,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -58,6 +58,16 @@ def _steps(count: int, timestep: int, device: torch.device) -> torch.Tensor:
 
 
 Was = InferenceWas | TiledWas
+
+
+class Labelled(NamedTuple):
+    """One frame's outputs as it becomes final: its labels at the frame's size, and at `inference.score_size` square
+    (the size the authors score; None when score_size is 0)."""
+
+    index: int
+    frame: np.ndarray
+    labels: np.ndarray
+    scored: np.ndarray | None
 
 
 class Segmenter:
@@ -296,31 +306,33 @@ class Segmenter:
             tracks.check_tiles(self.config.tiles, self.config.tile_size)
 
     def stream_labels(self, buffer: FrameBuffer, tracks: TrackCache | None,
-                      progress: bool = False) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-        """(index, frame, label map at the frame's size) of every frame in order, as each becomes final; labels
-        uint8 (uint16 past 256 parts). Baseline-II votes over the whole video's maps first (they are small: R x R
-        per part and frame), then gives its labels."""
+                      progress: bool = False) -> Iterator[Labelled]:
+        """Every frame's Labelled in order, as each becomes final; labels uint8 (uint16 past 256 parts). Baseline-II
+        votes over the whole video's maps first (they are small: R x R per part and frame), then gives its labels."""
         self._check_tracks(tracks)
         dtype = label_dtype(self.model.num_parts)
-        size = self.model.backbone.image_size
+        size, score = self.model.backbone.image_size, self.config.score_size
         if not self.variant.posthoc_vote:
             for index, frame, was in self.stream(buffer, tracks, progress):
-                labels = resize_labels(was.at(size).argmax(1)[0].cpu().numpy(), frame.shape[:2])
-                yield index, frame, labels.astype(dtype)
+                full = was.at(size).argmax(1)[0].cpu().numpy()  # at the model's input size, as the authors output
+                scored = resize_labels(full, score).astype(dtype) if score else None
+                yield Labelled(index, frame, resize_labels(full, frame.shape[:2]).astype(dtype), scored)
             return
         maps = [(index, was.at(was.resolution)) for index, _, was in self.stream(buffer, tracks, progress)]
         voted, _ = temporal_vote(torch.cat([m for _, m in maps]), *tracks.video_layout(), self.config.vote_window)
         replay = buffer.replay()
         for index, _ in maps:
             frame = replay.get(index, index + 1)[0]
-            labels = label_map(voted[index : index + 1].float().cpu(), frame.shape[:2])[0].numpy()
+            scores = voted[index : index + 1].float().cpu()
+            labels = label_map(scores, frame.shape[:2])[0].numpy().astype(dtype)
+            scored = label_map(scores, (score, score))[0].numpy().astype(dtype) if score else None
             replay.release(index + 1)
-            yield index, frame, labels.astype(dtype)
+            yield Labelled(index, frame, labels, scored)
 
     def labels(self, frames: np.ndarray, tracks: TrackCache | None, progress: bool = False) -> np.ndarray:
         """Label maps (T, H, W) at the frames' own size."""
-        return np.stack([labels for _, _, labels in self.stream_labels(FrameBuffer(frames, len(frames)), tracks,
-                                                                        progress)])
+        stream = self.stream_labels(FrameBuffer(frames, len(frames)), tracks, progress)
+        return np.stack([item.labels for item in stream])
 
 
 class _View:
@@ -413,6 +425,14 @@ def _safe_name(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
 
 
+def _save_labels(path: Path, labels: np.ndarray) -> None:
+    """A label map as a palette PNG (uint8) or 16-bit grey (more than 256 parts)."""
+    if labels.dtype == np.uint8:
+        save_label_png(path, labels)
+    else:
+        save_grey_png(path, labels)
+
+
 def label_dtype(parts: int) -> np.dtype:
     """uint8 label maps for up to 256 parts (what a palette PNG holds), uint16 beyond."""
     return np.dtype(np.uint8 if parts <= 256 else np.uint16)
@@ -423,6 +443,8 @@ class OutputWriter:
     the video's length), into `folder` (a staging folder that atomic_dir renames into place):
 
     * masks/NNNNN.png: label maps (palette PNG, value = part index; 16-bit grey past 256 parts);
+    * scored/NNNNN.png: the same at `inference.score_size` square, the labels the evaluation scores (as the
+      authors score their 512 x 512 output), when given;
     * overlay.mp4: the frames with the parts drawn over them and a legend, H.264 (plays in browsers, editors);
     * with per_part_masks, part_masks/<k>_<name>/NNNNN.png: one exact matte per part (0 or 255), the PNG
       sequences compositing tools import; `matte_format` ffv1 or prores also writes each part as one lossless
@@ -447,13 +469,13 @@ class OutputWriter:
                     suffix = VIDEO_KINDS[matte_format][4]
                     self.matte_videos[index] = VideoWriter(self.mattes[index].with_suffix(suffix), fps, matte_format)
 
-    def add(self, frame: np.ndarray, labels: np.ndarray) -> None:
-        """The next frame and its label map (H, W) at the frame's size."""
+    def add(self, frame: np.ndarray, labels: np.ndarray, scored: np.ndarray | None = None) -> None:
+        """The next frame and its label map (H, W) at the frame's size (and at the scoring size)."""
         name = f"{self.count:05d}.png"
-        if labels.dtype == np.uint8:
-            save_label_png(self.folder / "masks" / name, labels)
-        else:
-            save_grey_png(self.folder / "masks" / name, labels)
+        _save_labels(self.folder / "masks" / name, labels)
+        if scored is not None:
+            (self.folder / "scored").mkdir(exist_ok=True)
+            _save_labels(self.folder / "scored" / name, scored)
         self.overlay.write(draw_legend(overlay(frame, labels), self.parts))
         for index, folder in self.mattes.items():
             matte = np.where(labels == index, np.uint8(255), np.uint8(0))
@@ -476,13 +498,17 @@ class OutputWriter:
 
 
 def write_outputs(out_dir: str | Path, frames: np.ndarray, labels: np.ndarray, parts: list[str], fps: float,
-                  info: dict[str, Any], per_part_masks: bool = False, matte_format: str = "png") -> Path:
-    """The OutputWriter's files for whole arrays of frames and labels, into out_dir (atomically)."""
+                  info: dict[str, Any], per_part_masks: bool = False, matte_format: str = "png",
+                  score_size: int = 0) -> Path:
+    """The OutputWriter's files for whole arrays of frames and labels, into out_dir (atomically); with score_size,
+    the labels also at that square size (nearest: these labels come without their maps)."""
+    dtype = label_dtype(len(parts))
     with atomic_dir(out_dir) as staging:
         writer = OutputWriter(staging, parts, fps, info, per_part_masks, matte_format)
         try:
             for frame, label in zip(frames, labels, strict=True):
-                writer.add(frame, label.astype(label_dtype(len(parts))))
+                scored = resize_labels(label, score_size).astype(dtype) if score_size else None
+                writer.add(frame, label.astype(dtype), scored)
             writer.close()
         except BaseException:
             writer.discard()

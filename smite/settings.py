@@ -368,9 +368,13 @@ class InferenceConfig(Section):
                                  minimum=0, maximum=1)
     max_side: int = setting(812, "frames decoded for the two-pass flow with the long side at most this",
                             "utils/image_processing.py read_video: change_resolution(first_frame, 812)", minimum=8)
-    score_size: int = setting(512, "the two-pass flow's output is scored at this square size",
-                              "inference_with_hierarchical_segmentation: F.interpolate(was_full, (512, 512))",
-                              minimum=1)
+    score_size: int = setting(512, "every video's labels are also written at this square size (scored/) and scored "
+                              "there against the ground truth resized to it by nearest neighbour, as the authors "
+                              "score their 512 x 512 output; 0 = score masks/ at the frame's own size",
+                              "run.py calculate_metrics on output['segmentation'] (512 x 512: "
+                              "inference_with_hierarchical_segmentation's final F.interpolate to (512, 512)); "
+                              "utils/gt_extractor.py process_frame: cv2.resize(labels, (512, 512), INTER_NEAREST)",
+                              minimum=0)
 
     def check_relations(self) -> None:
         low, high = self.reference_timesteps

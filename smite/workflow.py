@@ -34,6 +34,13 @@ def start(snakemake: Any) -> MethodSettings:
     return method_config(snakemake.params.get("method", {}) if hasattr(snakemake.params, "get") else {})
 
 
+def video_frames(snakemake: Any, dataset: str, folder: str, video: str) -> int | None:
+    """How many frames of a video the run reads under its `video_protocol` (params `root`, `protocol`; None: all)."""
+    from smite.data.protocols import protocol_frames
+
+    return protocol_frames(dataset, snakemake.params.root, folder, video, snakemake.params.protocol)
+
+
 def _log_last_line(kind: type[BaseException], error: BaseException, trace: Any) -> None:
     """The traceback, then the one line that says what is wrong (the last line of the job's log)."""
     traceback.print_exception(kind, error, trace)

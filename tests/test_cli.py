@@ -289,3 +289,28 @@ def test_a_segmentation_job_equals_each_method_run_alone(synth_root, trained, fa
             assert masks and [p.read_bytes() for p in masks] == [
                 (other / "masks" / p.name).read_bytes() for p in masks], (name, other)
     assert not list(tmp_path.glob(".*partial"))
+
+
+def test_a_segmentation_job_reads_the_protocol_frames_and_writes_the_scored_labels(synth_root, trained, fast_config,
+                                                                                  tmp_path):
+    """With `frames` (the run's video protocol) a job segments the video's first frames only; each method also writes
+    its labels at inference.score_size square (scored/), which the evaluation scores; score_size 0 writes none."""
+    from PIL import Image
+
+    from smite.api import segment_video_job
+    from smite.config import method_config
+    from smite.methods import method_folder
+
+    video = video_path(synth_root, "fish", "fish_00")
+    overrides = yaml.safe_load(fast_config.read_text())["method"]
+    for score_size in (96, 0):
+        method = method_config({**overrides, "inference": {**overrides.get("inference", {}), "score_size": score_size}})
+        job = tmp_path / f"job{score_size}"
+        segment_video_job(video, trained, job, ["baseline1", "smite"], method, progress=False, frames=8)
+        for name in ("baseline1", "smite"):
+            folder = method_folder(job, name)
+            masks = sorted((folder / "masks").glob("*.png"))
+            assert len(masks) == 8 and json.loads((folder / "parts.json").read_text())["frames"] == 8
+            scored = sorted((folder / "scored").glob("*.png"))
+            assert [p.name for p in scored] == ([p.name for p in masks] if score_size else [])
+            assert all(Image.open(p).size == (96, 96) for p in scored)

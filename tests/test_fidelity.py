@@ -70,7 +70,8 @@ def close(actual: torch.Tensor | float, expected: np.ndarray | float, rtol: floa
 def test_every_golden_file_is_checked() -> None:
     """A golden file added to the fixtures without a test here fails (every file must be compared)."""
     tested = {"voting.npz", "lowpass.npz", "track_energy.npz", "latent_update.npz", "was.npz",
-              "unet_inflated.npz", "train_loss.npz", "train_loss_grad.npz", "metrics.npz"}
+              "unet_inflated.npz", "train_loss.npz", "train_loss_grad.npz", "metrics.npz",
+              "scoring.npz"}  # scoring.npz: tests/test_fidelity_scoring.py
     # tests/test_fidelity_e2e.py and tests/test_fidelity_hierarchical.py run them all
     whole_pipeline = re.compile(r"(e2e_inference|e2e_hierarchical|train_step).*\.npz")
     assert {p.name for p in GOLDEN.glob("*.npz") if not whole_pipeline.fullmatch(p.name)} == tested

@@ -322,7 +322,7 @@ def test_evaluate_dirs_matches_score_video(tmp_path: Path) -> None:
     pred_dir, gt_dir = _write_example(tmp_path)
     preds, gts = _example()
     result = evaluate_dirs(pred_dir, gt_dir, num_parts=4)
-    assert result == {**score_video(preds, gts, 4), "num_parts": 4}
+    assert result == {**score_video(preds, gts, 4), "num_parts": 4, "score_size": 0}
     assert result["mIoU"] == pytest.approx(EXPECTED_MIOU)
     # Default num_parts: largest ground-truth label + 1 = 3; or len(part_names).
     assert evaluate_dirs(pred_dir, gt_dir)["num_parts"] == 3

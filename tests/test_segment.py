@@ -357,7 +357,7 @@ def test_refinement_switch_changes_what_is_computed(small_setup, method):
     inference = _inference(method)
     whole = Segmenter(model, variant, inference, 0).labels(frames, None)
     flow = HierarchicalSegmenter(model, variant, inference, 0)
-    two_pass = np.stack([labels for _, _, labels in flow.stream_labels(FrameBuffer(frames, len(frames)), None)])
+    two_pass = np.stack([item.labels for item in flow.stream_labels(FrameBuffer(frames, len(frames)), None)])
     assert two_pass.shape == whole.shape
     assert (two_pass != whole).mean() > 0.01
     assert len(flow.flow.boxes) == len(frames)

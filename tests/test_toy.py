@@ -87,7 +87,8 @@ def test_smoke_config_is_the_papers_but_for_data_sizes_and_models() -> None:
     paper = read_yaml(REPO / "config" / "paper.yaml")
     smoke = read_run_config(REPO / "config" / "paper_smoke.yaml")
     assert "base" not in smoke and smoke["run"] == "paper_smoke"
-    for key in ("methods", "ablation", "shots", "shots_ablation", "training_modes", "paper_vote_windows"):
+    for key in ("methods", "ablation", "shots", "shots_ablation", "training_modes", "paper_vote_windows",
+                "video_protocol"):
         assert smoke[key] == paper[key], key
     for name, entry in paper["datasets"]["smite50"]["categories"].items():
         toy = smoke["datasets"]["smite50"]["categories"][name]

@@ -38,11 +38,13 @@ from smite.errors import SmiteInputError
 class VideoLayout:
     """How a dataset holds its videos: `source(root, folder, video)` is a video file or frame folder, `clip(root,
     group, video, parts)` the video with its ground truth; `by_category`: videos are told apart by their category
-    folder (SMITE-50), else by name alone."""
+    folder (SMITE-50), else by name alone; `annotated(root, folder, video)` its annotated frame indices, read
+    without decoding (None: every frame is annotated)."""
 
     source: Callable[[Path, str, str], Path]
     clip: Callable[[Path, str, str, list[str]], Clip]
     by_category: bool = False
+    annotated: Callable[[Path, str, str], list[int]] | None = None
 
 
 def _pascal_classes(root: Path) -> list[str]:
@@ -74,7 +76,7 @@ DATASET_TYPES: dict[str, DatasetType] = {
         smite50.list_categories, _synthetic(SynthConfig, generate_benchmark), toy.write_smite50,
         VideoLayout(lambda root, folder, video: smite50.video_path(root, folder, video),
                     lambda root, group, video, parts: smite50.load_video_clip(root, group, video, parts),
-                    by_category=True),
+                    by_category=True, annotated=smite50.annotated_frames),
         statistics.smite50_statistics),
     "pumavos": DatasetType(
         pumavos.list_sequences, _synthetic(PumavosSynthConfig, generate_pumavos), toy.write_pumavos,
@@ -230,6 +232,40 @@ def video_source(dataset: str, root: str | Path, folder: str, video: str) -> Pat
     if layout is None:
         raise ValueError(f"no videos in dataset {dataset!r}")
     return layout.source(Path(root), folder, video)
+
+
+def authors_video_length(count: int, annotated: Sequence[int], max_frames: int | None,
+                         end_after_annotations: bool) -> int:
+    """How many of a video's `count` frames the authors' scripts/inference.sh segments and scores.
+
+    run.py reads at most `max_frames` (scripts/common/common_inference_params.sh: video_length=288, frame_rate 1,
+    starting_frame 0). With the ground truth given (every category script sets gt_base_paths), utils/setup.py
+    _process_ground_truth ends a video that has more than 3 frames after its last annotated one at the first of
+    its last annotated frame + 5, + 4, + 3, + 2 frames that is a multiple of 4.
+    """
+    frames = list(range(min(count, max_frames) if max_frames else count))
+    last = max(annotated, default=None)
+    after = [index for index in frames if last is not None and index > last]
+    if end_after_annotations and len(after) > 3:
+        for candidate in reversed(after[:4]):
+            kept = sum(1 for index in frames if index <= candidate)
+            if kept % 4 == 0:
+                return kept
+    return len(frames)
+
+
+def protocol_frames(dataset: str, root: str | Path, folder: str, video: str, protocol: dict[str, Any]) -> int | None:
+    """The frames of one video a run tracks, segments and scores under its `video_protocol` (None: all of it)."""
+    from smite.data.video import open_video
+
+    layout = DATASET_TYPES[dataset].videos
+    if layout is None:
+        raise ValueError(f"no videos in dataset {dataset!r}")
+    count = open_video(layout.source(Path(root), folder, video)).count
+    annotated = layout.annotated(Path(root), folder, video) if layout.annotated else range(count)
+    length = authors_video_length(count, list(annotated), protocol.get("max_frames"),
+                                  bool(protocol.get("end_after_annotations")))
+    return None if length == count else length
 
 
 def load_clip(collection: str, root: str | Path, group: str, video: str, parts: list[str]) -> Clip:

@@ -161,6 +161,15 @@ def _frame_indices(gt_dir: Path, names: list[str], numbers_path: Path | None) ->
     return numbers
 
 
+def annotated_frames(root: str | Path, category: str, video: str) -> list[int]:
+    """The annotated frame indices of one video, read without decoding a mask ([] without a ground-truth folder)."""
+    root = Path(root)
+    gt_dir = ground_truth_dir(root, category, video)
+    if not gt_dir.is_dir():
+        return []
+    return sorted(_frame_indices(gt_dir, _subdirs(gt_dir), _frames_numbers_path(root, category, video)))
+
+
 def load_ground_truth(root: str | Path, category: str, video: str, num_parts: int) -> dict[int, np.ndarray]:
     """Annotated frame index -> label map for one video ({} when it has no ground-truth folder)."""
     root = Path(root)

@@ -8,6 +8,7 @@ half-written file under the expected name.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import math
 from collections.abc import Callable, Iterable, Iterator
@@ -68,12 +69,13 @@ def write_image(path: str | Path, image: np.ndarray) -> None:
 TRUNCATION_RATIO = 0.9  # header frame counts are estimates for some containers: only a clear shortfall is an error
 
 
-def read_video(path: str | Path) -> tuple[np.ndarray, float]:
-    """Read a whole video file or folder of frames as ((T, H, W, 3) uint8 RGB, fps) (open_video streams it).
+def read_video(path: str | Path, frames: int | None = None) -> tuple[np.ndarray, float]:
+    """Read a whole video file or folder of frames (its first `frames` only, when given) as ((T, H, W, 3) uint8 RGB,
+    fps) (open_video streams it).
 
     Folders of frames have no frame rate of their own and get FOLDER_FPS.
     """
-    stream = open_video(path)
+    stream = open_video(path, frames)
     frames = list(stream)
     if len(frames) < TRUNCATION_RATIO * stream.count - 1:
         raise SmiteInputError(path, f"truncated video: decoded {len(frames)} of the {stream.count} frames its header "
@@ -96,19 +98,28 @@ class VideoStream:
     def __iter__(self) -> Iterator[np.ndarray]:
         if self.files is not None:
             first = None
-            for file in self.files:
+            for file in self.files[: self.count]:
                 image = read_image(file)
                 if first is not None and image.shape != first:
                     raise SmiteInputError(file, f"frame size {_wxh(image)} differs from {self.files[0].name}'s")
                 first = image.shape
                 yield image
             return
-        yield from _decode(self.path)
+        yield from itertools.islice(_decode(self.path), self.count)
 
 
-def open_video(path: str | Path) -> VideoStream:
-    """A video file or frame folder as a VideoStream (one clear error when it cannot be read)."""
-    path = Path(path)
+def open_video(path: str | Path, frames: int | None = None) -> VideoStream:
+    """A video file or frame folder as a VideoStream (one clear error when it cannot be read); with `frames`, its
+    first that many frames only (a run's video protocol: smite.data.protocols.protocol_frames)."""
+    stream = _open_video(Path(path))
+    if frames is not None:
+        if frames < 1:
+            raise ValueError(f"a video of at least one frame, not {frames}")
+        stream.count = min(stream.count, int(frames))
+    return stream
+
+
+def _open_video(path: Path) -> VideoStream:
     if not path.exists():
         raise SmiteInputError(path, "no such video file or frame folder")
     if path.is_dir():

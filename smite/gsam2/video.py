@@ -37,15 +37,15 @@ def _segment(frames: np.ndarray, parts: list[str], models: GSAM2Models, settings
 
 
 def run_gsam2_video(video: str | Path, out_dir: str | Path, parts: list[str], method: MethodSettings,
-                    progress: bool = True) -> Path:
+                    progress: bool = True, frames: int | None = None) -> Path:
     """GSAM2 on a video file or frame folder: masks/, overlay.mp4 and parts.json in out_dir (as `smite segment`).
 
     `method`: a merged method config (its gsam2 section, models, device, seed). CPU runs in fp32; other devices
-    in gsam2.precision.
+    in gsam2.precision. `frames`: its first that many frames only.
     """
     start = time.perf_counter()
     settings = method.gsam2
-    frames, fps = read_video(video)
+    frames, fps = read_video(video, frames)
     target = resolve_device(method.device)
     dtype = torch.float32 if target.type == "cpu" else PRECISIONS[settings.precision]
     pretrained = settings.models != TINY_RANDOM

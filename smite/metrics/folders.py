@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 
 from smite.data.masks import read_label_png
@@ -55,22 +56,35 @@ def _check_labels(path: Path, labels: np.ndarray, num_parts: int) -> None:
         raise SmiteInputError(path, f"label {int(labels.max())} outside the {num_parts} parts")
 
 
+def at_score_size(labels: np.ndarray, size: int) -> np.ndarray:
+    """A label map resized to size x size by nearest neighbour, as the authors bring their ground truth to 512 x 512
+    (utils/gt_extractor.py process_frame: cv2.resize(..., INTER_NEAREST))."""
+    if labels.shape == (size, size):
+        return labels
+    return cv2.resize(labels.astype(np.int32), (size, size), interpolation=cv2.INTER_NEAREST).astype(labels.dtype)
+
+
 def evaluate_dirs(
     pred_dir: str | Path,
     gt_dir: str | Path,
     num_parts: int | None = None,
     part_names: list[str] | None = None,
+    score_size: int = 0,
 ) -> dict[str, Any]:
     """Score a directory of predicted label PNGs against ground-truth label PNGs.
 
     Files are named by frame index (``00012.png`` or ``12.png``); every ground-truth frame needs
-    a prediction of the same size. ``num_parts`` defaults to ``len(part_names)``, else to the
-    largest ground-truth label + 1. Returns :func:`score_video`'s dict plus ``num_parts``.
+    a prediction of the same size, or, with ``score_size``, both are brought to score_size square
+    (`at_score_size`; a prediction already at that size is scored as it is: SMITE's scored/ labels).
+    ``num_parts`` defaults to ``len(part_names)``, else to the largest ground-truth label + 1. Returns
+    :func:`score_video`'s dict plus ``num_parts`` and ``score_size`` (0: at the frames' size).
     """
     pred_dir, gt_dir = Path(pred_dir), Path(gt_dir)
     gt_paths = _gt_files(gt_dir)
     pred_paths = _pred_files(pred_dir)
     gts = {index: read_label_png(path) for index, path in gt_paths.items()}
+    if score_size:
+        gts = {index: at_score_size(gt, score_size) for index, gt in gts.items()}
     if num_parts is None and part_names is not None:
         num_parts = len(part_names)
     elif num_parts is None:
@@ -82,9 +96,11 @@ def evaluate_dirs(
         if index not in pred_paths:
             raise SmiteInputError(pred_path, f"prediction for frame {index} is missing")
         pred = read_label_png(pred_path)
+        if score_size:
+            pred = at_score_size(pred, score_size)
         if pred.shape != gts[index].shape:
             (ph, pw), (gh, gw) = pred.shape, gts[index].shape
             raise SmiteInputError(pred_path, f"size {ph}x{pw} differs from ground truth {gh}x{gw}")
         preds[index] = pred
-    return {**score_video(preds, gts, num_parts, part_names), "num_parts": num_parts}
+    return {**score_video(preds, gts, num_parts, part_names), "num_parts": num_parts, "score_size": score_size}
 

@@ -84,8 +84,10 @@ def resized(frames: np.ndarray, side: int, interpolation: int) -> np.ndarray:
 def track_video(
     video: str | Path, out: str | Path, method: MethodSettings, tracker: str | None = None,
     vote_window: int | None = None, progress: bool = True, uses: tuple[str, ...] = TRACK_USES,
+    frames: int | None = None,
 ) -> TrackCache:
-    """`smite track`: compute and cache (atomically) a video's trajectories (the video streamed once)."""
-    cache = compute_tracks(open_video(video), method, tracker, vote_window, progress, uses=uses)
+    """`smite track`: compute and cache (atomically) a video's trajectories (the video streamed once; its first
+    `frames` only, when given)."""
+    cache = compute_tracks(open_video(video, frames), method, tracker, vote_window, progress, uses=uses)
     save_track_cache(out, cache)
     return cache
