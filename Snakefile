@@ -37,6 +37,7 @@ include: "rules/train.smk"
 include: "rules/track.smk"
 include: "rules/segment.smk"
 include: "rules/evaluate.smk"
+include: "rules/switches.smk"
 include: "rules/tables.smk"
 include: "rules/figures.smk"
 

@@ -21,6 +21,12 @@ from smite.plan import (
     SEGMENT_BENCHMARK_PATH,
     SEGMENT_JOB_PATH,
     STATISTICS_PATH,
+    SWITCH_CHECKPOINT_PATH,
+    SWITCH_EVALUATE_BENCHMARK_PATH,
+    SWITCH_METRICS_PATH,
+    SWITCH_SEGMENT_BENCHMARK_PATH,
+    SWITCH_SEGMENT_JOB_PATH,
+    SWITCH_TRAIN_BENCHMARK_PATH,
     TABLES,
     TRACK_BENCHMARK_PATH,
     RunPlan,
@@ -37,6 +43,7 @@ from smite.data.roots import MANIFEST
 from smite.errors import SmiteInputError
 from smite.hub import run_problems
 from smite.methods import DIFFUSION_METHODS, TRAINING_MODES
+from smite.switches import SWITCHES, TRAIN
 
 RUN = config["run"]
 RESULTS = f"results/{RUN}"
@@ -81,6 +88,7 @@ wildcard_constraints:
     mode="|".join(TRAINING_MODES),
     shots=r"\d+",
     cls="[^/]+",
+    switch="|".join(SWITCHES),
     root="|".join(re.escape(spec["root"]) for spec in DATASETS.values()),
 
 
@@ -211,6 +219,35 @@ def video_setting(wildcards):
     return {"method": wildcards.method, "mode": wildcards.mode, "shots": int(wildcards.shots)}
 
 
+def switch_train_method(wildcards):
+    """The training slice of a training switch's method overrides on this category (smite.plan.switch_cases)."""
+    return stage_slice(PLAN.switch_method(wildcards.switch, wildcards.group), "train")
+
+
+def switch_segment_method(wildcards):
+    """The segmentation slice of a switch's method overrides on this category."""
+    return stage_slice(PLAN.switch_method(wildcards.switch, wildcards.group), "segment")
+
+
+def switch_checkpoint(wildcards):
+    """A training switch's own checkpoint; SMITE's for an inference switch."""
+    if SWITCHES[wildcards.switch].stage == TRAIN:
+        return f"{RESULTS}/{fill(SWITCH_CHECKPOINT_PATH, **dict(wildcards.items()))}"
+    return checkpoint_for(wildcards)
+
+
+def switch_setting(wildcards):
+    """What a switch's evaluation scores: SMITE with its checkpoint setting, and the switch."""
+    return {**PLAN.setting("smite"), "switch": wildcards.switch}
+
+
+def switch_segmentation(wildcards):
+    """The job folder of a switch's segmentation of a video (SMITE's checkpoint setting)."""
+    setting = PLAN.setting("smite")
+    values = {**dict(wildcards.items()), "mode": setting["mode"], "shots": setting["shots"]}
+    return f"{RESULTS}/{fill(SWITCH_SEGMENT_JOB_PATH, **values)}"
+
+
 def checkpoint_for(wildcards):
     path = CHECKPOINT_PATH.format(collection=wildcards.collection, group=wildcards.group, mode=wildcards.mode,
                                   shots=wildcards.shots)
@@ -234,9 +271,10 @@ def table_outputs(name):
     """A table rule's outputs; its HTML page goes into `snakemake --report` (which shows HTML, not CSV), under its
     dataset, in table order (labels sort as text: the number is zero-padded), captioned by report/<name>.rst."""
     files = table_files(name)
-    number = int(name.removeprefix("table"))
+    number = name.removeprefix("table")
     html = report(files[TABLE_FORMATS.index("html")], caption=f"../report/{name}.rst", category="Tables",
-                  subcategory=TABLE_SPECS[name].group, labels={"no.": f"{number:02d}", "table": f"Table {number}"})
+                  subcategory=TABLE_SPECS[name].group,
+                  labels={"no.": number.zfill(2) if number.isdigit() else number, "table": f"Table {number}"})
     return [html if path.endswith(".html") else path for path in files]
 
 

@@ -27,7 +27,7 @@ from smite.model.backbone import Backbone, load_backbone
 from smite.model.draws import SeededDraws
 from smite.model.inference import predict_labels
 from smite.model.segmenter import PartSegmenter
-from smite.segment import Labelled, OutputWriter, Segmenter, refine_small_objects, write_outputs
+from smite.segment import Labelled, OutputWriter, Segmenter, as_weighted, refine_small_objects, write_outputs
 from smite.settings import InferenceConfig, MethodSettings
 from smite.track.cache import TrackCache, frames_digest, load_track_cache
 from smite.track.run import compute_tracks
@@ -187,11 +187,11 @@ def _segment_loaded(model: PartSegmenter, metadata: CheckpointInfo, video: str |
     """One method's segmentation with a loaded model, written atomically to out_dir; its summary."""
     stream = open_video(video, frames)
     inference = method.inference
-    use = METHODS[method_name].track_use
+    use = as_weighted(METHODS[method_name], method.inference).track_use  # none when every energy weighs 0
     grid = model.backbone.latent_size
     info = {"method": method_name, "video": str(video), "checkpoint": str(checkpoint),
             "backbone": metadata.backbone, "frames": stream.count, "score_size": inference.score_size}
-    variant = METHODS[method_name]
+    variant = METHODS[method_name]  # the flows apply its weights (as_weighted)
     if inference.refinement == "hierarchical" and not variant.posthoc_vote:
         if on_start is not None:
             on_start()

@@ -36,7 +36,7 @@ from smite.data.video import FrameBuffer
 from smite.methods import Method
 from smite.model.draws import Draws, PrefixedDraws, SeededDraws
 from smite.model.segmenter import PartSegmenter
-from smite.segment import Labelled, Segmenter, Was, label_dtype
+from smite.segment import Labelled, Segmenter, Was, as_weighted, label_dtype
 from smite.settings import InferenceConfig
 from smite.track.cache import TrackCache
 
@@ -215,7 +215,7 @@ class HierarchicalSegmenter:
 
     def __init__(self, model: PartSegmenter, variant: Method, inference: InferenceConfig, seed: int,
                  draws: Draws | None = None, was_size: int | None = None) -> None:
-        self.model, self.variant, self.config = model, variant, inference
+        self.model, self.variant, self.config = model, as_weighted(variant, inference), inference
         self.draws = draws or SeededDraws(seed)
         self.seed = seed
         self.size = model.backbone.image_size

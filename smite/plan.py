@@ -35,6 +35,8 @@ from smite.errors import SmiteInputError
 from smite.hub import ModelSpec
 from smite.methods import METHODS, TEXT
 from smite.settings import TINY_RANDOM, MethodSettings, tracking_settings
+from smite.switches import SWITCHES
+from smite.tables import DEFAULT_ROW
 
 # what a video's trajectories depend on: its track rule gets only this slice of its group's method overrides,
 # so that e.g. a new lambda_track does not re-track (Snakemake reruns a job whose params change)
@@ -192,7 +194,26 @@ def zero_shot_shots(config: dict[str, Any]) -> int:
     return len(config["datasets"][PROTOCOLS[DAVIS_ZERO_SHOT].dataset]["train"])
 
 
-TABLES = tuple(f"table{k}" for k in range(1, 13))  # the paper's tables, each one target
+TABLES = (*(f"table{k}" for k in range(1, 13)), "tableR")  # the paper's tables and Table R, each one target
+
+# Table R: SMITE with one switch flipped (smite.switches): a training switch's own checkpoint, each switch's
+# segmentation of a video (SMITE alone) and its scores
+SWITCH_CHECKPOINT_PATH = "models_switched/{collection}/{group}/{switch}/{mode}_{shots}shot.safetensors"
+SWITCH_TRAIN_BENCHMARK_PATH = "benchmarks/train_switched/{collection}/{group}/{switch}/{mode}_{shots}shot.tsv"
+SWITCH_SEGMENT_JOB_PATH = "segment_switched/{collection}/{switch}/{mode}_{shots}shot/{group}/{video}"
+SWITCH_SEGMENT_BENCHMARK_PATH = ("benchmarks/segment_switched/{collection}/{switch}/{mode}_{shots}shot/{group}/"
+                                 "{video}.tsv")
+SWITCH_METRICS_PATH = "metrics_switched/{collection}/{switch}/{group}/{video}.json"
+SWITCH_EVALUATE_BENCHMARK_PATH = "benchmarks/evaluate_switched/{collection}/{switch}/{group}/{video}.tsv"
+
+
+def _checked(overrides: dict[str, Any]) -> dict[str, Any] | str:
+    """Method overrides that the settings accept, or why not (a switch that cannot combine with the group's)."""
+    try:
+        method_config(overrides)
+    except SmiteInputError as error:
+        return error.problem
+    return overrides
 
 
 class RunPlan:
@@ -330,6 +351,43 @@ class RunPlan:
 
     def _table_items(self, table: str) -> dict[str, list[VideoRun | str]]:
         return getattr(self, f"_{table}")()
+
+    @cached_property
+    def switch_cases(self) -> dict[str, dict[str, dict[str, Any] | str]]:
+        """Table R: switch -> SMITE-50 category (config `table_r.categories`) -> the method overrides of its jobs
+        (the group's, with the switch's over them), or why the switch does not apply there."""
+        groups = self.groups.get(SMITE50, {})
+        chosen = self.config["table_r"]["categories"]
+        entries = self.datasets[SMITE50]["categories"] if SMITE50 in self.datasets else {}
+        cases: dict[str, dict[str, dict[str, Any] | str]] = {}
+        for switch in SWITCHES.values():
+            cases[switch.name] = {}
+            for name in (list(groups) if chosen is None else [g for g in chosen if g in groups]):
+                base = group_method(self.config.get("method", {}), groups[name])
+                flip = switch.overrides(method_config(base), entries[name])
+                cases[switch.name][name] = flip if isinstance(flip, str) else _checked(deep_merge(base, flip))
+        return cases
+
+    def switch_videos(self, group: str) -> list[str]:
+        """The videos of a SMITE-50 category Table R scores (config `table_r.videos`: the first N, null = all)."""
+        return self.groups[SMITE50][group].videos[: self.config["table_r"]["videos"]]
+
+    def switch_method(self, switch: str, group: str) -> dict[str, Any]:
+        """The method overrides of one switch's jobs on one category (checked to apply there)."""
+        case = self.switch_cases[switch][group]
+        if isinstance(case, str):
+            raise SmiteInputError(None, f"switch {switch} does not apply to {group}: {case}")
+        return case
+
+    def _tableR(self) -> dict[str, list[VideoRun | str]]:
+        categories = next(iter(self.switch_cases.values()), {})
+        smite = self.setting("smite")
+        items: dict[str, list[VideoRun | str]] = {
+            DEFAULT_ROW: [VideoRun(SMITE50, g, v, **smite) for g in categories for v in self.switch_videos(g)]}
+        for name, cases in self.switch_cases.items():
+            items[name] = [self._path(SWITCH_METRICS_PATH, collection=SMITE50, switch=name, group=g, video=v)
+                           for g, case in cases.items() if not isinstance(case, str) for v in self.switch_videos(g)]
+        return items
 
     def _table1(self) -> dict[str, list[VideoRun | str]]:
         return {m: self.video_runs(SMITE50, m) for m in self.config["methods"]}

@@ -14,6 +14,7 @@ Each is a `smite.methods.Method`; the guided ones descend the sum of the energie
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -70,6 +71,15 @@ class Labelled(NamedTuple):
     scored: np.ndarray | None
 
 
+def as_weighted(variant: Method, inference: InferenceConfig) -> Method:
+    """The variant as the weights of its energies leave it: with every one weighted 0 there is no guidance, as in the
+    authors' src/inference.py (`if track_weight or regularization_weight`, else windows of 18 without overlap and
+    the reference pass only: the released configurations)."""
+    if variant.energies and not any(energy_weights(variant.energies, inference).values()):
+        return dataclasses.replace(variant, energies=())
+    return variant
+
+
 class Segmenter:
     """Runs one variant over a video with a trained PartSegmenter (the authors' src/inference.py flow).
 
@@ -86,7 +96,7 @@ class Segmenter:
         self.model = model
         # frames as the buffer holds them -> (B, 3, S, S) in [0, 1]; default: RGB uint8 of any size, resized
         self.model_input = model_input or (lambda frames: to_model_input(frames, model.backbone.image_size))
-        self.variant = variant
+        self.variant = as_weighted(variant, inference)
         self.config = inference
         self.seed = seed
         self.draws = draws or SeededDraws(seed)

@@ -126,6 +126,23 @@ def _table8(inputs: Inputs, params: Params, paper: pd.DataFrame) -> pd.DataFrame
     return tables.table8(by_mode, seconds, paper, _categories(params))
 
 
+def _table_r(inputs: Inputs, params: Params, paper: pd.DataFrame) -> pd.DataFrame:
+    switches = params["switches"]
+    metrics = load_metrics({name: inputs[name] for name in (tables.DEFAULT_ROW, *switches)})
+    return tables.table_r(metrics, switches, list(params["switch_categories"]))
+
+
+def _switch_settings(config: dict[str, Any], plan: Any) -> dict[str, Any]:
+    """Table R's params: each switch's description and the categories it does not apply to, with why."""
+    from smite.switches import SWITCHES
+
+    cases = plan.switch_cases
+    return {"switch_categories": list(next(iter(cases.values()), {})),
+            "switches": {name: {"label": s.label, "stage": s.stage, "code": s.code, "paper": s.paper,
+                                "not_applied": {g: case for g, case in cases[name].items() if isinstance(case, str)}}
+                         for name, s in SWITCHES.items()}}
+
+
 def _table_davis(inputs: Inputs, params: Params, paper: pd.DataFrame) -> pd.DataFrame:
     metrics = load_metrics({"smite": inputs.get("smite", [])})
     return tables.table_davis(metrics, paper, (params["davis"] or {}).get("smite_plus_exclude", []))
@@ -219,4 +236,12 @@ TABLE_SPECS: dict[str, TableSpec] = {
     "table12": TableSpec(
         "Table 12: PASCAL-Part horse, per-part IoU, Alimohammadi et al. 2025", "PASCAL-Part", (_PASCAL_NOTE,),
         _table_pascal, _pascal_settings("table12"), dataset=_shown("pascal")),
+    "tableR": TableSpec(
+        "Table R: SMITE with one code-vs-paper switch flipped per row (this project's reproducibility table)",
+        "SMITE-50",
+        ("Each row flips one point where the paper and the authors' code disagree (smite.switches); its means are "
+         "over the categories it applies to, the differences against SMITE as configured on those categories. "
+         "mIoU (%) includes background, F (0..1) excludes it, flicker is Table 4's. Scored on config table_r's "
+         "videos.",),
+        _table_r, _switch_settings),
 }

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -235,6 +236,37 @@ def table8(metrics_by_mode: Mapping[str, pd.DataFrame], train_seconds: Mapping[s
 
 
 # ---------------------------------------------------------------- appendix tables (5-7, 9-12)
+
+TABLE_R_METRICS = ("mIoU", "F", "flicker")
+DEFAULT_ROW = "default"  # Table R's input name for SMITE as configured
+
+
+def table_r(metrics: pd.DataFrame, switches: Mapping[str, Mapping[str, Any]],
+            categories: Sequence[str]) -> pd.DataFrame:
+    """Table R: SMITE as configured, then with one switch flipped per row (`switches`: name -> label, stage, code,
+    paper and `not_applied` {category: why}); each row's means over the categories it applies to, beside SMITE's
+    over the same categories (the difference is the switch's effect)."""
+    means = category_means(metrics, list(categories), TABLE_R_METRICS)
+
+    def mean(method: str, cats: Sequence[str]) -> dict[str, float]:
+        chosen = means[(means["method"] == method) & means["category"].isin(cats)]
+        return {key: float(chosen[key].mean()) if len(chosen) else np.nan for key in TABLE_R_METRICS}
+
+    default = mean(DEFAULT_ROW, categories)
+    rows = [{"Switch": "as configured (the authors' code)", "stage": "", "code": "", "paper": "",
+             "source": THIS_RUN if len(metrics) else NOT_RUN, "categories": ", ".join(categories), **default,
+             **{f"{key} (diff)": 0.0 if len(metrics) else np.nan for key in TABLE_R_METRICS}}]
+    for name, switch in switches.items():
+        applied = [c for c in categories if c not in switch["not_applied"]]
+        computed = [c for c in applied if ((metrics["method"] == name) & (metrics["category"] == c)).any()]
+        reasons = sorted(set(switch["not_applied"].values()))
+        source = THIS_RUN if computed else f"not applicable: {'; '.join(reasons)}" if reasons else NOT_RUN
+        ours, base = mean(name, computed), mean(DEFAULT_ROW, computed)
+        rows.append({"Switch": switch["label"], "stage": switch["stage"], "code": switch["code"],
+                     "paper": switch["paper"], "source": source, "categories": ", ".join(computed), **ours,
+                     **{f"{key} (diff)": ours[key] - base[key] for key in TABLE_R_METRICS}})
+    return pd.DataFrame(rows)
+
 
 REPORTED = "reported"
 TABLE5_DATASETS = {"davis2016": "DAVIS-2016", "pumavos": "PUMaVOS", "ytvos": "YT-VOS", "smite50": "SMITE-50"}

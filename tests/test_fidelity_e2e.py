@@ -199,7 +199,6 @@ def injected_tracks(data: dict[str, np.ndarray], inference: InferenceConfig) -> 
 def case_setup(path: Path, index: int) -> tuple[dict, dict, Segmenter]:
     """The file's data, the case, and a Segmenter for the case's method (the authors' defaults otherwise)."""
     data, case = read(path), grouped(read(path), r"c(\d+)\.(.+)")[index]
-    guided = bool(case["track_weight"] or case["regularization_weight"])
     crops = case["crop_coords"]
     tiles = {}
     if len(crops):
@@ -207,7 +206,7 @@ def case_setup(path: Path, index: int) -> tuple[dict, dict, Segmenter]:
         tiles = {"tiles": int(round(len(crops) ** 0.5)), "tile_size": float(crops[0][1] - crops[0][0]) / side}
     inference = inference_config(None, lambda_track=float(case["track_weight"]),
                                  lambda_reg=float(case["regularization_weight"]), batch_size=1, **tiles)
-    method = DIFFUSION_METHODS["smite" if guided else "baseline3"]
+    method = DIFFUSION_METHODS["smite"]  # as run.py: the weights decide (both 0: no guidance, segment.as_weighted)
     return data, case, Segmenter(tiny_model(data), method, inference, seed=0)
 
 

@@ -62,10 +62,9 @@ def setup(path: Path, index: int) -> tuple[dict, dict, HierarchicalSegmenter]:
     case = cases[index]
     if "inputs_of" in case:  # a case on the same frames stores only what differs from that case's inputs
         case = {**{k: cases[int(case["inputs_of"])][k] for k in json.loads(str(case["shared"]))}, **case}
-    guided = bool(case["track_weight"] or case["regularization_weight"])
     inference = inference_config(None, lambda_track=float(case["track_weight"]),
                                  lambda_reg=float(case["regularization_weight"]), batch_size=1)
-    method = DIFFUSION_METHODS["smite" if guided else "baseline3"]
+    method = DIFFUSION_METHODS["smite"]  # as run.py: the weights decide (both 0: no guidance, segment.as_weighted)
     return data, case, HierarchicalSegmenter(tiny_model(data), method, inference, seed=0, was_size=SCORE)
 
 

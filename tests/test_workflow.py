@@ -53,7 +53,7 @@ def _job_counts(output: str) -> dict[str, int]:
     return counts
 
 
-TABLE_RULES = {f"make_table{k}": 1 for k in range(1, 13)}
+TABLE_RULES = {**{f"make_table{k}": 1 for k in range(1, 13)}, "make_tableR": 1}
 
 
 def test_dry_run_plans_every_table(tmp_path):
@@ -68,6 +68,8 @@ def test_dry_run_plans_every_table(tmp_path):
                 "segment_video": 3 * (5 + 2) + 4 + 2 + 2,
                 "evaluate_video": 47, "segment_images": 4, "evaluate_images": 4, "figure_qualitative": 3,
                 "figure_training_curves": 1, "figure_shots_curve": 1, "figure_stage_costs": 1, "figure_comparison": 2,
+                # Table R on robot_00 (config table_r): 4 inference and 4 training switches apply
+                "train_switched": 4, "segment_switched": 8, "evaluate_switched": 8,
                 "fetch_weights": 1, **TABLE_RULES}
     counts = _job_counts(output)
     for rule, count in expected.items():
@@ -93,6 +95,10 @@ def test_paper_config_plans_the_whole_paper(tmp_path, pinned_hf_home):
         # baselines; two-phase: SMITE and its ablations; 1-shot, 5-shot, joint), PUMaVOS 4, DAVIS 1 + 1
         "segment_video": 42 * 5 + 7 * 4 + 20 + 20,
         "segment_images": 4,
+        # Table R on every SMITE-50 video: 4 training switches per category; 11 switches per video less the
+        # untiled (tile merge), the paper's vote window where it is the code's, the box on tiled faces
+        "train_switched": 4 * 4,
+        "segment_switched": 42 * 11 - (42 - 14) - (42 - 9) - 14,
         "fetch_weights": 1,
         **TABLE_RULES,
     }

@@ -20,7 +20,8 @@ RUN_KEY = "run"  # the record's identity in the JSON; every other key is a score
 @dataclass(frozen=True)
 class ScoredRun:
     """What a metrics file scores: one method's segmentation of a video (or of a PASCAL-Part class's test images,
-    `video` None) in a collection's group, with the checkpoint (training mode, shots) it segmented with."""
+    `video` None) in a collection's group, with the checkpoint (training mode, shots) it segmented with, and the
+    switch it was computed with, if any (Table R)."""
 
     collection: str
     group: str
@@ -28,6 +29,7 @@ class ScoredRun:
     method: str
     mode: str
     shots: int
+    switch: str | None = None  # Table R: the smite.switches entry flipped (None: the method as configured)
 
 
 @dataclass(frozen=True)
