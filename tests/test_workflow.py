@@ -214,6 +214,10 @@ def test_embedded_dag_end_to_end(tmp_path, capsys):
         assert list((repo / "results" / "embedded" / "benchmarks" / rule_dir).rglob("*.tsv"))
     _check_model_job_records(repo / "results" / "embedded" / "benchmarks")
     _check_appendix_tables(tables)
+    switched = pd.read_csv(tables / "tableR.csv")  # SMITE as configured, then one row per switch
+    assert len(switched) == 12 and switched["source"].str.startswith("not applicable").sum() == 3
+    computed = switched[switched["source"] == "this run"]
+    assert len(computed) == 9 and computed["mIoU"].notna().all() and computed["mIoU (diff)"].abs().iloc[1:].gt(0).all()
     assert (figures / "stage_costs.png").stat().st_size > 0
     report = _run(["--report", "report.html"], repo, 600)
     assert report.returncode == 0, report.stdout[-3000:] + report.stderr[-3000:]
@@ -225,7 +229,8 @@ def test_embedded_dag_end_to_end(tmp_path, capsys):
 def _check_model_job_records(benchmarks: Path) -> None:
     """Every training and segmentation record is its job's own process: one that imported torch and diffusers
     (hundreds of MB resident, seconds of CPU), not a stub waiting for another process to compute."""
-    records = [*(benchmarks / "train").rglob("*.tsv"), *(benchmarks / "segment").rglob("*.tsv")]
+    records = [*(benchmarks / "train").rglob("*.tsv"), *(benchmarks / "segment").rglob("*.tsv"),
+               *(benchmarks / "train_switched").rglob("*.tsv"), *(benchmarks / "segment_switched").rglob("*.tsv")]
     assert len(records) > 40
     for path in records:
         record = pd.read_csv(path, sep="\t").iloc[0]
