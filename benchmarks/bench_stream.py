@@ -28,6 +28,7 @@ from common import report
 from smite.config import method_config
 from smite.data.video import VideoWriter
 from smite.learn.checkpoint import save_checkpoint
+from smite.learn.metadata import CheckpointInfo
 from smite.learn.train import model_state
 from smite.model.backbone import load_backbone
 from smite.model.segmenter import PartSegmenter
@@ -64,10 +65,13 @@ def main() -> None:
     parser.add_argument("--frames", type=int, nargs="+", default=[100, 300, 900])
     parser.add_argument("--methods", nargs="+", default=["baseline1", "smite"])
     parser.add_argument("--size", type=int, nargs=2, default=[1080, 1920], metavar=("HEIGHT", "WIDTH"))
+    parser.add_argument("--refinement", help="inference.refinement (default: the declared one, the two-pass flow)")
     args = parser.parse_args()
     embedded = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["method"]
     embedded.pop("train", None)
     embedded["inference"].update({"guided_updates": 1, "updates_per_step": 1})
+    if args.refinement:
+        embedded["inference"]["refinement"] = args.refinement
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         config = folder / "run.yaml"
@@ -76,8 +80,7 @@ def main() -> None:
         backbone = load_backbone("embedded", method.backbone, method.seed, "cpu", "fp32")
         model = PartSegmenter(backbone, ["background", "square"])
         checkpoint = folder / "model.safetensors"
-        save_checkpoint(checkpoint, model_state(model), {"parts": model.parts, "backbone": backbone.identity,
-                                                         "backbone_name": "embedded"})
+        save_checkpoint(checkpoint, model_state(model), CheckpointInfo(model.parts, backbone.identity, "embedded"))
         rows = []
         for count in args.frames:
             video = folder / f"clip{count}.mp4"
@@ -87,7 +90,8 @@ def main() -> None:
                 command = [sys.executable, "-m", "smite.cli", "segment", str(video), "--model", str(checkpoint),
                            "--out", str(out), "--method", name, "--config", str(config), "--device", "cpu", "--quiet"]
                 peak, seconds = peak_rss_gb(command)
-                rows.append({"method": name, "frames": count, "size": f"{args.size[1]}x{args.size[0]}",
+                rows.append({"method": name, "refinement": method.inference.refinement, "frames": count,
+                             "size": f"{args.size[1]}x{args.size[0]}",
                              "peak_rss_gb": round(peak, 3), "seconds": round(seconds, 1)})
                 print(rows[-1], flush=True)
             video.unlink()

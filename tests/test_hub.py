@@ -307,7 +307,9 @@ def test_the_paper_plan_needs_no_weights_and_no_cotracker(tmp_path: Path, planni
                              PYTHONPATH=_without_cotracker(tmp_path)))
     assert result.returncode == 0, result.stderr[-2000:]
     output = result.stdout + result.stderr
-    assert "not in the Hugging Face cache" not in output and "cotracker" not in output.lower()
+    # no word of CoTracker but Table R's switch of its input range, which the plan names in paths
+    assert "not in the Hugging Face cache" not in output and "cotracker" not in output.lower().replace(
+        "cotracker_0_255", "")
     if planning == ["-n"]:
         assert re.search(r"^total\s+1892$", result.stdout, re.M)
     if planning == ["--lint"]:
