@@ -173,7 +173,7 @@ def segment_video_methods(
     for name, out_dir in outputs.items():
         torch.set_rng_state(loaded)
         summary = _segment_loaded(model, metadata, video, checkpoint, out_dir, name, method, job_tracks,
-                                  progress, per_part_masks, on_start, matte_format, frames)
+                                  progress, per_part_masks, on_start, matte_format, frame_limit=frames)
         on_start = None  # once the first method's inputs are checked
         summaries.append({**summary, "seconds": time.perf_counter() - start})
         start = time.perf_counter()
@@ -183,9 +183,10 @@ def segment_video_methods(
 def _segment_loaded(model: PartSegmenter, metadata: CheckpointInfo, video: str | Path, checkpoint: str | Path,
                     out_dir: str | Path, method_name: str, method: MethodSettings, job_tracks: _JobTracks,
                     progress: bool, per_part_masks: bool, on_start: Callable[[], None] | None,
-                    matte_format: str, frames: int | None = None) -> dict[str, Any]:
-    """One method's segmentation with a loaded model, written atomically to out_dir; its summary."""
-    stream = open_video(video, frames)
+                    matte_format: str, frame_limit: int | None = None) -> dict[str, Any]:
+    """One method's segmentation with a loaded model (of the video's first `frame_limit` frames, when given), written
+    atomically to out_dir; its summary."""
+    stream = open_video(video, frame_limit)
     inference = method.inference
     use = as_weighted(METHODS[method_name], method.inference).track_use  # none when every energy weighs 0
     grid = model.backbone.latent_size
@@ -208,7 +209,7 @@ def _segment_loaded(model: PartSegmenter, metadata: CheckpointInfo, video: str |
     if inference.refinement == "paper_box":
         if on_start is not None:
             on_start()
-        frames, fps = read_video(video, frames)
+        frames, fps = read_video(video, frame_limit)
 
         def track(clip: np.ndarray) -> TrackCache | None:
             return compute_tracks(clip, method, progress=progress, grid=grid, uses=(use,)) if use else None

@@ -359,13 +359,15 @@ class RunPlan:
         groups = self.groups.get(SMITE50, {})
         chosen = self.config["table_r"]["categories"]
         entries = self.datasets[SMITE50]["categories"] if SMITE50 in self.datasets else {}
+        names = list(groups) if chosen is None else [g for g in chosen if g in groups]
+        bases = {name: group_method(self.config.get("method", {}), groups[name]) for name in names}
+        settings = {name: method_config(base) for name, base in bases.items()}  # once per group, not per switch
         cases: dict[str, dict[str, dict[str, Any] | str]] = {}
         for switch in SWITCHES.values():
             cases[switch.name] = {}
-            for name in (list(groups) if chosen is None else [g for g in chosen if g in groups]):
-                base = group_method(self.config.get("method", {}), groups[name])
-                flip = switch.overrides(method_config(base), entries[name])
-                cases[switch.name][name] = flip if isinstance(flip, str) else _checked(deep_merge(base, flip))
+            for name in names:
+                flip = switch.overrides(settings[name], entries[name])
+                cases[switch.name][name] = flip if isinstance(flip, str) else _checked(deep_merge(bases[name], flip))
         return cases
 
     def switch_videos(self, group: str) -> list[str]:
