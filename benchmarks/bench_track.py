@@ -6,7 +6,7 @@ window's frames, windows of 16 overlapping by 8), one CoTracker call per query f
 The cache tracks exactly what the windows need (smite.track.plan), so its "windows" counts must equal theirs
 (ratio 1.00); "windows+video" adds Baseline-II's whole-video vote where the run has Baseline-II. The previous
 cache (format 3) tracked chunks of 32 query frames over w - 1 frames either side; its counts are printed for
-comparison. Calls assume `inference.cotracker_max_queries` grid points per call (default 4096 = one query frame).
+comparison. Calls assume `inference.cotracker3.max_queries` grid points per call (default 4096 = one query frame).
 Seconds are measured with the chosen tracker (the flow tracker by default; cotracker3 needs `--weights`).
 
 Example: python benchmarks/bench_track.py --frames 16 32 48 100 300 --time 16 48

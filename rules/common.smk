@@ -59,14 +59,15 @@ PLAN.check_methods(", ".join(os.path.relpath(path) for path in workflow.configfi
 COLLECTIONS = PLAN.groups
 # the pretrained models the run loads (smite.hub), fetched once by rule fetch_weights into WEIGHTS' cache
 MODELS = PLAN.pretrained_models()
+TRACKERS_USED = PLAN.trackers()  # their packages are checked by rule fetch_weights
 WEIGHTS = f"{RESULTS}/weights.json"
 
 
 # Once the run will really execute jobs (not on -n, --dag, --lint, --summary or --report), before the first one: each
-# model cached or on the hub at its revision. Whether `cotracker` imports is checked where the jobs run, by rule
-# fetch_weights (under --sdm conda, in the jobs' environment).
+# model cached or on the hub at its revision. Whether each tracker's package (CoTracker3's `cotracker`) imports is
+# checked where the jobs run, by rule fetch_weights (under --sdm conda, in the jobs' environment).
 onstart:
-    _problems = run_problems(list(MODELS.values()), cotracker=False)
+    _problems = run_problems(list(MODELS.values()))
     if _problems:
         raise SmiteInputError(None, "\n".join(_problems))
 

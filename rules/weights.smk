@@ -2,12 +2,12 @@ rule fetch_weights:
     """The pretrained models this run loads (the `models` setting: smite/pretrained.yaml, pinned by revision), fetched once into
     the Hugging Face cache on the submitting host; its output names each one's identity, and every model job reads
     it and then loads from the cache only (compute nodes need no internet). It first checks, in the jobs'
-    environment, that the `cotracker` package imports where a group tracks with CoTracker3."""
+    environment, that the package of each tracker the run uses imports (CoTracker3's `cotracker`)."""
     output:
         WEIGHTS,
     params:
         models={key: dict(vars(spec)) for key, spec in MODELS.items()},
-        cotracker="cotracker3" in MODELS,
+        trackers=TRACKERS_USED,
     log:
         f"{RESULTS}/logs/fetch_weights.log",
     benchmark:

@@ -15,7 +15,8 @@ from smite.errors import SmiteInputError
 from smite.hub import describe
 from smite.hub import identity as model_identity
 from smite.methods import PUBLIC_METHODS, TRAINING_MODES
-from smite.settings import BACKBONES, TRACKERS, MethodSettings
+from smite.settings import BACKBONES, MethodSettings
+from smite.track.registry import TRACKERS
 from smite.track.plan import TRACK_USES
 
 EXIT_BAD_INPUT = 2
@@ -37,6 +38,10 @@ def _method(args: argparse.Namespace, group: dict[str, Any] | None = None) -> Me
             flags["models"] = {"sd21": {"path": args.backbone}}
     if args.device:
         flags["device"] = args.device
+    inference = {key: value for key, value in (("tracker", getattr(args, "tracker", None)),
+                                                ("vote_window", getattr(args, "window", None))) if value is not None}
+    if inference:  # checked as the settings are (an even voting window is one error, not a traceback)
+        flags["inference"] = inference
     return method_config(deep_merge(overrides, flags), "the command line") if flags else method
 
 
@@ -67,8 +72,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_track(args: argparse.Namespace) -> int:
     from smite.track.run import track_video
 
-    cache = track_video(args.video, args.out, _method(args), args.tracker, args.window, progress=not args.quiet,
-                        uses=tuple(args.uses))
+    cache = track_video(args.video, args.out, _method(args), progress=not args.quiet, uses=tuple(args.uses))
     print(f"tracked {cache.grid ** 2} grid points of {cache.num_frames} frames through {len(cache.clips)} clips "
           f"({'/'.join(cache.uses)}; {cache.work} frames x query frames, {cache.tracker}); visible "
           f"{cache.visible_fraction:.1%} -> {args.out}")
@@ -207,7 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     track = commands.add_parser("track", help="cache the trajectories of the attention-grid centres of a video")
     track.add_argument("video", help="video file or folder of frames")
     track.add_argument("--out", required=True, help="trajectory cache to write (.npz)")
-    track.add_argument("--tracker", choices=TRACKERS, help=flag_help("inference.tracker"))
+    track.add_argument("--tracker", choices=list(TRACKERS), help=flag_help("inference.tracker"))
     track.add_argument("--window", type=int, help=flag_help("inference.vote_window"))
     track.add_argument("--backbone", help=f"backbone whose attention grid is tracked (default: {backbone})")
     track.add_argument("--uses", nargs="+", choices=TRACK_USES, default=list(TRACK_USES),

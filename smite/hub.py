@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import importlib
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping
@@ -28,7 +27,6 @@ from smite.atomic import write_atomic
 from smite.errors import SmiteInputError
 
 T = TypeVar("T")
-COTRACKER_INSTALL = "pip install 'smite[paper]' (CoTracker from its repository, CC-BY-NC 4.0)"
 
 
 @dataclass(frozen=True)
@@ -285,15 +283,6 @@ def problem(spec: ModelSpec, timeout: float = 10.0) -> str | None:
     return None
 
 
-def cotracker_problem() -> str | None:
-    """None when the `cotracker` package (CoTracker3's model code) imports, else the one line."""
-    try:
-        importlib.import_module("cotracker.predictor")
-    except ImportError as error:
-        return f"the tracker cotracker3 needs the `cotracker` package ({error}): {COTRACKER_INSTALL}"
-    return None
-
-
 def write_weights(path: str | Path, specs: list[ModelSpec]) -> dict[str, dict[str, str]]:
     """Fetch every model and write their identities (JSON, by key) to `path`, atomically."""
     identities = {spec.key: fetch(spec) for spec in specs}
@@ -301,9 +290,6 @@ def write_weights(path: str | Path, specs: list[ModelSpec]) -> dict[str, dict[st
     return identities
 
 
-def run_problems(specs: list[ModelSpec], cotracker: bool) -> list[str]:
-    """What stops a run before its first job: models neither cached nor on the hub; a missing CoTracker package."""
-    problems = [line for line in (problem(spec) for spec in specs) if line]
-    if cotracker and (line := cotracker_problem()):
-        problems.append(line)
-    return problems
+def run_problems(specs: list[ModelSpec]) -> list[str]:
+    """What stops a run before its first job: models neither cached nor on the hub."""
+    return [line for line in (problem(spec) for spec in specs) if line]

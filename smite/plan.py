@@ -36,6 +36,7 @@ from smite.hub import ModelSpec
 from smite.methods import METHODS, TEXT
 from smite.settings import TINY_RANDOM, MethodSettings, tracking_settings
 from smite.switches import SWITCHES
+from smite.track.registry import TRACKERS
 from smite.tables import DEFAULT_ROW
 
 # what a video's trajectories depend on: its track rule gets only this slice of its group's method overrides,
@@ -122,8 +123,8 @@ STAGE_UNUSED_SECTIONS = {
 def method_models(method: MethodSettings, gsam2: bool = False) -> dict[str, ModelSpec]:
     """The pretrained models a run's method settings load: SD 2.1 as its backbone, CoTracker3 as its tracker,
     Grounding DINO and SAM 2 for GSAM2 (`gsam2`: whether GSAM2 runs) unless it uses the tiny random pair."""
-    keys = [key for key, used in (("sd21", method.backbone.name == "sd21"),
-                                  ("cotracker3", method.inference.tracker == "cotracker3")) if used]
+    keys = [key for key in ("sd21" if method.backbone.name == "sd21" else None,
+                            TRACKERS[method.inference.tracker].model_key) if key]
     if gsam2 and method.gsam2.models != TINY_RANDOM:
         keys += ["grounding_dino", "sam2"]
     return {key: method.model(key) for key in keys}
@@ -269,6 +270,10 @@ class RunPlan:
         for method in self.group_methods().values():
             needed.update({key: spec for key, spec in method_models(method, runs_gsam2).items() if key not in needed})
         return needed
+
+    def trackers(self) -> list[str]:
+        """The point trackers the run's groups track with (smite.track.registry names)."""
+        return sorted({method.inference.tracker for method in self.group_methods().values()})
 
     def text_groups(self, collection: str) -> list[str]:
         """Groups GSAM2 can run on: named parts that words describe (the paper leaves it out on Non-Text)."""

@@ -28,16 +28,16 @@ import yaml
 from smite.errors import SmiteInputError
 from smite.hub import ModelSpec, pinned_spec
 from smite.methods import TRAINING_MODES
+from smite.track.registry import TRACKERS
 
 TILE_MERGES = ("last", "mean")  # smite.model.was.TiledWas: the authors' overwrite-then-divide, or an average
 REFINEMENTS = ("hierarchical", "paper_box", "none")  # smite.hierarchical (the authors' README), paper 7.5, none
 POSTERIORS = ("sample", "mean")  # a fresh VAE posterior sample per pass (the authors') or the posterior mean
-TRACKERS = ("flow", "cotracker3")  # smite.track.run.make_tracker: OpenCV DIS flow (embedded), CoTracker3 (paper)
 BACKBONES = ("embedded", "sd21", "sd21_random")  # smite.model.backbone.load_backbone
 PRECISION_NAMES = ("fp32", "fp16", "bf16")  # smite.model.precision.PRECISIONS (without importing torch)
 TINY_RANDOM = "tiny-random"  # gsam2.models: small random-weight models built in-process (offline wiring runs)
 
-SETTING, SECTION, CARRIED = "smite.setting", "smite.section", "smite.carried"
+SETTING, SECTION, CARRIED, TRACKING = "smite.setting", "smite.section", "smite.carried", "smite.tracking"
 
 
 # -- declaring and checking ---------------------------------------------------------------------------------------
@@ -78,9 +78,10 @@ def setting(default: Any, doc: str, source: str = "", **limits: Any) -> Any:
     return field(default=default, metadata={SETTING: declared})
 
 
-def section(cls: type, doc: str) -> Any:
-    """A nested section (its own settings), defaulting to its declared defaults."""
-    return field(default_factory=cls, metadata={SECTION: doc})
+def section(cls: type, doc: str, tracking: bool = False) -> Any:
+    """A nested section (its own settings), defaulting to its declared defaults; tracking=True where a video's
+    trajectories depend on all of it."""
+    return field(default_factory=cls, metadata={SECTION: doc, TRACKING: tracking})
 
 
 def carried(doc: str) -> Any:
@@ -270,6 +271,20 @@ class TrainConfig(Section):
 
 
 @dataclass(frozen=True)
+class CoTracker3Settings(Section):
+    """`inference.cotracker3`: how CoTracker3 is called (its registry entry: smite.track.registry)."""
+
+    path = "inference.cotracker3"
+    interp_shape: tuple[int, int] | None = setting(None, "[H, W] CoTracker3 resizes the video to; null = the model's "
+                                                   "384 x 512", "CoTracker3 (official)", item_minimum=8)
+    input_max: float = setting(1.0, "white in the frames handed to CoTracker3: 1 = the authors' [0, 1]; 255 = the "
+                               "range CoTracker3's forward expects", "authors' preprocess_frames", above=0)
+    max_queries: int = setting(4096, "query points per CoTracker3 call: 4096 = one query frame of SD's 64 x 64 grid; "
+                               "more batches several query frames of a window into one call",
+                               "src/tracking.py apply_tracker: one call per query frame", minimum=1)
+
+
+@dataclass(frozen=True)
 class InferenceConfig(Section):
     """`inference`: how a trained model segments a video (smite.segment, smite.guide, smite.track).
 
@@ -325,18 +340,10 @@ class InferenceConfig(Section):
                                      "paper 7.5 / common_inference_params.sh: dct_threshold", above=0, maximum=1)
     lowpass_spatial_first: float = setting(0.999, "the threshold at the first guided timestep",
                                            "_compute_refrence_loss", above=0, maximum=1)
-    tracker: str = setting("flow", "point tracker: OpenCV DIS flow (the embedded default) or CoTracker3 (the paper)",
-                           "paper 4.3 (cotracker3)", choices=TRACKERS, tracking=True)
-    cotracker_interp_shape: tuple[int, int] | None = setting(None, "[H, W] CoTracker3 resizes the video to; null = "
-                                                             "the model's 384 x 512", "CoTracker3 (official)",
-                                                             item_minimum=8, tracking=True)
-    cotracker_input_max: float = setting(1.0, "white in the frames handed to CoTracker3: 1 = the authors' [0, 1]; "
-                                         "255 = the range CoTracker3's forward expects",
-                                         "authors' preprocess_frames", above=0, tracking=True)
-    cotracker_max_queries: int = setting(4096, "query points per CoTracker3 call: 4096 = one query frame of SD's "
-                                         "64 x 64 grid; more batches several query frames of a window into one call",
-                                         "src/tracking.py apply_tracker: one call per query frame", minimum=1,
-                                         tracking=True)
+    tracker: str = setting("flow", "point tracker (smite.track.registry): OpenCV DIS flow (the embedded default) or "
+                           "CoTracker3 (the paper)", "paper 4.3 (cotracker3)", choices=tuple(TRACKERS), tracking=True)
+    cotracker3: CoTracker3Settings = section(CoTracker3Settings, "the CoTracker3 tracker (smite.track.cotracker)",
+                                             tracking=True)
     tiles: int = setting(1, "tiles per side the WAS is computed on and merged from (1 = the whole frame)",
                          "utils/setup.py get_crop_coords_if_needed: 2 x 2 crops for face datasets", minimum=1,
                          tracking=True)
@@ -478,8 +485,9 @@ def setting_path(section_path: str, name: str) -> str:
 
 
 def tracking_settings() -> tuple[str, ...]:
-    """The inference settings a video's trajectories depend on (declared with tracking=True)."""
-    return tuple(f.name for f in declared(InferenceConfig) if f.metadata[SETTING].tracking)
+    """The inference settings and sections a video's trajectories depend on (declared with tracking=True)."""
+    return tuple(f.name for f in declared(InferenceConfig)
+                 if (f.metadata[TRACKING] if SECTION in f.metadata else f.metadata[SETTING].tracking))
 
 
 def declared(cls: type) -> list[dataclasses.Field]:

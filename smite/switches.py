@@ -49,7 +49,9 @@ def _set(stage: str, **values: Any) -> Flip:
 def _cotracker_input(settings: MethodSettings, category: dict[str, Any]) -> dict[str, Any] | str:
     if settings.inference.tracker != "cotracker3":
         return f"the run tracks with {settings.inference.tracker}, not CoTracker3"
-    return _set(INFERENCE, cotracker_input_max=255.0)(settings, category)
+    if settings.inference.cotracker3.input_max == 255.0:
+        return "the run already computes it"
+    return {INFERENCE: {"cotracker3": {"input_max": 255.0}}}
 
 
 def _tile_merge(settings: MethodSettings, category: dict[str, Any]) -> dict[str, Any] | str:

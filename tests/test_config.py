@@ -66,7 +66,7 @@ def test_the_schema_and_the_checks_agree() -> None:
     for bad in ({"train": {"epochs": 0}}, {"train": {"epochs": 2.5}}, {"inference": {"tracker": "raft"}},
                 {"train": {"augment": {"flip_p": 1.5}}}, {"inference": {"lowpass_spatial": 0}},
                 {"gsam2": {"precision": "fp8"}}, {"inference": {"reference_timesteps": [95]}},
-                {"inference": {"cotracker_interp_shape": [4, 512]}}, {"seed": -1}, {"parts_init": "zeros"},
+                {"inference": {"cotracker3": {"interp_shape": [4, 512]}}}, {"seed": -1}, {"parts_init": "zeros"},
                 {"train": {"epoch": 3}}, {"models": {"sd21": {"revison": "main"}}}):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(bad, schema)
@@ -111,8 +111,8 @@ def test_overrides_and_changes_reach_the_typed_settings() -> None:
     ({"inference": {"tracker": "raft"}}, "'inference.tracker' must be one of flow, cotracker3"),
     ({"inference": {"reference_timesteps": [104, 95]}}, "'inference.reference_timesteps' must be [low, high]"),
     ({"inference": {"reference_timesteps": [95, 100, 104]}}, "must be a list of 2 integers"),
-    ({"inference": {"cotracker_interp_shape": [384, "512"]}}, "must be a list of 2 integers or null"),
-    ({"inference": {"cotracker_interp_shape": 3}}, "'inference.cotracker_interp_shape' must be"),
+    ({"inference": {"cotracker3": {"interp_shape": [384, "512"]}}}, "must be a list of 2 integers or null"),
+    ({"inference": {"cotracker3": {"interp_shape": 3}}}, "'inference.cotracker3.interp_shape' must be"),
     ({"train": {"mode": "phased"}}, "'train.mode' must be one of embeddings, two-phase, joint"),
     ({"train": {"min_timestep": 200}}, "'train.min_timestep' must not exceed max_timestep"),
     ({"train": {"epochs": 0}}, "'train.epochs' must be at least 1, got 0"),
@@ -139,7 +139,8 @@ def test_library_changes_are_checked_like_overrides() -> None:
         dataclasses.replace(base, refinement="box")
     with pytest.raises(SmiteInputError, match="'train.epochs' must be an integer"):
         train_config(epochs=2.5)
-    assert dataclasses.replace(base, cotracker_interp_shape=(384, 512)).cotracker_interp_shape == (384, 512)
+    shape = dataclasses.replace(base.cotracker3, interp_shape=(384, 512))
+    assert dataclasses.replace(base, cotracker3=shape).cotracker3.interp_shape == (384, 512)
 
 
 def test_adding_a_setting_is_one_declaration() -> None:

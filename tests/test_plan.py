@@ -22,6 +22,7 @@ from smite.plan import (
     zero_shot_shots,
 )
 from smite.settings import tracking_settings
+from smite.track.registry import TRACKERS
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
 
@@ -407,4 +408,5 @@ def test_track_jobs_get_every_setting_the_tracking_code_reads() -> None:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "inference":
                 read.add(node.attr)
+    read |= {kind.settings for kind in TRACKERS.values() if kind.settings}  # make_tracker hands each its section
     assert read == set(tracking_settings())

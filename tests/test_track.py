@@ -255,7 +255,7 @@ def test_cache_tracks_each_window_as_the_authors_do() -> None:
     build_track_cache(np.zeros((frames, 16, 32, 3), np.uint8), cotracker, grid, 16, 8, 15)
     assert len(model.calls) == authors_work(frames, 16, 8)[0] == 48
     assert set(model.calls) == {((1, 16, 3, 16, 32), grid * grid)}
-    batched = _FakeCoTracker()  # inference.cotracker_max_queries: a window's query frames in one call
+    batched = _FakeCoTracker()  # inference.cotracker3.max_queries: a window's query frames in one call
     build_track_cache(np.zeros((frames, 16, 32, 3), np.uint8), CoTracker3Tracker(model=batched, max_queries=4096),
                       grid, 16, 8, 15)
     assert batched.calls == [((1, 16, 3, 16, 32), 16 * grid * grid)] * 3
@@ -476,7 +476,7 @@ def test_smite_track_caches_trajectories_with_cotracker3(tmp_path) -> None:
         cv2.imwrite(str(frames_dir / f"{index:05d}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
     config = tmp_path / "run.yaml"
     config.write_text(yaml.safe_dump({"method": {"models": {"cotracker3": {"path": str(checkpoint)}},
-                                                 "inference": {"cotracker_interp_shape": [64, 64]}}}))  # fast on a CPU
+                                                 "inference": {"cotracker3": {"interp_shape": [64, 64]}}}}))  # fast on a CPU
     out = tmp_path / "tracks.npz"
     assert main(["track", str(frames_dir), "--out", str(out), "--tracker", "cotracker3", "--window", "3",
                  "--backbone", "embedded", "--config", str(config), "--device", "cpu", "--quiet"]) == 0
@@ -490,9 +490,9 @@ def test_smite_track_caches_trajectories_with_cotracker3(tmp_path) -> None:
 
 
 def test_cotracker_input_range_switch(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    """cotracker_input_max: the authors hand CoTracker3 frames in [0, 1]; 255 is the range its forward expects."""
+    """inference.cotracker3.input_max: the authors hand CoTracker3 frames in [0, 1]; 255 is the range its forward expects."""
     from smite.config import inference_config
-    from smite.track.run import make_tracker
+    from smite.track.registry import make_tracker
 
     frames = np.full((3, 8, 8, 3), 255, dtype=np.uint8)
     seen = []
@@ -506,7 +506,7 @@ def test_cotracker_input_range_switch(monkeypatch: pytest.MonkeyPatch, tmp_path)
     for input_max in (1.0, 255.0):
         CoTracker3Tracker(model=Recorder(), input_max=input_max).track(frames, queries)
     assert seen == [1.0, 255.0]
-    assert inference_config().cotracker_input_max == 1.0  # the default follows the authors' preprocess_frames
+    assert inference_config().cotracker3.input_max == 1.0  # the default follows the authors' preprocess_frames
     import smite.track.cotracker as cotracker
 
     monkeypatch.setattr(cotracker, "load_cotracker3", lambda *args, **kwargs: Recorder())  # no weights here
@@ -515,10 +515,10 @@ def test_cotracker_input_range_switch(monkeypatch: pytest.MonkeyPatch, tmp_path)
     weights = tmp_path / "scaled_offline.pth"
     weights.write_bytes(b"")
     spec = method_config({"models": {"cotracker3": {"path": str(weights)}}}).model("cotracker3")
-    assert make_tracker("cotracker3", inference_config(cotracker_input_max=255), spec).input_max == 255.0
+    assert make_tracker("cotracker3", inference_config(cotracker3={"input_max": 255}), spec).input_max == 255.0
     assert make_tracker("cotracker3", inference_config(), spec).input_max == 1.0
     assert make_tracker("cotracker3", inference_config(), spec).max_queries == 4096  # one query frame of 64 x 64
-    assert make_tracker("cotracker3", inference_config(cotracker_max_queries=65536), spec).max_queries == 65536
+    assert make_tracker("cotracker3", inference_config(cotracker3={"max_queries": 65536}), spec).max_queries == 65536
 
 
 def test_tracks_are_computed_on_the_model_input(method) -> None:
@@ -529,3 +529,94 @@ def test_tracks_are_computed_on_the_model_input(method) -> None:
     frames = _translating(4)[:, :, :40]  # a non-square video
     cache = compute_tracks(frames, override(method, {"inference": {"vote_window": 3}}), progress=False)
     assert cache.frame_size == (96, 96) and cache.grid == 24
+
+
+def test_every_tracker_entry_names_what_exists() -> None:
+    """Each TRACKERS entry's settings section is an inference section, its model a pinned model; the settings'
+    choices and the command's are the registry's names; an unknown name is one error listing them."""
+    import dataclasses
+
+    from smite.settings import SECTION, InferenceConfig, pinned_models
+    from smite.track.registry import TRACKERS, make_tracker, tracker_problem
+
+    sections = {f.name for f in dataclasses.fields(InferenceConfig) if SECTION in f.metadata}
+    for name, kind in TRACKERS.items():
+        assert kind.settings is None or kind.settings in sections, name
+        assert kind.model_key is None or kind.model_key in pinned_models(), name
+    from smite.config import inference_config
+
+    with pytest.raises(SmiteInputError, match="unknown tracker 'raft': use flow or cotracker3"):
+        make_tracker("raft", inference_config())
+    with pytest.raises(SmiteInputError, match=r"needs its weights \(models.cotracker3\)"):
+        make_tracker("cotracker3", inference_config())
+    assert isinstance(make_tracker("flow", inference_config()), FlowTracker)
+    assert tracker_problem("flow") is None
+
+
+STILL_TRACKER = '''"""A tracker that keeps every point where it was queried (the walk-through's new tracker)."""
+
+import numpy as np
+
+from smite.track.base import check_track_inputs
+
+
+class StillTracker:
+    name = "still"
+
+    def __init__(self, step: float) -> None:
+        self.step = step
+
+    def track(self, frames, queries, max_steps=None):
+        frames, queries = check_track_inputs(frames, queries)
+        positions = np.repeat(queries[None, :, 1:3], len(frames), 0).astype(np.float32)
+        positions += self.step * (np.arange(len(frames))[:, None, None] - queries[None, :, :1])
+        return positions, np.ones(positions.shape[:2], bool)
+'''
+
+
+def test_adding_a_tracker_is_one_registry_line_and_its_settings(tmp_path) -> None:
+    """docs/architecture.md, 'Add a tracker': its class, one TRACKERS line and one settings section, in a copy of
+    the library; `smite track --tracker still` then tracks with it, configured by inference.still."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    repo = Path(__file__).parents[1]
+    copy = tmp_path / "copy"
+    shutil.copytree(repo / "smite", copy / "smite", ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "smite" / "track" / "still.py").write_text(STILL_TRACKER)
+    registry = copy / "smite" / "track" / "registry.py"
+    anchor = "TRACKERS: dict[str, TrackerKind] = {\n"
+    registry.write_text(registry.read_text().replace(anchor, (
+        "def _still(settings, weights):\n    from smite.track.still import StillTracker\n\n"
+        "    return StillTracker(settings.step)\n\n\n" + anchor +
+        '    "still": TrackerKind(_still, "points stay put", settings="still"),\n')))
+    settings = copy / "smite" / "settings.py"
+    section_anchor = "@dataclass(frozen=True)\nclass InferenceConfig(Section):"
+    field_anchor = "    tiles: int = setting(1,"
+    text = settings.read_text().replace(section_anchor, (
+        '@dataclass(frozen=True)\nclass StillSettings(Section):\n    path = "inference.still"\n'
+        '    step: float = setting(0.0, "pixels every point moves right and down per frame", minimum=0)\n\n\n'
+        + section_anchor)).replace(field_anchor, (
+            '    still: StillSettings = section(StillSettings, "the still tracker", tracking=True)\n' + field_anchor))
+    settings.write_text(text)
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for index, frame in enumerate(_translating(3, size=32)):
+        cv2.imwrite(str(frames / f"{index:05d}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    config = tmp_path / "run.yaml"
+    config.write_text("method:\n  inference:\n    still: {step: 1.5}\n")
+    out = tmp_path / "tracks.npz"
+    result = subprocess.run([sys.executable, "-m", "smite.cli", "track", str(frames), "--out", str(out), "--tracker",
+                             "still", "--window", "3", "--backbone", "embedded", "--config", str(config), "--device",
+                             "cpu", "--quiet"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(copy)})
+    assert result.returncode == 0, result.stderr
+    cache = load_track_cache(out)
+    (clip,) = cache.clips
+    assert cache.tracker == "still"
+    from smite.settings import MethodSettings
+
+    side = MethodSettings().backbone.model_side("embedded")  # tracked on the model's input (compute_tracks)
+    moved = clip.positions[0, 1] - clip.positions[0, 0]  # query frame 0, frames 1 and 0, in grid cells
+    np.testing.assert_allclose(moved, np.full_like(moved, 1.5 * cache.grid / side), rtol=1e-5)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from smite.errors import SmiteInputError
-from smite.hub import COTRACKER_INSTALL
+from smite.track.registry import COTRACKER_INSTALL
 from smite.track.base import check_track_inputs, pin_queries
 
 WINDOW_LEN = 60  # the offline model's temporal window in the official hub entry point

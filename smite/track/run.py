@@ -14,30 +14,11 @@ import cv2
 import numpy as np
 
 from smite.data.video import open_video
-from smite.errors import SmiteInputError
-from smite.hub import ModelSpec, model_file
-from smite.settings import TRACKERS, InferenceConfig, MethodSettings
+from smite.settings import MethodSettings
 from smite.tiles import tile_boxes
 from smite.track.cache import TrackCache, build_track_cache, save_track_cache
 from smite.track.plan import TRACK_USES
-
-
-def make_tracker(name: str, inference: InferenceConfig, weights: ModelSpec | None = None):
-    """The point tracker by name: `flow` (OpenCV DIS, embedded default) or `cotracker3` (the paper's; `weights`:
-    models.cotracker3)."""
-    from smite.track.cotracker import CoTracker3Tracker
-    from smite.track.flow import FlowTracker
-
-    if name == "flow":
-        return FlowTracker()
-    if name == "cotracker3":
-        if weights is None:
-            raise SmiteInputError(None, "the tracker cotracker3 needs its weights (models.cotracker3)")
-        return CoTracker3Tracker(weights=model_file(weights),
-                                 interp_shape=inference.cotracker_interp_shape,
-                                 input_max=inference.cotracker_input_max,
-                                 max_queries=inference.cotracker_max_queries)
-    raise SmiteInputError(None, f"unknown tracker {name!r}: use {' or '.join(TRACKERS)}")
+from smite.track.registry import make_tracker, tracker_kind
 
 
 def compute_tracks(
@@ -54,8 +35,8 @@ def compute_tracks(
     grid = grid or method.backbone.attention_grid()
     inference = method.inference
     tracker = tracker or inference.tracker
-    weights = method.model("cotracker3") if tracker == "cotracker3" else None
-    point_tracker = make_tracker(tracker, inference, weights)
+    key = tracker_kind(tracker).model_key
+    point_tracker = make_tracker(tracker, inference, method.model(key) if key else None)
     plan = (inference.window, inference.overlap, vote_window or inference.vote_window, uses)
     side = method.backbone.model_side()
     digest = hashlib.sha256()
