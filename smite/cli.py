@@ -16,8 +16,8 @@ from smite.hub import describe
 from smite.hub import identity as model_identity
 from smite.methods import PUBLIC_METHODS, TRAINING_MODES
 from smite.settings import BACKBONES, MethodSettings
-from smite.track.registry import TRACKERS
 from smite.track.plan import TRACK_USES
+from smite.track.registry import TRACKERS
 
 EXIT_BAD_INPUT = 2
 

@@ -36,8 +36,8 @@ from smite.hub import ModelSpec
 from smite.methods import METHODS, TEXT
 from smite.settings import TINY_RANDOM, MethodSettings, tracking_settings
 from smite.switches import SWITCHES
-from smite.track.registry import TRACKERS
 from smite.tables import DEFAULT_ROW
+from smite.track.registry import TRACKERS
 
 # what a video's trajectories depend on: its track rule gets only this slice of its group's method overrides,
 # so that e.g. a new lambda_track does not re-track (Snakemake reruns a job whose params change)

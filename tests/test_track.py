@@ -476,7 +476,7 @@ def test_smite_track_caches_trajectories_with_cotracker3(tmp_path) -> None:
         cv2.imwrite(str(frames_dir / f"{index:05d}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
     config = tmp_path / "run.yaml"
     config.write_text(yaml.safe_dump({"method": {"models": {"cotracker3": {"path": str(checkpoint)}},
-                                                 "inference": {"cotracker3": {"interp_shape": [64, 64]}}}}))  # fast on a CPU
+                                                 "inference": {"cotracker3": {"interp_shape": [64, 64]}}}}))  # fast
     out = tmp_path / "tracks.npz"
     assert main(["track", str(frames_dir), "--out", str(out), "--tracker", "cotracker3", "--window", "3",
                  "--backbone", "embedded", "--config", str(config), "--device", "cpu", "--quiet"]) == 0
@@ -490,7 +490,8 @@ def test_smite_track_caches_trajectories_with_cotracker3(tmp_path) -> None:
 
 
 def test_cotracker_input_range_switch(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    """inference.cotracker3.input_max: the authors hand CoTracker3 frames in [0, 1]; 255 is the range its forward expects."""
+    """inference.cotracker3.input_max: the authors hand CoTracker3 frames in [0, 1]; 255 is the range its forward
+    expects."""
     from smite.config import inference_config
     from smite.track.registry import make_tracker
 

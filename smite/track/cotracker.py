@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from smite.errors import SmiteInputError
-from smite.track.registry import COTRACKER_INSTALL
 from smite.track.base import check_track_inputs, pin_queries
+from smite.track.registry import COTRACKER_INSTALL
 
 WINDOW_LEN = 60  # the offline model's temporal window in the official hub entry point
 VISIBILITY_THRESHOLD = 0.5  # for models that return visibility probabilities (the predictor returns booleans)
