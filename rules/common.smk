@@ -27,7 +27,6 @@ from smite.plan import (
     SWITCH_SEGMENT_BENCHMARK_PATH,
     SWITCH_SEGMENT_JOB_PATH,
     SWITCH_TRAIN_BENCHMARK_PATH,
-    TABLES,
     TRACK_BENCHMARK_PATH,
     RunPlan,
     fill,
@@ -36,7 +35,7 @@ from smite.plan import group_method as plan_group_method
 from smite.plan import stage_slice
 from smite.plan import track_method as plan_track_method
 from smite.plan import track_uses
-from smite.table_specs import TABLE_SPECS, ablation_note
+from smite.table_specs import TABLE_SPECS, TABLES, ablation_note
 from smite.data.protocols import COLLECTION_DATASET, DERIVED_REFERENCES, PROTOCOLS, video_folder
 from smite.data.download import local_path
 from smite.data.roots import MANIFEST
@@ -271,11 +270,9 @@ def table_files(name):
 def table_outputs(name):
     """A table rule's outputs; its HTML page goes into `snakemake --report` (which shows HTML, not CSV), under its
     dataset, in table order (labels sort as text: the number is zero-padded), captioned by report/<name>.rst."""
-    files = table_files(name)
-    number = name.removeprefix("table")
+    files, spec = table_files(name), TABLE_SPECS[name]
     html = report(files[TABLE_FORMATS.index("html")], caption=f"../report/{name}.rst", category="Tables",
-                  subcategory=TABLE_SPECS[name].group,
-                  labels={"no.": number.zfill(2) if number.isdigit() else number, "table": f"Table {number}"})
+                  subcategory=spec.group, labels={"no.": spec.report_label, "table": f"Table {spec.number}"})
     return [html if path.endswith(".html") else path for path in files]
 
 

@@ -23,7 +23,6 @@ from typing import Any
 from smite.config import deep_merge, method_config
 from smite.data.protocols import (
     COLLECTION_DATASET,
-    DAVIS_SEMI,
     DAVIS_ZERO_SHOT,
     PROTOCOLS,
     SMITE50,
@@ -36,7 +35,7 @@ from smite.hub import ModelSpec
 from smite.methods import METHODS, TEXT
 from smite.settings import TINY_RANDOM, MethodSettings, tracking_settings
 from smite.switches import SWITCHES
-from smite.tables import DEFAULT_ROW
+from smite.table_specs import TABLE_SPECS
 from smite.track.registry import TRACKERS
 
 # what a video's trajectories depend on: its track rule gets only this slice of its group's method overrides,
@@ -195,8 +194,6 @@ def zero_shot_shots(config: dict[str, Any]) -> int:
     return len(config["datasets"][PROTOCOLS[DAVIS_ZERO_SHOT].dataset]["train"])
 
 
-TABLES = (*(f"table{k}" for k in range(1, 13)), "tableR")  # the paper's tables and Table R, each one target
-
 # Table R: SMITE with one switch flipped (smite.switches): a training switch's own checkpoint, each switch's
 # segmentation of a video (SMITE alone) and its scores
 SWITCH_CHECKPOINT_PATH = "models_switched/{collection}/{group}/{switch}/{mode}_{shots}shot.safetensors"
@@ -238,7 +235,8 @@ class RunPlan:
         """The run's method settings (the declared defaults with its `method:` section), without group overrides."""
         return method_config(self.config.get("method", {}))
 
-    def _path(self, template: str, **values: Any) -> str:
+    def path(self, template: str, **values: Any) -> str:
+        """A run file's path: one of this module's templates filled in, under the run's results."""
         return f"{self.results}/{template.format(**values)}"
 
     def setting(self, method: str, mode: str | None = None, shots: int | None = None) -> dict[str, Any]:
@@ -290,14 +288,14 @@ class RunPlan:
                 for v in group.videos[:limit]]
 
     def metrics_path(self, run: VideoRun) -> str:
-        return self._path(METRICS_PATH, **asdict(run))
+        return self.path(METRICS_PATH, **asdict(run))
 
     def job_path(self, run: VideoRun) -> str:
         """The folder of the segmentation job that computes `run` (its method's folder is inside)."""
-        return self._path(SEGMENT_JOB_PATH, **asdict(run))
+        return self.path(SEGMENT_JOB_PATH, **asdict(run))
 
     def segment_folder(self, run: VideoRun) -> str:
-        return self._path(SEGMENT_PATH, **asdict(run))
+        return self.path(SEGMENT_PATH, **asdict(run))
 
     def metrics_files(self, collection: str, method: str, mode: str | None = None, shots: int | None = None,
                       limit: int | None = None) -> list[str]:
@@ -307,7 +305,7 @@ class RunPlan:
     @cached_property
     def planned_runs(self) -> list[VideoRun]:
         """Every video segmentation a table or figure of the run reads."""
-        runs = {value for table in TABLES for values in self._table_items(table).values() for value in values
+        runs = {value for spec in TABLE_SPECS.values() for values in spec.inputs(self).values() for value in values
                 if isinstance(value, VideoRun)}
         if SMITE50 in self.groups:
             runs.update(run for category in self.groups[SMITE50] for run in self.qualitative_runs(category).values())
@@ -346,16 +344,13 @@ class RunPlan:
         return self._per_group(TRAIN_BENCHMARK_PATH, collection, mode, shots, groups)
 
     def _per_group(self, template: str, collection: str, mode: str, shots: int, groups: list[str]) -> list[str]:
-        return [self._path(template, collection=collection, group=g, mode=mode, shots=shots) for g in groups]
+        return [self.path(template, collection=collection, group=g, mode=mode, shots=shots) for g in groups]
 
     def table_inputs(self, table: str) -> dict[str, list[str]]:
-        """Named input lists of one table's rule (table1 ... table12); empty lists for a dataset not in the run.
-        A video run is read as its metrics file."""
+        """Named input lists of one table's rule (its spec's `inputs`, smite.table_specs); empty lists for a dataset
+        not in the run. A video run is read as its metrics file."""
         return {name: [self.metrics_path(v) if isinstance(v, VideoRun) else v for v in values]
-                for name, values in self._table_items(table).items()}
-
-    def _table_items(self, table: str) -> dict[str, list[VideoRun | str]]:
-        return getattr(self, f"_{table}")()
+                for name, values in TABLE_SPECS[table].inputs(self).items()}
 
     @cached_property
     def switch_cases(self) -> dict[str, dict[str, dict[str, Any] | str]]:
@@ -386,80 +381,29 @@ class RunPlan:
             raise SmiteInputError(None, f"switch {switch} does not apply to {group}: {case}")
         return case
 
-    def _tableR(self) -> dict[str, list[VideoRun | str]]:
-        categories = next(iter(self.switch_cases.values()), {})
-        smite = self.setting("smite")
-        items: dict[str, list[VideoRun | str]] = {
-            DEFAULT_ROW: [VideoRun(SMITE50, g, v, **smite) for g in categories for v in self.switch_videos(g)]}
-        for name, cases in self.switch_cases.items():
-            items[name] = [self._path(SWITCH_METRICS_PATH, collection=SMITE50, switch=name, group=g, video=v)
-                           for g, case in cases.items() if not isinstance(case, str) for v in self.switch_videos(g)]
-        return items
-
-    def _table1(self) -> dict[str, list[VideoRun | str]]:
-        return {m: self.video_runs(SMITE50, m) for m in self.config["methods"]}
-
-    _table4 = _table1  # Table 4 scores the same runs for temporal consistency
-
-    def _table2(self) -> dict[str, list[VideoRun | str]]:
-        limit = self.config["ablation_videos"]
-        return {m: self.video_runs(SMITE50, m, limit=limit) for m in self.config["ablation"]}
-
-    def _table3(self) -> dict[str, list[VideoRun | str]]:
-        limit = self.config["ablation_videos"]
-        return {f"shots_{k}": self.video_runs(SMITE50, "smite", shots=k, limit=limit)
-                for k in self.config["shots_ablation"]}
-
-    def _table5(self) -> dict[str, list[VideoRun | str]]:
-        return {"statistics": [self._path(STATISTICS_PATH, dataset=d) for d in TABLE5_DATASETS if d in self.datasets]}
-
-    def _table6(self) -> dict[str, list[VideoRun | str]]:
-        return {m: self.video_runs("pumavos", m, shots=1)
-                for m in self.datasets.get("pumavos", {}).get("methods", [])}
-
-    def _table7(self) -> dict[str, list[VideoRun | str]]:
-        return {f"shots_{k}": self.video_runs("pumavos", "smite", shots=k)
-                for k in self.datasets.get("pumavos", {}).get("shots", [])}
-
-    def _table8(self) -> dict[str, list[VideoRun | str]]:
-        categories = list(self.groups[SMITE50])
-        inputs: dict[str, list[VideoRun | str]] = {}
-        for mode in self.config["training_modes"]:
-            inputs[f"metrics_{mode}"] = self.video_runs(SMITE50, "smite", mode=mode,
-                                                        limit=self.config["ablation_videos"])
-            inputs[f"train_{mode}"] = self.training_benchmarks(SMITE50, mode, self.shots, categories)
-            inputs[f"models_{mode}"] = self.checkpoints(SMITE50, mode, self.shots, categories)
-        return inputs
-
-    def _table9(self) -> dict[str, list[VideoRun | str]]:
-        if PROTOCOLS[DAVIS_ZERO_SHOT].dataset not in self.datasets:
-            return {}
-        return {"smite": self.video_runs(DAVIS_ZERO_SHOT, "smite", shots=zero_shot_shots(self.config))}
-
-    def _table10(self) -> dict[str, list[VideoRun | str]]:
-        if PROTOCOLS[DAVIS_SEMI].dataset not in self.datasets:
-            return {}
-        return {"smite": self.video_runs(DAVIS_SEMI, "smite", shots=1)}
+    def zero_shot_shots(self) -> int:
+        """Reference count of the DAVIS zero-shot model (module function zero_shot_shots)."""
+        return zero_shot_shots(self.config)
 
     def pascal_classes(self, table: str) -> list[str]:
         """The PASCAL-Part classes a table (table11, table12) reports."""
         classes = self.datasets.get("pascal_part", {}).get("classes", {})
         return [name for name, c in classes.items() if c.get("paper_table") == table]
 
-    def _pascal(self, table: str) -> dict[str, list[VideoRun | str]]:
-        """Image-segmentation scores of each class the table reports: SLiMe (Baseline-I) and SMITE."""
-        from smite.tables import TABLE11_METHODS
+    def switch_metrics(self, switch: str) -> list[str]:
+        """Table R: the metrics files of one switch's segmentations, on the categories it applies to."""
+        return [self.path(SWITCH_METRICS_PATH, collection=SMITE50, switch=switch, group=g, video=v)
+                for g, case in self.switch_cases[switch].items() if not isinstance(case, str)
+                for v in self.switch_videos(g)]
 
-        classes = self.pascal_classes(table)
+    def statistics_files(self) -> list[str]:
+        """Table 5: the statistics file of each video dataset in the run."""
+        return [self.path(STATISTICS_PATH, dataset=d) for d in TABLE5_DATASETS if d in self.datasets]
+
+    def image_metrics(self, method: str, classes: list[str]) -> list[str]:
+        """PASCAL-Part: one method's image-segmentation scores of each class (the dataset's shots)."""
         shots = self.datasets.get("pascal_part", {}).get("shots", self.shots)
-        return {m: [self._path(IMAGES_METRICS_PATH, cls=c, **self.setting(m, shots=shots)) for c in classes]
-                for m in TABLE11_METHODS.values() if classes}
-
-    def _table11(self) -> dict[str, list[VideoRun | str]]:
-        return self._pascal("table11")
-
-    def _table12(self) -> dict[str, list[VideoRun | str]]:
-        return self._pascal("table12")
+        return [self.path(IMAGES_METRICS_PATH, cls=c, **self.setting(method, shots=shots)) for c in classes]
 
     # -- figures ---------------------------------------------------------------------------------------------
     def qualitative_runs(self, category: str) -> dict[str, VideoRun]:
@@ -475,7 +419,7 @@ class RunPlan:
     def qualitative_ground_truth(self, category: str) -> str:
         """The ground truth of the category's first video (the figures' second row)."""
         video = self.groups[SMITE50][category].videos[0]
-        return self._path(GROUND_TRUTH_PATH, collection=SMITE50, group=category, video=video)
+        return self.path(GROUND_TRUTH_PATH, collection=SMITE50, group=category, video=video)
 
     def comparisons(self) -> list[str]:
         """The paper ablation figures (COMPARISONS) the run draws: those whose methods its tables compute anyway."""
@@ -506,12 +450,12 @@ class RunPlan:
                 for v in group.videos for m in self.config["methods"] if METHODS[m].diffusion]
 
         def jobs(template: str) -> list[str]:
-            return sorted({self._path(template, **asdict(run)) for run in runs})
+            return sorted({self.path(template, **asdict(run)) for run in runs})
 
         return {
             "train": jobs(TRAIN_BENCHMARK_PATH),
-            "track": sorted({self._path(TRACK_BENCHMARK_PATH, dataset=SMITE50, folder=run.group, video=run.video)
+            "track": sorted({self.path(TRACK_BENCHMARK_PATH, dataset=SMITE50, folder=run.group, video=run.video)
                              for run in runs}),
             "segment": jobs(SEGMENT_BENCHMARK_PATH),
-            "evaluate": [self._path(EVALUATE_BENCHMARK_PATH, **asdict(run)) for run in runs],
+            "evaluate": [self.path(EVALUATE_BENCHMARK_PATH, **asdict(run)) for run in runs],
         }

@@ -444,3 +444,28 @@ def test_adding_a_method_is_one_registry_line(tmp_path):
     assert added["segment_video"] == counts["segment_video"]  # it joins each video's two-phase job
     assert added["evaluate_video"] - counts["evaluate_video"] == videos
     assert after.stdout.count("metrics/smite50/smite_reg/two-phase_10shot/") >= videos
+
+
+def test_adding_a_table_is_one_spec(tmp_path):
+    """docs/architecture.md, 'Add a table': one TableSpec (here Table 1's builder on the ablation videos) and its
+    caption, in a copy of the library; the DAG then has its target and rule, whose inputs are the files its
+    `inputs` names, with nothing else changed."""
+    repo = _copy_repo(tmp_path)
+    shutil.copytree(REPO / "smite", repo / "smite", ignore=shutil.ignore_patterns("__pycache__"))
+    specs = repo / "smite" / "table_specs.py"
+    anchor = "    TableSpec(\n        number=\"R\","
+    spec = ('    TableSpec(\n        number="13", title="Table 13: Table 1 on the ablation videos", group="SMITE-50",\n'
+            '        notes=(), inputs=_methods_inputs("methods", limited=True), build=_table1,\n'
+            '        settings=_methods("methods")),\n')
+    assert anchor in specs.read_text()
+    specs.write_text(specs.read_text().replace(anchor, spec + anchor))
+    (repo / "report" / "table13.rst").write_text("Table 1 on the ablation videos.\n")
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("HF_")}, "PYTHONPATH": str(repo)}
+    result = subprocess.run(SNAKEMAKE + ["-n", "--cores", "1", "table13"], cwd=repo, capture_output=True,
+                            text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    block = result.stdout.split("rule make_table13:", 1)[1].split("\n\n", 1)[0]
+    inputs = next(line for line in block.splitlines() if line.strip().startswith("input:"))
+    assert "metrics/smite50/smite/two-phase_10shot/robot/robot_00.json" in inputs  # the first video of each ...
+    assert "robot_01" not in inputs  # ... category only (ablation_videos: 1)
+    assert "results/embedded/tables/table13.html" in block
