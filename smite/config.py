@@ -6,17 +6,15 @@ Outside this module the library reads settings as attributes (`method.inference.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
-import types
-import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 
 from smite.errors import SmiteInputError
-from smite.hub import ModelSpec
+from smite.merge import deep_merge
+from smite.setting_kinds import convert
 from smite.settings import (
     CARRIED,
     SECTION,
@@ -66,43 +64,8 @@ def build_section(cls: type[T], overrides: Any, path: str = "", base: Any = None
         if SECTION in fields[name].metadata:
             changes[name] = build_section(type(current), value, where, current)
         else:
-            changes[name] = _converted(hints(cls)[name], current, value, where)
+            changes[name] = convert(hints(cls)[name], current, value, where)
     return dataclasses.replace(base, **changes) if changes else base
-
-
-def _converted(hint: Any, current: Any, value: Any, where: str) -> Any:
-    """A config value as its setting's type holds it: ints as floats, lists as tuples, mappings merged into the
-    current mapping (model entries into ModelSpec)."""
-    if hint is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, list) and typing.get_origin(hint) in (tuple, types.UnionType):
-        return tuple(value)
-    if isinstance(current, dict) and isinstance(value, dict):
-        if typing.get_args(hint)[1:] == (ModelSpec,):
-            return {**current, **{key: ModelSpec.from_entry(key, deep_merge(
-                current[key].entry() if key in current else {}, entry, where=f"{where}.{key}"))
-                for key, entry in value.items()}}
-        return deep_merge(current, value)
-    return value
-
-
-def deep_merge(base: dict[str, Any], override: dict[str, Any], *, null_removes: bool = False,
-               where: str = "") -> dict[str, Any]:
-    """A copy of base with override's keys replacing (recursively for mappings; lists are replaced whole).
-
-    With `null_removes`, a `null` in override removes that key instead (run configs built on another).
-    """
-    if not isinstance(override, dict):
-        raise SmiteInputError(None, f"method setting {where!r} must be a mapping, got {override!r}")
-    merged = copy.deepcopy(base)
-    for key, value in (override or {}).items():
-        if value is None and null_removes:
-            merged.pop(key, None)
-        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value, null_removes=null_removes)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
 
 
 def read_yaml(path: str | Path) -> dict[str, Any]:

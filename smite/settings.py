@@ -17,7 +17,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
-import types
 import typing
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -28,6 +27,7 @@ import yaml
 from smite.errors import SmiteInputError
 from smite.hub import ModelSpec, pinned_spec
 from smite.methods import TRAINING_MODES
+from smite.setting_kinds import describe, is_instance
 from smite.track.registry import TRACKERS
 
 TILE_MERGES = ("last", "mean")  # smite.model.was.TiledWas: the authors' overwrite-then-divide, or an average
@@ -100,49 +100,10 @@ def pinned_models() -> dict[str, ModelSpec]:
     return {key: ModelSpec.from_entry(key, entry) for key, entry in packaged("pretrained.yaml").items()}
 
 
-KIND_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string", list: "a list",
-              dict: "a mapping"}
-
-
 @functools.cache
 def hints(cls: type) -> dict[str, Any]:
     """A section's field annotations, resolved once."""
     return typing.get_type_hints(cls)
-
-
-def _is_instance(value: Any, hint: Any) -> bool:
-    """isinstance for the annotations used here: X | None, tuple[X, ...] of fixed length, a number for a float.
-
-    Written by hand: pydantic (here only through albumentations) would double the import time of this module,
-    which the light track jobs import, for the five annotation forms these dataclasses use.
-    """
-    args = typing.get_args(hint)
-    if isinstance(hint, types.UnionType):
-        return any(_is_instance(value, arg) for arg in args)
-    if typing.get_origin(hint) is tuple:
-        return (isinstance(value, tuple) and len(value) == len(args)
-                and all(_is_instance(item, arg) for item, arg in zip(value, args, strict=True)))
-    if hint is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if typing.get_origin(hint) is dict:
-        return isinstance(value, dict) and all(_is_instance(item, args[1]) for item in value.values())
-    if hint is Any:
-        return True
-    return hint is type(None) and value is None or isinstance(hint, type) and isinstance(value, hint)
-
-
-def _describe(hint: Any) -> str:
-    if isinstance(hint, types.UnionType):
-        return " or ".join(_describe(arg) for arg in typing.get_args(hint))
-    if typing.get_origin(hint) is tuple:
-        return f"a list of {len(typing.get_args(hint))} {_describe(typing.get_args(hint)[0]).split(' ', 1)[1]}s"
-    if hint is type(None):
-        return "null"
-    if typing.get_origin(hint) is dict:
-        return "a mapping"
-    return KIND_NAMES.get(hint, getattr(hint, "__name__", str(hint)))
 
 
 def check_section(section: Any) -> None:
@@ -155,8 +116,8 @@ def check_section(section: Any) -> None:
                 raise SmiteInputError(None, f"method setting {where!r} must be a mapping")
             continue
         hint = hints(cls)[f.name]
-        if not _is_instance(value, hint):
-            raise SmiteInputError(None, f"method setting {where!r} must be {_describe(hint)}, got {value!r}")
+        if not is_instance(value, hint):
+            raise SmiteInputError(None, f"method setting {where!r} must be {describe(hint)}, got {value!r}")
         problem = f.metadata[SETTING].problem(value)
         if problem:
             raise SmiteInputError(None, f"method setting {where!r} {problem}")

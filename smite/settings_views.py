@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import types
 import typing
 from typing import Any
 
 import yaml
 
 from smite.hub import ModelSpec
+from smite.setting_kinds import schema as type_schema
 from smite.settings import SECTION, SETTING, Declared, MethodSettings, declared
-
-JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string"}
 
 
 def settings_mapping(section: Any) -> dict[str, Any]:
@@ -77,7 +75,7 @@ def _section_schema(cls: type) -> dict[str, Any]:
 def _setting_schema(hint: Any, f: dataclasses.Field) -> dict[str, Any]:
     info: Declared = f.metadata[SETTING]
     default = f.default if f.default is not dataclasses.MISSING else None
-    schema = _type_schema(hint, info)
+    schema = type_schema(hint, info)
     if info.choices is not None:
         schema = {"enum": list(info.choices)}
     for key, bound in (("minimum", info.minimum), ("maximum", info.maximum), ("exclusiveMinimum", info.above)):
@@ -88,25 +86,6 @@ def _setting_schema(hint: Any, f: dataclasses.Field) -> dict[str, Any]:
         words += f" (default {list(default) if isinstance(default, tuple) else default})"
     return {**schema, "description": words}
 
-
-def _type_schema(hint: Any, info: Declared) -> dict[str, Any]:
-    """The JSON type of an annotation the sections use."""
-    args = typing.get_args(hint)
-    if isinstance(hint, types.UnionType):  # X | None
-        inner = _type_schema(next(arg for arg in args if arg is not type(None)), info)
-        return {**inner, "type": [inner["type"], "null"]}
-    if typing.get_origin(hint) is tuple:
-        item = {"type": JSON_TYPES[args[0]], **({"minimum": info.item_minimum} if info.item_minimum is not None
-                                                  else {})}
-        return {"type": "array", "items": item, "minItems": len(args), "maxItems": len(args)}
-    if typing.get_origin(hint) is dict and args[1] is ModelSpec:
-        entry = {name: {"type": ["array" if name == "patterns" else "string", "null"]}
-                 for name in ModelSpec.__dataclass_fields__ if name != "key"}
-        return {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": False,
-                                                           "properties": entry}}
-    if typing.get_origin(hint) is dict:
-        return {"type": "object"}
-    return {"type": JSON_TYPES[hint]}
 
 
 def flag_help(path: str, note: str = "") -> str:
