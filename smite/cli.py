@@ -17,7 +17,7 @@ from smite.hub import identity as model_identity
 from smite.methods import PUBLIC_METHODS, TRAINING_MODES
 from smite.settings import BACKBONES, MethodSettings
 from smite.track.plan import TRACK_USES
-from smite.track.registry import TRACKERS
+from smite.trackers import TRACKERS
 
 EXIT_BAD_INPUT = 2
 

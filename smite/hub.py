@@ -26,6 +26,8 @@ from typing import Any, TypeVar
 from smite.atomic import write_atomic
 from smite.errors import SmiteInputError
 
+COTRACKER_INSTALL = "pip install 'smite[paper]' (CoTracker from its repository, CC-BY-NC 4.0)"
+
 T = TypeVar("T")
 
 

@@ -36,7 +36,7 @@ from smite.methods import METHODS, TEXT
 from smite.settings import TINY_RANDOM, MethodSettings, tracking_settings
 from smite.switches import SWITCHES
 from smite.table_specs import TABLE_SPECS
-from smite.track.registry import TRACKERS
+from smite.trackers import TRACKERS
 
 # what a video's trajectories depend on: its track rule gets only this slice of its group's method overrides,
 # so that e.g. a new lambda_track does not re-track (Snakemake reruns a job whose params change)
@@ -270,7 +270,7 @@ class RunPlan:
         return needed
 
     def trackers(self) -> list[str]:
-        """The point trackers the run's groups track with (smite.track.registry names)."""
+        """The point trackers the run's groups track with (smite.trackers names)."""
         return sorted({method.inference.tracker for method in self.group_methods().values()})
 
     def text_groups(self, collection: str) -> list[str]:

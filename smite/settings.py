@@ -28,7 +28,7 @@ from smite.errors import SmiteInputError
 from smite.hub import ModelSpec, pinned_spec
 from smite.methods import TRAINING_MODES
 from smite.setting_kinds import describe, is_instance
-from smite.track.registry import TRACKERS
+from smite.trackers import TRACKERS
 
 TILE_MERGES = ("last", "mean")  # smite.model.was.TiledWas: the authors' overwrite-then-divide, or an average
 REFINEMENTS = ("hierarchical", "paper_box", "none")  # smite.hierarchical (the authors' README), paper 7.5, none
@@ -233,7 +233,7 @@ class TrainConfig(Section):
 
 @dataclass(frozen=True)
 class CoTracker3Settings(Section):
-    """`inference.cotracker3`: how CoTracker3 is called (its registry entry: smite.track.registry)."""
+    """`inference.cotracker3`: how CoTracker3 is called (its registry entry: smite.trackers)."""
 
     path = "inference.cotracker3"
     interp_shape: tuple[int, int] | None = setting(None, "[H, W] CoTracker3 resizes the video to; null = the model's "
@@ -301,7 +301,7 @@ class InferenceConfig(Section):
                                      "paper 7.5 / common_inference_params.sh: dct_threshold", above=0, maximum=1)
     lowpass_spatial_first: float = setting(0.999, "the threshold at the first guided timestep",
                                            "_compute_refrence_loss", above=0, maximum=1)
-    tracker: str = setting("flow", "point tracker (smite.track.registry): OpenCV DIS flow (the embedded default) or "
+    tracker: str = setting("flow", "point tracker (smite.trackers): OpenCV DIS flow (the embedded default) or "
                            "CoTracker3 (the paper)", "paper 4.3 (cotracker3)", choices=tuple(TRACKERS), tracking=True)
     cotracker3: CoTracker3Settings = section(CoTracker3Settings, "the CoTracker3 tracker (smite.track.cotracker)",
                                              tracking=True)

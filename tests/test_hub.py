@@ -219,7 +219,7 @@ import json, sys
 sys.modules["cotracker"] = sys.modules["cotracker.predictor"] = None  # as if CoTracker were not installed
 from smite.config import method_config
 from smite.hub import run_problems
-from smite.track.registry import tracker_problem
+from smite.trackers import tracker_problem
 spec = method_config({"models": {"sd21": {"repo": "smite-tests/gone", "revision": sys.argv[1]}}}).model("sd21")
 print(json.dumps(run_problems([spec]) + [tracker_problem("cotracker3")]))
 """

@@ -22,7 +22,7 @@ from smite.plan import (
     zero_shot_shots,
 )
 from smite.settings import tracking_settings
-from smite.track.registry import TRACKERS
+from smite.trackers import TRACKERS
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
 

@@ -493,7 +493,7 @@ def test_cotracker_input_range_switch(monkeypatch: pytest.MonkeyPatch, tmp_path)
     """inference.cotracker3.input_max: the authors hand CoTracker3 frames in [0, 1]; 255 is the range its forward
     expects."""
     from smite.config import inference_config
-    from smite.track.registry import make_tracker
+    from smite.trackers import make_tracker
 
     frames = np.full((3, 8, 8, 3), 255, dtype=np.uint8)
     seen = []
@@ -538,7 +538,7 @@ def test_every_tracker_entry_names_what_exists() -> None:
     import dataclasses
 
     from smite.settings import SECTION, InferenceConfig, pinned_models
-    from smite.track.registry import TRACKERS, make_tracker, tracker_problem
+    from smite.trackers import TRACKERS, make_tracker, tracker_problem
 
     sections = {f.name for f in dataclasses.fields(InferenceConfig) if SECTION in f.metadata}
     for name, kind in TRACKERS.items():
@@ -572,6 +572,10 @@ class StillTracker:
         positions = np.repeat(queries[None, :, 1:3], len(frames), 0).astype(np.float32)
         positions += self.step * (np.arange(len(frames))[:, None, None] - queries[None, :, :1])
         return positions, np.ones(positions.shape[:2], bool)
+
+
+def from_settings(settings, weights):
+    return StillTracker(settings.step)
 '''
 
 
@@ -586,12 +590,10 @@ def test_adding_a_tracker_is_one_registry_line_and_its_settings(tmp_path) -> Non
     copy = tmp_path / "copy"
     shutil.copytree(repo / "smite", copy / "smite", ignore=shutil.ignore_patterns("__pycache__"))
     (copy / "smite" / "track" / "still.py").write_text(STILL_TRACKER)
-    registry = copy / "smite" / "track" / "registry.py"
+    registry = copy / "smite" / "trackers.py"
     anchor = "TRACKERS: dict[str, TrackerKind] = {\n"
-    registry.write_text(registry.read_text().replace(anchor, (
-        "def _still(settings, weights):\n    from smite.track.still import StillTracker\n\n"
-        "    return StillTracker(settings.step)\n\n\n" + anchor +
-        '    "still": TrackerKind(_still, "points stay put", settings="still"),\n')))
+    registry.write_text(registry.read_text().replace(anchor, anchor + (
+        '    "still": TrackerKind("smite.track.still:from_settings", "moves points by a step", settings="still"),\n')))
     settings = copy / "smite" / "settings.py"
     section_anchor = "@dataclass(frozen=True)\nclass InferenceConfig(Section):"
     field_anchor = "    tiles: int = setting(1,"

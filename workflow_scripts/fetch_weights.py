@@ -3,7 +3,7 @@
 
 from smite.errors import SmiteInputError
 from smite.hub import ModelSpec, write_weights
-from smite.track.registry import tracker_problem
+from smite.trackers import tracker_problem
 from smite.workflow import start
 
 start(snakemake)  # noqa: F821

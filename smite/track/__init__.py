@@ -1,8 +1,9 @@
-"""Point tracking for temporal voting: the Tracker protocol, the trackers' registry (smite.track.registry), the
-optical-flow and CoTracker3 trackers, the trajectory cache.
+"""Point tracking for temporal voting: the Tracker protocol, the optical-flow and CoTracker3 trackers (their
+registry: smite.trackers), the trajectory cache.
 
-Names are imported when first used (PEP 562), so that importing the registry, as the settings do, loads neither
-OpenCV nor scipy; the CoTracker3 tracker (smite.track.cotracker) imports torch and `cotracker` only when built.
+Names are imported when first used (PEP 562), so that importing one module of the package loads neither OpenCV nor
+scipy unless it needs them; the CoTracker3 tracker (smite.track.cotracker) imports torch and `cotracker` only when
+built.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ _HOMES = {
     "grid_to_pixel": "cache", "load_track_cache": "cache", "pixel_to_grid": "cache", "save_track_cache": "cache",
     "window_offsets": "cache",
     "FlowTracker": "flow",
-    "TRACKERS": "registry", "TrackerKind": "registry", "make_tracker": "registry",
 }
 __all__ = sorted(_HOMES)
 

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from smite.errors import SmiteInputError
+from smite.hub import COTRACKER_INSTALL
 from smite.track.base import check_track_inputs, pin_queries
-from smite.track.registry import COTRACKER_INSTALL
 
 WINDOW_LEN = 60  # the offline model's temporal window in the official hub entry point
 VISIBILITY_THRESHOLD = 0.5  # for models that return visibility probabilities (the predictor returns booleans)
@@ -76,6 +76,12 @@ class CoTracker3Tracker:
         with torch.no_grad():
             tracks, visibility = self.model(video, queries=query_tensor, backward_tracking=True)
         return tracks_to_numpy(tracks, visibility, video.shape[1], len(queries))
+
+
+def from_settings(settings: Any, weights: Path | None) -> CoTracker3Tracker:
+    """The registry's factory (smite.trackers): CoTracker3 from its section (inference.cotracker3) and checkpoint."""
+    return CoTracker3Tracker(weights=weights, interp_shape=settings.interp_shape, input_max=settings.input_max,
+                             max_queries=settings.max_queries)
 
 
 def video_tensor(frames: np.ndarray, device: str, input_max: float = 255.0) -> Any:

@@ -183,6 +183,11 @@ class FlowTracker:
         return ok
 
 
+def from_settings(settings: None, weights: None) -> FlowTracker:
+    """The registry's factory (smite.trackers): the flow tracker has no settings and no weights."""
+    return FlowTracker()
+
+
 class _FlowField:
     """Flows of one call, channels-first at the working scale, sampled in full-resolution pixels."""
 

@@ -18,7 +18,7 @@ from smite.settings import MethodSettings
 from smite.tiles import tile_boxes
 from smite.track.cache import TrackCache, build_track_cache, save_track_cache
 from smite.track.plan import TRACK_USES
-from smite.track.registry import make_tracker, tracker_kind
+from smite.trackers import make_tracker, tracker_kind
 
 
 def compute_tracks(

@@ -1,11 +1,13 @@
-"""The point trackers a run may name (`inference.tracker`), one entry each, as smite.guide's ENERGIES are.
+"""The point trackers a run may name (`inference.tracker`), one entry each, as smite.methods holds the methods.
 
 An entry says how the tracker is built, which pretrained weights it loads (`models.<model_key>`, fetched and checked
 before the jobs run), which section of the inference settings configures it (`inference.<settings>`) and which
 package its model code needs where the jobs run. A new tracker is a class with the Tracker protocol
-(smite.track.base) and one `TRACKERS` line; its settings, if any, one section in smite.settings.
+(smite.track.base) and a `from_settings(settings, weights)` beside it, one `TRACKERS` line naming that function, and
+its settings, if any, one section in smite.settings.
 
-This module imports neither numpy nor torch (the settings list its names): a builder imports its tracker when called.
+Beside the method registry, below the settings that list its names, and importing neither numpy nor torch: a
+builder imports its tracker (smite.track) when called.
 """
 
 from __future__ import annotations
@@ -17,16 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from smite.errors import SmiteInputError
-
-COTRACKER_INSTALL = "pip install 'smite[paper]' (CoTracker from its repository, CC-BY-NC 4.0)"
+from smite.hub import COTRACKER_INSTALL
 
 
 @dataclass(frozen=True)
 class TrackerKind:
-    """One tracker: `build(settings, weights)` makes it from its settings section (None when it has none) and its
-    weights file (None when it loads none)."""
+    """One tracker. `factory` names, as "module:function", what makes it from its settings section (None when it has
+    none) and its weights file (None when it loads none); it is imported only when the tracker is built, so that this
+    registry sits below the settings and the trackers above them."""
 
-    build: Callable[[Any, Path | None], Any]
+    factory: str
     doc: str
     model_key: str | None = None  # models.<key>: the pretrained weights it loads
     settings: str | None = None  # its section of the inference settings: inference.<settings>
@@ -34,22 +36,10 @@ class TrackerKind:
     install: str = ""  # how to install that package
 
 
-def _flow(settings: Any, weights: Path | None) -> Any:
-    from smite.track.flow import FlowTracker
-
-    return FlowTracker()
-
-
-def _cotracker3(settings: Any, weights: Path | None) -> Any:
-    from smite.track.cotracker import CoTracker3Tracker
-
-    return CoTracker3Tracker(weights=weights, interp_shape=settings.interp_shape, input_max=settings.input_max,
-                             max_queries=settings.max_queries)
-
-
 TRACKERS: dict[str, TrackerKind] = {
-    "flow": TrackerKind(_flow, "OpenCV DIS optical flow (the embedded default; no weights)"),
-    "cotracker3": TrackerKind(_cotracker3, "CoTracker3 offline (paper 4.3)", model_key="cotracker3",
+    "flow": TrackerKind("smite.track.flow:from_settings", "OpenCV DIS optical flow (the embedded default; no weights)"),
+    "cotracker3": TrackerKind("smite.track.cotracker:from_settings", "CoTracker3 offline (paper 4.3)",
+                              model_key="cotracker3",
                               settings="cotracker3", package="cotracker.predictor", install=COTRACKER_INSTALL),
 }
 
@@ -72,7 +62,9 @@ def make_tracker(name: str, inference: Any, weights: Any = None) -> Any:
         from smite.hub import model_file
 
         path = model_file(weights)
-    return kind.build(getattr(inference, kind.settings) if kind.settings else None, path)
+    module, function = kind.factory.split(":")
+    factory: Callable[[Any, Path | None], Any] = getattr(importlib.import_module(module), function)
+    return factory(getattr(inference, kind.settings) if kind.settings else None, path)
 
 
 def tracker_problem(name: str) -> str | None:
