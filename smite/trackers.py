@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from smite.errors import SmiteInputError
-from smite.hub import COTRACKER_INSTALL
+from smite.hub import COTRACKER_INSTALL, model_file
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,6 @@ def make_tracker(name: str, inference: Any, weights: Any = None) -> Any:
     if kind.model_key is not None:
         if weights is None:
             raise SmiteInputError(None, f"the tracker {name} needs its weights (models.{kind.model_key})")
-        from smite.hub import model_file
-
         path = model_file(weights)
     module, function = kind.factory.split(":")
     factory: Callable[[Any, Path | None], Any] = getattr(importlib.import_module(module), function)
