@@ -72,6 +72,14 @@ UPDATED_SHARE = 0.999
 # times that) of its mean, either side is what the authors' code may compute: that slice's later updates are not
 # compared (seed 17 reaches one within 3.6e-7 of its mean at the 18th update of its second window).
 DISCONTINUITY = 1e-5
+# PyTorch's scalar fallback (ATEN_CPU_CAPABILITY=default; every x86-64 machine it dispatches to takes avx2 or
+# avx512). There the authors' own code, each window started from the committed tiled case's state (its draws and
+# reference maps: make_e2e_inference.py --replay F --restart F), parts from its native run in the chained rounds of
+# the first guided timestep by up to 6.6e-3 (energies, from the 34th update of one window and the 45th of another)
+# and 9.1e-3 (the updated latent, 17 % of its elements past UPDATED), while each slice's first forward stays within
+# 1.3e-6. So on that path the chain is held as later timesteps are: each slice's first round, and the updated latent
+# within Kingma & Ba's bound only.
+SCALAR_KERNELS = torch.backends.cpu.get_cpu_capability() == "DEFAULT"
 # The authors' float32 training loss against the same in float64, on the maps of train_step.npz: gradients apart by
 # up to 7.6e-2 (the Fourier phases of zero coefficients change branch; tests/authors/measure_train_floor.py). Two
 # correct float32 computations lie within twice the worst of it. The loss without that term is checked to 1e-5
@@ -383,12 +391,13 @@ def latent_step_bound(segmenter: Segmenter, timestep: int) -> float:
     return config.updates_per_step * step_size * (1 - config.adam_beta1) / math.sqrt(1 - config.adam_beta2)
 
 
-def assert_updated_latent(latent: torch.Tensor, expected: np.ndarray, step_bound: float) -> None:
+def assert_updated_latent(latent: torch.Tensor, expected: np.ndarray, step_bound: float, share: bool = True) -> None:
     """The latent after a timestep's updates: at least UPDATED_SHARE of its elements within UPDATED (relative to the
-    largest), every element within twice the step bound. The updates are sign-like where a gradient is near zero,
-    so a few elements may step the other way (seed 7, case d: 2 of 4096 at up to 4.9e-4)."""
+    largest; `share`), every element within twice the step bound. The updates are sign-like where a gradient is near
+    zero, so a few elements may step the other way (seed 7, case d: 2 of 4096 at up to 4.9e-4)."""
     distance = np.abs(np.asarray(latent, np.float64) - expected)
-    assert float((distance <= UPDATED * np.abs(expected).max()).mean()) >= UPDATED_SHARE, f"{distance.max():.3g}"
+    if share:
+        assert float((distance <= UPDATED * np.abs(expected).max()).mean()) >= UPDATED_SHARE, f"{distance.max():.3g}"
     assert float(distance.max()) <= 2 * step_bound, f"{distance.max():.3g} > {2 * step_bound:.3g}"
 
 
@@ -401,7 +410,8 @@ def check_timestep(case: dict[str, np.ndarray], number: int, step: int, trace: l
     `chained` (the first guided timestep) holds all 15 rounds and the updated latent; otherwise only the first round,
     each slice's one forward from the authors' latent: 15 chained sign-like updates amplify float noise (with
     ATEN_CPU_CAPABILITY=default the committed case's third timestep parts by 1.2e-3 within its rounds, no background
-    logit near its mean), while the authors' code under that change stays within 1.1e-6 (seed 11).
+    logit near its mean). On the scalar kernels the first timestep is held so too (SCALAR_KERNELS), its latent
+    within the step bound.
     """
     record = next(r for r in trace if r.get("step") == step)
     assert relative(record["S"], case[f"w{number}.step{step}.S"]) < CLOSE, f"step {step}"
@@ -414,7 +424,8 @@ def check_timestep(case: dict[str, np.ndarray], number: int, step: int, trace: l
     assert len(updates) == len(rows) == len(margins)
     parted: set[tuple[int, int]] = set()  # slices from their first update at the discontinuity on
     ours, theirs = [], []
-    held = len(updates) if chained else len({update["frames"] for update in updates})
+    whole_chain = chained and not SCALAR_KERNELS
+    held = len(updates) if whole_chain else len({update["frames"] for update in updates})
     for update, row, margin in zip(updates[:held], rows[:held], margins, strict=False):
         parted |= {update["frames"]} if margin < DISCONTINUITY else set()
         if update["frames"] not in parted:
@@ -428,7 +439,7 @@ def check_timestep(case: dict[str, np.ndarray], number: int, step: int, trace: l
     latent = record["latent"].transpose(0, 1)[None]  # the authors' (b, c, f, h, w)
     expected = case[f"w{number}.step{step}.latent_updated"]
     kept = [f for f in range(latent.shape[2]) if not any(a <= f < b for a, b in parted)]
-    assert_updated_latent(latent[:, :, kept], expected[:, :, kept], step_bound)
+    assert_updated_latent(latent[:, :, kept], expected[:, :, kept], step_bound, share=whole_chain)
 
 
 # ---------------------------------------------------------------- training

@@ -12,14 +12,20 @@ c (a with the face datasets' 2 x 2 tiling: get_crops_coords at 450/512 of the in
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import re
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 from harness import (
+    Authors,
     Recorder,
     TinyModel,
     build_pipeline,
@@ -30,6 +36,7 @@ from harness import (
     recording,
     run_kwargs,
     set_constants,
+    swapped,
     tokenizer_files,
 )
 
@@ -89,16 +96,64 @@ def tile_coords(authors, side: int) -> list[list[int]]:
                                                               num_patchs_per_side=2)
 
 
+@dataclass(frozen=True)
+class WindowStarts:
+    """What each window of a case file starts from in tests/test_fidelity_e2e.py: the file's random draws (in call
+    order) and each window's reference maps S_ref (the hand-over from the window before included)."""
+
+    draws: list[np.ndarray]
+    references: dict[int, np.ndarray]
+
+    @classmethod
+    def read(cls, path: Path, name: str) -> WindowStarts:
+        with np.load(path) as data:
+            index = next(int(k[1:].split(".")[0]) for k in data.files if k.endswith(".case") and str(data[k]) == name)
+            draws = sorted(k for k in data.files if re.fullmatch(rf"c{index}\.draw_\d+", k))
+            pattern = re.compile(rf"c{index}\.w(\d+)\.S_ref")
+            return cls([data[k] for k in draws],
+                       {int(m[1]): data[k] for k in data.files if (m := pattern.fullmatch(k))})
+
+
+def restarted(recorder: Recorder, starts: WindowStarts, authors: Authors) -> Callable[[contextlib.ExitStack], None]:
+    """An `extra` for `recording`: their run takes the file's draws and reference maps in place of its own (the
+    recorder keeps the file's), so each window starts from the state the project's test starts it from."""
+    def drawn(original: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
+        def wrapped(*args: Any, **kwargs: Any) -> torch.Tensor:
+            value = original(*args, **kwargs)  # the recorder's wrapper: it has just recorded this draw
+            meta, _ = recorder.draws[-1]
+            given = starts.draws[len(recorder.draws) - 1]
+            assert list(given.shape) == meta["shape"], f"draw {len(recorder.draws) - 1}: {meta} vs {given.shape}"
+            value.copy_(torch.from_numpy(given))
+            recorder.draws[-1] = (meta, given.copy())
+            return value
+        return wrapped
+
+    def reference(original: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            maps, saved = original(*args, **kwargs)
+            maps["was_64_attention_maps"].copy_(torch.from_numpy(starts.references[recorder.window]))
+            return maps, saved
+        return wrapped
+
+    def enter(stack: contextlib.ExitStack) -> None:
+        for name in ("randn", "randint", "randn_like"):
+            stack.enter_context(swapped(torch, name, drawn))
+        stack.enter_context(swapped(authors["src.inference"], "_get_refrence", reference))
+    return enter
+
+
 def run_case(authors, model, frames, tracks, visible, track_weight, reg_weight, patched_reference,
-             debug: bool = False, vae_slicing: bool = True, crop_coords: list | None = None) -> tuple[Recorder, dict]:
-    """One run of their pipeline; its draws, stages and outputs."""
+             debug: bool = False, vae_slicing: bool = True, crop_coords: list | None = None,
+             starts: WindowStarts | None = None) -> tuple[Recorder, dict]:
+    """One run of their pipeline; its draws, stages and outputs. `starts`: a file's state to start windows from."""
     authors["src.inference"].REFERENCE_GUIDANCE_SCALE = 0 if patched_reference else 100
     pipe = build_pipeline(authors, model, vae_slicing)
     torch.manual_seed(777)  # run.py: set_generator(777)
     generator = torch.Generator().manual_seed(777)
     recorder = Recorder(debug=debug)
+    extra = None if starts is None else restarted(recorder, starts, authors)
     began = time.perf_counter()
-    with recording(authors, recorder, tracks, visible):
+    with recording(authors, recorder, tracks, visible, extra):
         was = pipe(model.config["prompt"], crop_coords=crop_coords, video_length=len(frames),
                    frames=frames_as_pil(frames), height=model.config["frame"], width=model.config["frame"],
                    generator=generator,
@@ -137,6 +192,10 @@ def main() -> None:
     parser.add_argument("--no-vae-slicing", action="store_true",
                         help="encode the video in one VAE batch (load_pipeline slices it: a float-floor variation)")
     parser.add_argument("--debug", action="store_true", help="also record each update's gradient and latent")
+    parser.add_argument("--restart", type=Path,
+                        help="take this case file's random draws and start every window from its reference maps (the "
+                        "hand-over included), as the project's test does: their own code's floor for one window's "
+                        "chain under a change that leaves the mathematics alone")
     args = parser.parse_args()
     if (args.seed is None) == (args.replay is None):
         parser.error("give one of --seed and --replay")
@@ -154,12 +213,13 @@ def main() -> None:
         set_constants(authors, model)
         arrays = {**model.arrays(), "frames": frames, "tracks": tracks, "visibility": visible}
         config = {**model.config, "frames": len(frames), "cases": list(args.cases), "kernel": args.kernel,
-                  "vae_slicing": not args.no_vae_slicing}
+                  "vae_slicing": not args.no_vae_slicing, "restart": str(args.restart or "")}
         for index, name in enumerate(args.cases):
             description, track_weight, reg_weight, patched = CASES[name]
             coords = tile_coords(authors, side) if name in TILED else None
+            starts = None if args.restart is None else WindowStarts.read(args.restart, name)
             recorder, outputs = run_case(authors, model, frames, tracks, visible, track_weight, reg_weight, patched,
-                                         args.debug, not args.no_vae_slicing, coords)
+                                         args.debug, not args.no_vae_slicing, coords, starts)
             arrays.update(case_arrays(index, recorder, {
                 "case": name, "description": description, "track_weight": track_weight,
                 "regularization_weight": reg_weight,
