@@ -40,7 +40,7 @@ def main() -> None:
     results = {"backbone": args.backbone, "device": str(backbone.device), "precision": backbone.precision,
                "references": args.references, "epochs": args.epochs}
     with timed(results, "train_s", backbone.device):
-        train(model, references, config, progress=False)
+        train(model, references, config, method.seed, progress=False)
     steps = args.epochs * args.references
     results["s_per_step"] = round(results["train_s"] / steps, 3)
     results["projected_300_epochs_min"] = round(results["s_per_step"] * 300 * args.references / 60, 1)

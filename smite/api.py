@@ -60,12 +60,13 @@ def train_references(
     """Train part tokens on a reference folder and write the checkpoint (atomically)."""
     config = train_config(method, **train_changes)
     references = load_references(refs_dir, parts=parts, shots=shots)
-    seed_everything(config.seed)
+    seed_everything(method.seed)
     backbone = backbone_for(method)
-    model = PartSegmenter(backbone, references.parts, init=method.parts_init, seed=config.seed)
-    result = train(model, references, config, progress=progress)
+    model = PartSegmenter(backbone, references.parts, init=method.parts_init, seed=method.seed)
+    result = train(model, references, config, method.seed, progress=progress)
     info = CheckpointInfo(parts=references.parts, backbone=backbone.identity, backbone_name=backbone.name,
-                          train=config_dict(config), references=references.names, best_epoch=result.best_epoch,
+                          train=config_dict(config), seed=method.seed, references=references.names,
+                          best_epoch=result.best_epoch,
                           best_val_mIoU=result.best_val_miou, train_seconds=result.seconds, curve=result.curve)
     save_checkpoint(out, result.best_state, info)
     log.info("best epoch %d (val mIoU %.2f) in %.1f s -> %s", result.best_epoch, result.best_val_miou,

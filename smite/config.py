@@ -16,12 +16,10 @@ from smite.errors import SmiteInputError
 from smite.merge import deep_merge
 from smite.setting_kinds import convert
 from smite.settings import (
-    CARRIED,
     SECTION,
     InferenceConfig,
     MethodSettings,
     TrainConfig,
-    declared,
     hints,
     setting_path,
 )
@@ -53,7 +51,7 @@ def build_section(cls: type[T], overrides: Any, path: str = "", base: Any = None
     if not isinstance(overrides, dict):
         raise SmiteInputError(None, f"method{'.' + path if path else ''} must be a mapping, got {overrides!r}")
     base = base if base is not None else cls()
-    fields = {f.name: f for f in declared(cls)}
+    fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(overrides) - set(fields))
     if unknown:
         raise SmiteInputError(None, f"unknown method setting {setting_path(path, unknown[0])!r} "
@@ -112,7 +110,4 @@ def inference_config(method: MethodSettings | None = None, **changes: Any) -> In
 
 def _changed(section: T, changes: dict[str, Any]) -> T:
     changes = {k: v for k, v in changes.items() if v is not None}
-    carried = {f.name: changes.pop(f.name) for f in dataclasses.fields(section) if CARRIED in f.metadata
-               and f.name in changes}
-    changed = build_section(type(section), changes, type(section).path, section)
-    return dataclasses.replace(changed, **carried) if carried else changed
+    return build_section(type(section), changes, type(section).path, section)

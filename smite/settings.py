@@ -37,7 +37,7 @@ BACKBONES = ("embedded", "sd21", "sd21_random")  # smite.model.backbone.load_bac
 PRECISION_NAMES = ("fp32", "fp16", "bf16")  # smite.model.precision.PRECISIONS (without importing torch)
 TINY_RANDOM = "tiny-random"  # gsam2.models: small random-weight models built in-process (offline wiring runs)
 
-SETTING, SECTION, CARRIED, TRACKING = "smite.setting", "smite.section", "smite.carried", "smite.tracking"
+SETTING, SECTION, TRACKING = "smite.setting", "smite.section", "smite.tracking"
 
 
 # -- declaring and checking ---------------------------------------------------------------------------------------
@@ -84,11 +84,6 @@ def section(cls: type, doc: str, tracking: bool = False) -> Any:
     return field(default_factory=cls, metadata={SECTION: doc, TRACKING: tracking})
 
 
-def carried(doc: str) -> Any:
-    """A value a section carries from elsewhere in the method settings (not a setting of its own)."""
-    return field(default=0, metadata={CARRIED: doc})
-
-
 @functools.cache
 def packaged(name: str) -> dict[str, Any]:
     """A data file beside this module (pretrained.yaml, backbones.yaml), parsed once (callers get copies)."""
@@ -109,7 +104,7 @@ def hints(cls: type) -> dict[str, Any]:
 def check_section(section: Any) -> None:
     """SmiteInputError naming the first setting of a section whose value is not of its type or outside its range."""
     cls = type(section)
-    for f in declared(cls):
+    for f in dataclasses.fields(cls):
         value, where = getattr(section, f.name), setting_path(cls.path, f.name)
         if SECTION in f.metadata:
             if not isinstance(value, f.default_factory):
@@ -165,7 +160,7 @@ class AugmentConfig(Section):
 
 @dataclass(frozen=True)
 class TrainConfig(Section):
-    """`train`: the training hyperparameters (smite.learn.train), with the run's seed.
+    """`train`: the training hyperparameters (smite.learn.train); the run's seed is the top-level `seed`.
 
     ``phase1_epochs`` counts the epochs of phase 1 (epochs 0 .. phase1_epochs - 1): the authors'
     ``epoch <= 50`` is 51. The Fourier term joins the loss at epoch ``fourier_from_epoch`` (their
@@ -223,7 +218,6 @@ class TrainConfig(Section):
                                     minimum=0)
     augment: AugmentConfig = section(AugmentConfig, "the reference-image augmentation (SLiMe/SMITE code: "
                                      "albumentations and a part-preserving crop)")
-    seed: int = carried("the run's seed (the top-level `seed`)")
 
     def check_relations(self) -> None:
         self.require(self.min_timestep <= self.max_timestep, "min_timestep", "must not exceed max_timestep")
@@ -435,10 +429,6 @@ class MethodSettings(Section):
         """The pretrained model `models.<key>`, checked: pinned to a 40-hex revision unless a local path."""
         return pinned_spec(self.models, key)
 
-    def check_relations(self) -> None:
-        if self.train.seed != self.seed:  # the train section carries the run's seed
-            object.__setattr__(self, "train", dataclasses.replace(self.train, seed=self.seed))
-
 
 def setting_path(section_path: str, name: str) -> str:
     """A setting's dotted name in the method settings (train.epochs, seed)."""
@@ -447,10 +437,6 @@ def setting_path(section_path: str, name: str) -> str:
 
 def tracking_settings() -> tuple[str, ...]:
     """The inference settings and sections a video's trajectories depend on (declared with tracking=True)."""
-    return tuple(f.name for f in declared(InferenceConfig)
+    return tuple(f.name for f in dataclasses.fields(InferenceConfig)
                  if (f.metadata[TRACKING] if SECTION in f.metadata else f.metadata[SETTING].tracking))
 
-
-def declared(cls: type) -> list[dataclasses.Field]:
-    """The fields of a section that are settings or sections (not carried values), in declaration order."""
-    return [f for f in dataclasses.fields(cls) if CARRIED not in f.metadata]

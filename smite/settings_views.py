@@ -14,13 +14,13 @@ import yaml
 
 from smite.hub import ModelSpec
 from smite.setting_kinds import schema as type_schema
-from smite.settings import SECTION, SETTING, Declared, MethodSettings, declared
+from smite.settings import SECTION, SETTING, Declared, MethodSettings
 
 
 def settings_mapping(section: Any) -> dict[str, Any]:
     """A section as the mapping a config file holds (tuples as lists, model entries as mappings)."""
     mapping: dict[str, Any] = {}
-    for f in declared(type(section)):
+    for f in dataclasses.fields(type(section)):
         value = getattr(section, f.name)
         if SECTION in f.metadata:
             mapping[f.name] = settings_mapping(value)
@@ -34,7 +34,7 @@ def settings_mapping(section: Any) -> dict[str, Any]:
 def commented_yaml(section: Any, indent: int = 0) -> str:
     """A section as YAML, each setting with its meaning and source as a comment (`smite config`)."""
     pad, lines, mapping = " " * indent, [], settings_mapping(section)
-    for f in declared(type(section)):
+    for f in dataclasses.fields(type(section)):
         value = mapping[f.name]
         if SECTION in f.metadata:
             lines += [f"{pad}{f.name}:  # {f.metadata[SECTION]}", commented_yaml(getattr(section, f.name), indent + 2)]
@@ -64,7 +64,7 @@ def method_schema() -> dict[str, Any]:
 def _section_schema(cls: type) -> dict[str, Any]:
     hints = typing.get_type_hints(cls)
     properties = {}
-    for f in declared(cls):
+    for f in dataclasses.fields(cls):
         if SECTION in f.metadata:
             properties[f.name] = {"description": f.metadata[SECTION], **_section_schema(hints[f.name])}
         else:
@@ -94,7 +94,7 @@ def flag_help(path: str, note: str = "") -> str:
     current: Any = MethodSettings()
     for part in filter(None, section.split(".")):
         current = getattr(current, part)
-    f = next(f for f in declared(type(current)) if f.name == name)
+    f = next(f for f in dataclasses.fields(type(current)) if f.name == name)
     info: Declared = f.metadata[SETTING]
     source = f"; {info.source}" if info.source else ""
     return f"{info.doc} (default: {getattr(current, name)}{source}{note})"

@@ -16,7 +16,7 @@ import yaml
 from smite.cli import build_parser, main
 from smite.config import build_section, inference_config, method_config, read_run_config, train_config
 from smite.errors import SmiteInputError
-from smite.settings import SECTION, SETTING, InferenceConfig, MethodSettings, declared, setting
+from smite.settings import SECTION, SETTING, InferenceConfig, MethodSettings, setting
 from smite.settings_views import commented_yaml, flag_help, method_schema, schema_text, settings_mapping
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,7 +26,7 @@ RUN_CONFIGS = ("config.yaml", "paper.yaml", "paper_smoke.yaml")
 def _settings(cls: type = MethodSettings, prefix: str = "") -> list[tuple[str, dataclasses.Field]]:
     """Every declared setting, by dotted name."""
     found = []
-    for f in declared(cls):
+    for f in dataclasses.fields(cls):
         if SECTION in f.metadata:
             found += _settings(f.default_factory, f"{prefix}{f.name}.")
         else:
@@ -86,7 +86,7 @@ def test_defaults_are_the_declared_values_typed() -> None:
             value = getattr(value, part)
         expected = f.default if f.default is not dataclasses.MISSING else f.default_factory()
         assert getattr(value, key) == expected, name
-    assert train_config().seed == method.seed == 0
+    assert method.seed == 0 and not hasattr(train_config(), "seed")  # the run's seed, given to train() itself
 
 
 def test_overrides_and_changes_reach_the_typed_settings() -> None:
@@ -97,7 +97,7 @@ def test_overrides_and_changes_reach_the_typed_settings() -> None:
     assert (inference.window, inference.overlap, inference.vote_window) == (8, 4, 7)
     assert inference.lambda_track == 1.0 and isinstance(inference.lambda_track, float)  # an int for a number
     train = train_config(method, epochs=3, mode=None)  # None: not given on the command line
-    assert (train.epochs, train.mode, train.seed, train.augment.crop_min_ratio) == (3, "two-phase", 4, 0.8)
+    assert (train.epochs, train.mode, method.seed, train.augment.crop_min_ratio) == (3, "two-phase", 4, 0.8)
     assert method.models["sd21"].path == "/models/sd" and method.models["sd21"].revision  # merged into the pin
     assert method.backbone.embedded["image_size"] == 64 and method.backbone.embedded["unet"]["sample_size"] == 24
     assert method.backbone.attention_grid("embedded") == 16 and MethodSettings().backbone.attention_grid() == 64

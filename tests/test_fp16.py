@@ -71,14 +71,14 @@ def test_fp16_phase2_training_keeps_float32_weights(fp16_backbone: Backbone, met
     try:
         config = train_config(method, mode="two-phase", epochs=1, phase1_epochs=0, cross_attention_lr=1e-3,
                               fourier_from_epoch=0, phase2_idle_every=0)
-        result = train(model, references, config, progress=False)
+        result = train(model, references, config, method.seed, progress=False)
         assert all(np.isfinite(row[key]) for row in result.curve for key in ("loss", "fourier", "val_mIoU"))
         phase2 = model_state(model)
         assert torch.equal(phase2["part_embeddings"], start["part_embeddings"])
         assert any(not torch.equal(phase2[k], start[k]) for k in cross)
 
         joint = train_config(method, mode="joint", epochs=1, cross_attention_lr=1e-3, fourier_from_epoch=0)
-        train(model, references, joint, progress=False)
+        train(model, references, joint, method.seed, progress=False)
     finally:
         hook.remove()
     assert seen == {torch.float16}  # the UNet's projections ran under fp16 autocast

@@ -123,14 +123,14 @@ def test_validation_draws_timesteps_per_image(monkeypatch):
     monkeypatch.setattr(train_module, "predict_labels", fake_predict)
     model = type("M", (), {"num_parts": 2})()
     refs = ReferenceSet([np.zeros((4, 4, 3), np.uint8)] * 40, [np.zeros((4, 4), np.int64)] * 40, ["bg", "a"], [])
-    config = train_config(val_min_timestep=95, val_max_timestep=105, seed=3)
+    config = train_config(val_min_timestep=95, val_max_timestep=105)
     generator = torch.Generator().manual_seed(3)
     validation_miou(model, refs, config, generator)
     validation_miou(model, refs, config, generator)
     assert [t for t, _ in calls] == [(95, 105), (95, 105)]
     assert calls[0][1] != calls[1][1]  # fresh noise and timesteps at every validation
     calls.clear()
-    validation_miou(model, refs, config)
+    validation_miou(model, refs, config, torch.Generator().manual_seed(3))
     assert calls[0][1] == validation_first_seed(3)  # deterministic given the seed
     # each image gets its own t in [95, 105] (both ends inclusive) from the round seed
     steps = item_timesteps((95, 105), SeededDraws(calls[0][1]), "t", range(40))
@@ -204,7 +204,7 @@ def test_training_lowers_loss_and_fits_references(backbone, method, synth_root, 
     references = load_references(synth_root / "robot")
     model = PartSegmenter(backbone, references.parts)
     config = train_config(method, mode="embeddings", epochs=20, val_every=2)
-    result = train(model, references, config, progress=False)
+    result = train(model, references, config, method.seed, progress=False)
     # The segmentation terms (the Fourier term joins at fourier_from_epoch; the LDM term is the guidance-scaled
     # noise prediction's, which training does not aim to lower)
     losses = [row["ce"] + config.mse_weight * row["mse"] for row in result.curve]
@@ -271,7 +271,7 @@ def test_two_phase_trains_embeddings_then_cross_attention(backbone, method, synt
     model = PartSegmenter(backbone, references.parts)
     start = model_state(model)
     config = train_config(method, mode="two-phase", epochs=1, phase1_epochs=1, val_every=1)
-    train(model, references, config, progress=False)
+    train(model, references, config, method.seed, progress=False)
     after_phase1 = model_state(model)
     assert not torch.equal(after_phase1["part_embeddings"], start["part_embeddings"])
     cross = [k for k in start if k.startswith("unet.")]
@@ -280,7 +280,7 @@ def test_two_phase_trains_embeddings_then_cross_attention(backbone, method, synt
     model2 = PartSegmenter(backbone, references.parts)
     config2 = train_config(method, mode="two-phase", epochs=1, phase1_epochs=0, val_every=1,
                            cross_attention_lr=1e-3, phase2_idle_every=0)
-    result = train(model2, references, config2, progress=False)
+    result = train(model2, references, config2, method.seed, progress=False)
     assert torch.equal(result.best_state["part_embeddings"], start["part_embeddings"])
     assert any(not torch.equal(result.best_state[k], start[k]) for k in cross)
 
@@ -290,7 +290,7 @@ def test_joint_trains_both(backbone, method, synth_root):
     model = PartSegmenter(backbone, references.parts)
     start = model_state(model)
     config = train_config(method, mode="joint", epochs=1, val_every=1, cross_attention_lr=1e-3)
-    result = train(model, references, config, progress=False)
+    result = train(model, references, config, method.seed, progress=False)
     assert not torch.equal(result.best_state["part_embeddings"], start["part_embeddings"])
     assert any(not torch.equal(result.best_state[k], start[k]) for k in start if k.startswith("unet."))
 

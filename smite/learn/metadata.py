@@ -27,6 +27,7 @@ class CheckpointInfo:
     backbone: dict[str, Any]  # the backbone's identity: a checkpoint is refused on any other (check_backbone)
     backbone_name: str | None = None  # the backbone it was trained on (sd21, embedded, ...)
     train: dict[str, Any] = field(default_factory=dict)  # the training settings (smite.learn.train.config_dict)
+    seed: int | None = None  # the run's seed (training's draws, augmentation and image order derive from it)
     references: list[str] = field(default_factory=list)  # the reference images' names
     best_epoch: int | None = None
     best_val_mIoU: float | None = None  # noqa: N815 (the paper's spelling, and the key of existing checkpoints)

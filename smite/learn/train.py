@@ -124,16 +124,15 @@ def step_loss(
 
 
 def validation_miou(
-    model: PartSegmenter, references: ReferenceSet, config: TrainConfig, generator: torch.Generator | None = None
+    model: PartSegmenter, references: ReferenceSet, config: TrainConfig, generator: torch.Generator
 ) -> float:
     """mIoU (%, SMITE rules) of single-pass predictions on un-augmented images.
 
     As in the authors' validation, each image gets a posterior sample, its own timestep t ~ U[val_min_timestep,
-    val_max_timestep] (both inclusive) and fresh noise: one round seed is drawn from `generator` (default: one
-    seeded with config.seed) and predict_labels derives each image's draws from it, so a run is
-    deterministic given its seed and the images are still forwarded in batches.
+    val_max_timestep] (both inclusive) and fresh noise: one round seed is drawn from `generator` and predict_labels
+    derives each image's draws from it, so a run is deterministic given its seed and the images are still forwarded
+    in batches.
     """
-    generator = generator or torch.Generator().manual_seed(config.seed)
     round_seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
     preds = predict_labels(model, references.images, (config.val_min_timestep, config.val_max_timestep),
                            SeededDraws(round_seed), config.posterior)
@@ -207,6 +206,7 @@ def train(
     model: PartSegmenter,
     references: ReferenceSet,
     config: TrainConfig,
+    seed: int,
     validation: ReferenceSet | None = None,
     progress: bool = True,
     draws: Draws | None = None,
@@ -215,14 +215,15 @@ def train(
 
     Without a separate validation set the un-augmented references themselves are scored, which
     selects the epoch that fits them best (the authors keep the best-validation checkpoint). Step
-    `epoch * len(references) + i` takes its draws from `draws` (default: SeededDraws(config.seed)).
+    `epoch * len(references) + i` takes its draws from `draws` (default: SeededDraws(seed)); `seed` (the run's)
+    also seeds the augmentation, the image order and the validation draws.
     """
     validation = validation or references
-    augmenter = Augmenter(config.augment, config.seed)
-    draws = draws or SeededDraws(config.seed)
-    val_generator = torch.Generator().manual_seed(config.seed + 1)
+    augmenter = Augmenter(config.augment, seed)
+    draws = draws or SeededDraws(seed)
+    val_generator = torch.Generator().manual_seed(seed + 1)
     optimiser = Optimiser(model, config)
-    order_rng = np.random.default_rng(config.seed)
+    order_rng = np.random.default_rng(seed)
     start = time.perf_counter()
     best = TrainResult(model_state(model), -1, -1.0, [], 0.0)
     count = len(references.images)
