@@ -314,3 +314,72 @@ def test_a_segmentation_job_reads_the_protocol_frames_and_writes_the_scored_labe
             scored = sorted((folder / "scored").glob("*.png"))
             assert [p.name for p in scored] == ([p.name for p in masks] if score_size else [])
             assert all(Image.open(p).size == (96, 96) for p in scored)
+
+
+AREA_ENERGY = '''
+
+def background_area(maps: SliceMaps) -> torch.Tensor:
+    """The walk-through's new energy: the share of the slice's maps given to the background."""
+    return maps.S.softmax(1)[:, 0].mean()
+'''
+
+SEGMENT_THREE_WAYS = """
+import sys
+import yaml
+from smite.cli import main
+video, model, config, out = sys.argv[1:5]
+for name, method, weight in (("smite", "smite", 0), ("off", "smite_area", 0), ("on", "smite_area", 50)):
+    run = yaml.safe_load(open(config))
+    run["method"]["inference"]["lambda_area"] = weight
+    with open(f"{out}/{name}.yaml", "w") as target:
+        yaml.safe_dump(run, target)
+    code = main(["segment", video, "--model", model, "--out", f"{out}/{name}", "--device", "cpu", "--method", method,
+                 "--config", f"{out}/{name}.yaml", "--quiet"])
+    assert code == 0, name
+"""
+
+
+def test_adding_an_energy_is_one_function_one_registry_line_and_its_weight(synth_root, trained, fast_config,
+                                                                           tmp_path):
+    """docs/architecture.md, 'Add a guidance energy', in a copy of the library: a function of a slice's maps and its
+    ENERGIES line, its weight as one InferenceSettings setting, and a Method naming it. `smite segment --method
+    smite_area` then descends it: at weight 0 the masks are SMITE's to the bit (a term of weight 0 is not computed),
+    at weight 50 they move."""
+    import subprocess
+    import sys
+
+    repo = Path(__file__).parents[1]
+    copy = tmp_path / "copy"
+    shutil.copytree(repo / "smite", copy / "smite", ignore=shutil.ignore_patterns("__pycache__"))
+    energy = copy / "smite" / "guide" / "energy.py"
+    anchor = "# The guidance energies by name"
+    entry = '    "reg": EnergyTerm(lambda m: lowpass_energy(m.S, m.reference, m.mask), "lambda_reg"),  # eq. 6\n'
+    text = energy.read_text()
+    assert anchor in text and entry in text
+    energy.write_text(text.replace(anchor, AREA_ENERGY.strip() + "\n\n\n" + anchor).replace(
+        entry, entry + '    "area": EnergyTerm(background_area, "lambda_area"),\n'))
+    settings = copy / "smite" / "settings.py"
+    weight_anchor = '    lambda_reg: float = setting('
+    assert weight_anchor in settings.read_text()
+    settings.write_text(settings.read_text().replace(weight_anchor, (
+        '    lambda_area: float = setting(0.0, "weight of the background-area energy", minimum=0)\n' + weight_anchor)))
+    methods = copy / "smite" / "methods.py"
+    method_anchor = '    Method("smite", "SMITE (ours)"'
+    assert method_anchor in methods.read_text()
+    methods.write_text(methods.read_text().replace(method_anchor, (
+        '    Method("smite_area", "SMITE + area", "two-phase", "smite_area", public=True, inflated=True,\n'
+        '           energies=("track", "reg", "area")),\n' + method_anchor)))
+    out = tmp_path / "out"
+    out.mkdir()
+    video = video_path(synth_root, "fish", "fish_00")
+    result = subprocess.run([sys.executable, "-c", SEGMENT_THREE_WAYS, str(video), str(trained), str(fast_config),
+                             str(out)], cwd=tmp_path, capture_output=True, text=True, timeout=600,
+                            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(copy), "OMP_NUM_THREADS": "2"})
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    def masks(name: str) -> np.ndarray:
+        return np.stack([read_label_png(p) for p in sorted((out / name / "masks").glob("*.png"))])
+
+    smite, off, on = masks("smite"), masks("off"), masks("on")
+    np.testing.assert_array_equal(off, smite)
+    assert (on != smite).any()

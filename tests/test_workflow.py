@@ -469,3 +469,64 @@ def test_adding_a_table_is_one_spec(tmp_path):
     assert "metrics/smite50/smite/two-phase_10shot/robot/robot_00.json" in inputs  # the first video of each ...
     assert "robot_01" not in inputs  # ... category only (ablation_videos: 1)
     assert "results/embedded/tables/table13.html" in block
+
+
+PARTS_VIDEO_MODULE = '''"""The walk-through's new dataset: sequences of frames with part labels. Its layout is PUMaVOS's here, so the
+reader is PUMaVOS's; a dataset of another layout has its own functions of the same signatures."""
+
+from smite.data.pumavos import frames_dir, list_sequences, load_sequence, training_frames
+
+__all__ = ["frames_dir", "list_sequences", "load_sequence", "training_frames"]
+'''
+
+
+def test_adding_a_dataset_is_its_module_and_one_line_in_each_registry(tmp_path):
+    """docs/architecture.md, 'Add a dataset', in a copy of the project: its module, one DatasetType and one
+    Protocol line, its section in the schema and the run config, and a table that reports it. The DAG then
+    prepares it, trains a model per sequence on its own frames, segments and scores its videos and builds the
+    table from those metrics, with nothing else changed."""
+    repo = _copy_repo(tmp_path)
+    shutil.copytree(REPO / "smite", repo / "smite", ignore=shutil.ignore_patterns("__pycache__"))
+    (repo / "smite" / "data" / "parts_video.py").write_text(PARTS_VIDEO_MODULE)
+    protocols = repo / "smite" / "data" / "protocols.py"
+    text = protocols.read_text()
+    imports, dataset_anchor, protocol_anchor = ("from smite.data import davis, pumavos, smite50, statistics, toy\n",
+                                                '    "davis2016": DatasetType(\n', "    DAVIS_ZERO_SHOT: Protocol(")
+    assert imports in text and dataset_anchor in text and protocol_anchor in text
+    protocols.write_text(text.replace(imports, imports + "from smite.data import parts_video\n").replace(
+        dataset_anchor, (
+            '    "parts_video": DatasetType(\n'
+            "        parts_video.list_sequences, _synthetic(PumavosSynthConfig, generate_pumavos), toy.write_pumavos,\n"
+            "        VideoLayout(lambda root, folder, video: parts_video.frames_dir(root, video),\n"
+            "                    lambda root, group, video, parts: parts_video.load_sequence(root, video, parts))),\n"
+            + dataset_anchor)).replace(protocol_anchor, (
+                '    "parts_video": Protocol("parts_video", pumavos_groups, parts_video.training_frames,\n'
+                "                            _pumavos_references),\n" + protocol_anchor)))
+    schema = repo / "config" / "schema.yaml"
+    schema_anchor = "      pumavos:\n        type: object\n"
+    assert schema_anchor in schema.read_text()
+    schema.write_text(schema.read_text().replace(schema_anchor, "      parts_video: {type: object}\n" + schema_anchor))
+    config = yaml.safe_load((repo / "config" / "config.yaml").read_text())
+    config["datasets"]["parts_video"] = {**config["datasets"]["pumavos"], "name": "synthetic part videos",
+                                         "root": "resources/synthetic_parts_video"}
+    (repo / "config" / "added.yaml").write_text(yaml.safe_dump(config))
+    specs = repo / "smite" / "table_specs.py"
+    spec_anchor = "    TableSpec(\n        number=\"R\","
+    assert spec_anchor in specs.read_text()
+    specs.write_text(specs.read_text().replace(spec_anchor, (
+        '    TableSpec(\n        number="13", title="Table 13: the part videos", group="PUMaVOS", notes=(),\n'
+        '        inputs=lambda plan: {"smite": plan.video_runs("parts_video", "smite", shots=1)}, build=_table6,\n'
+        '        settings=_dataset("pumavos", "parts_video"), dataset=_shown("pumavos")),\n') + spec_anchor))
+    (repo / "report" / "table13.rst").write_text("The part videos.\n")
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("HF_")}, "PYTHONPATH": str(repo)}
+    result = subprocess.run(SNAKEMAKE + ["-n", "--cores", "1", "table13", "--configfile", "config/added.yaml"],
+                            cwd=repo, capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    jobs = result.stdout.split("\n\n")
+    prepared = [j for j in jobs if "rule prepare_dataset:" in j and "resources/synthetic_parts_video/manifest.json" in j]
+    trained = [j for j in jobs if "rule train:" in j and "parts_video" in j]
+    scored = [j for j in jobs if "rule evaluate_video:" in j and "metrics/parts_video/smite/" in j]
+    assert len(prepared) == 1 and trained and scored
+    block = result.stdout.split("rule make_table13:", 1)[1].split("\n\n", 1)[0]
+    inputs = next(line for line in block.splitlines() if line.strip().startswith("input:"))
+    assert "metrics/parts_video/smite/two-phase_1shot/robot_00/robot_00.json" in inputs, inputs
