@@ -14,7 +14,7 @@ import torch
 from common import method_for, peak_memory_gb, report, timed
 
 from smite.api import compute_tracks
-from smite.config import inference_config, override
+from smite.config import inference_settings, override
 from smite.model.backbone import load_backbone
 from smite.model.segmenter import PartSegmenter
 from smite.segment import segment_frames
@@ -47,7 +47,7 @@ def main() -> None:
     device = backbone.device
     model = PartSegmenter(backbone, ["background", "head", "neck+torso", "leg", "tail"])
     size = backbone.image_size
-    inference = inference_config(method)
+    inference = inference_settings(method)
     frames = np.random.default_rng(0).integers(0, 255, (args.frames, size, size, 3), dtype=np.uint8)
     results = {"backbone": args.backbone, "device": str(torch.cuda.get_device_name(device)) if device.type == "cuda"
                else "cpu", "precision": backbone.precision, "frames": args.frames, "method": args.method,

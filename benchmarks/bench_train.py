@@ -10,7 +10,7 @@ import argparse
 import numpy as np
 from common import method_for, peak_memory_gb, report, timed
 
-from smite.config import train_config
+from smite.config import train_settings
 from smite.data.references import ReferenceSet
 from smite.learn.train import train
 from smite.model.backbone import load_backbone
@@ -35,7 +35,7 @@ def main() -> None:
     images = [rng.integers(0, 255, (size, size, 3), dtype=np.uint8) for _ in range(args.references)]
     references = ReferenceSet(images, labels, ["background", "a", "b", "c", "d"], [str(i) for i in range(len(images))])
     model = PartSegmenter(backbone, references.parts)
-    config = train_config(method, mode=args.mode, epochs=args.epochs, phase1_epochs=args.epochs // 2,
+    config = train_settings(method, mode=args.mode, epochs=args.epochs, phase1_epochs=args.epochs // 2,
                           val_every=args.epochs)
     results = {"backbone": args.backbone, "device": str(backbone.device), "precision": backbone.precision,
                "references": args.references, "epochs": args.epochs}

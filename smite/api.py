@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from smite.atomic import atomic_dir
-from smite.config import train_config
+from smite.config import train_settings
 from smite.data.masks import save_label_png
 from smite.data.references import load_references
 from smite.data.video import FrameBuffer, VideoStream, open_video, read_video
@@ -28,7 +28,7 @@ from smite.model.draws import SeededDraws
 from smite.model.inference import predict_labels
 from smite.model.segmenter import PartSegmenter
 from smite.segment import Labelled, OutputWriter, Segmenter, as_weighted, refine_small_objects, write_outputs
-from smite.settings import InferenceConfig, MethodSettings
+from smite.settings import InferenceSettings, MethodSettings
 from smite.track.cache import TrackCache, frames_digest, load_track_cache
 from smite.track.run import compute_tracks
 
@@ -58,7 +58,7 @@ def train_references(
     progress: bool = True,
 ) -> TrainResult:
     """Train part tokens on a reference folder and write the checkpoint (atomically)."""
-    config = train_config(method, **train_changes)
+    config = train_settings(method, **train_changes)
     references = load_references(refs_dir, parts=parts, shots=shots)
     seed_everything(method.seed)
     backbone = backbone_for(method)
@@ -84,7 +84,7 @@ def load_model(checkpoint: str | Path, method: MethodSettings) -> tuple[PartSegm
     return model, info
 
 
-def _checked_cache(tracks: str | Path, stream: VideoStream, grid: int, inference: InferenceConfig) -> TrackCache:
+def _checked_cache(tracks: str | Path, stream: VideoStream, grid: int, inference: InferenceSettings) -> TrackCache:
     """A trajectory cache file checked against the video (its frames' digest), the model's grid and the tiles."""
     cache = load_track_cache(tracks)
     if cache.num_frames != stream.count or cache.grid != grid:

@@ -17,9 +17,9 @@ from smite.merge import deep_merge
 from smite.setting_kinds import convert
 from smite.settings import (
     SECTION,
-    InferenceConfig,
+    InferenceSettings,
     MethodSettings,
-    TrainConfig,
+    TrainSettings,
     hints,
     setting_path,
 )
@@ -97,13 +97,13 @@ def read_run_config(path: str | Path) -> dict[str, Any]:
     return resolve_run_config(read_yaml(path))
 
 
-def train_config(method: MethodSettings | None = None, **changes: Any) -> TrainConfig:
+def train_settings(method: MethodSettings | None = None, **changes: Any) -> TrainSettings:
     """A run's training settings (the declared defaults when `method` is None) with `changes` that are not None
     (command-line flags, tests) applied and checked."""
     return _changed((method or MethodSettings()).train, changes)
 
 
-def inference_config(method: MethodSettings | None = None, **changes: Any) -> InferenceConfig:
+def inference_settings(method: MethodSettings | None = None, **changes: Any) -> InferenceSettings:
     """A run's inference settings (the declared defaults when `method` is None) with `changes` applied and checked."""
     return _changed((method or MethodSettings()).inference, changes)
 

@@ -37,7 +37,7 @@ from smite.methods import Method
 from smite.model.draws import Draws, PrefixedDraws, SeededDraws
 from smite.model.segmenter import PartSegmenter
 from smite.segment import Labelled, Segmenter, Was, as_weighted, label_dtype
-from smite.settings import InferenceConfig
+from smite.settings import InferenceSettings
 from smite.track.cache import TrackCache
 
 log = logging.getLogger(__name__)
@@ -213,7 +213,7 @@ class Flow:
 class HierarchicalSegmenter:
     """The authors' two-pass inference around a Segmenter (module docstring); `stream_labels` as Segmenter's."""
 
-    def __init__(self, model: PartSegmenter, variant: Method, inference: InferenceConfig, seed: int,
+    def __init__(self, model: PartSegmenter, variant: Method, inference: InferenceSettings, seed: int,
                  draws: Draws | None = None, was_size: int | None = None) -> None:
         self.model, self.variant, self.config = model, as_weighted(variant, inference), inference
         self.draws = draws or SeededDraws(seed)
@@ -223,7 +223,7 @@ class HierarchicalSegmenter:
         self.flow = Flow()
         self.trace: list[dict] | None = None
 
-    def _segmenter(self, variant: Method, inference: InferenceConfig, draws: Draws,
+    def _segmenter(self, variant: Method, inference: InferenceSettings, draws: Draws,
                    model_input: Callable[[np.ndarray], torch.Tensor]) -> Segmenter:
         segmenter = Segmenter(self.model, variant, inference, self.seed, draws, model_input=model_input)
         segmenter.trace = self.trace

@@ -46,7 +46,7 @@ from smite.model.draws import Draws, PrefixedDraws, SeededDraws
 from smite.model.inference import batches, item_timesteps, noised, posterior_latents
 from smite.model.segmenter import PartSegmenter, resize_labels, to_model_input
 from smite.model.was import InferenceWas, TiledWas, label_map
-from smite.settings import InferenceConfig
+from smite.settings import InferenceSettings
 from smite.tiles import Box, tile_boxes
 from smite.track.cache import TrackCache
 from smite.windows import Window, plan_windows
@@ -71,7 +71,7 @@ class Labelled(NamedTuple):
     scored: np.ndarray | None
 
 
-def as_weighted(variant: Method, inference: InferenceConfig) -> Method:
+def as_weighted(variant: Method, inference: InferenceSettings) -> Method:
     """The variant as the weights of its energies leave it: with every one weighted 0 there is no guidance, as in the
     authors' src/inference.py (`if track_weight or regularization_weight`, else windows of 18 without overlap and
     the reference pass only: the released configurations)."""
@@ -90,7 +90,7 @@ class Segmenter:
     prefixed "tile<k>/", and its own trajectories) and the tiles' WAS are merged (TiledWas).
     """
 
-    def __init__(self, model: PartSegmenter, variant: Method, inference: InferenceConfig, seed: int,
+    def __init__(self, model: PartSegmenter, variant: Method, inference: InferenceSettings, seed: int,
                  draws: Draws | None = None, trace: list[dict[str, Any]] | None = None,
                  model_input: Callable[[np.ndarray], torch.Tensor] | None = None) -> None:
         self.model = model
@@ -376,7 +376,7 @@ def segment_frames(
     model: PartSegmenter,
     frames: np.ndarray,
     method: str,
-    inference: InferenceConfig,
+    inference: InferenceSettings,
     seed: int,
     tracks: TrackCache | None = None,
     progress: bool = False,
@@ -412,7 +412,7 @@ def refine_small_objects(
     model: PartSegmenter,
     frames: np.ndarray,
     method: str,
-    inference: InferenceConfig,
+    inference: InferenceSettings,
     seed: int,
     track: Callable[[np.ndarray], TrackCache | None],
     progress: bool = False,

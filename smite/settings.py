@@ -137,7 +137,7 @@ class Section:
 
 
 @dataclass(frozen=True)
-class AugmentConfig(Section):
+class AugmentSettings(Section):
     """`train.augment`: the reference-image augmentation of SLiMe/SMITE (smite.learn.augment)."""
 
     path = "train.augment"
@@ -159,7 +159,7 @@ class AugmentConfig(Section):
 
 
 @dataclass(frozen=True)
-class TrainConfig(Section):
+class TrainSettings(Section):
     """`train`: the training hyperparameters (smite.learn.train); the run's seed is the top-level `seed`.
 
     ``phase1_epochs`` counts the epochs of phase 1 (epochs 0 .. phase1_epochs - 1): the authors'
@@ -216,7 +216,7 @@ class TrainConfig(Section):
                                     "authors' src/training.py training_step: torch.randint(95, 105 + 1)", minimum=0)
     val_max_timestep: int = setting(105, "largest validation timestep", "authors' src/training.py training_step",
                                     minimum=0)
-    augment: AugmentConfig = section(AugmentConfig, "the reference-image augmentation (SLiMe/SMITE code: "
+    augment: AugmentSettings = section(AugmentSettings, "the reference-image augmentation (SLiMe/SMITE code: "
                                      "albumentations and a part-preserving crop)")
 
     def check_relations(self) -> None:
@@ -240,7 +240,7 @@ class CoTracker3Settings(Section):
 
 
 @dataclass(frozen=True)
-class InferenceConfig(Section):
+class InferenceSettings(Section):
     """`inference`: how a trained model segments a video (smite.segment, smite.guide, smite.track).
 
     Windows of `window` frames overlapping by `overlap` when guided (`window_unguided`, no overlap, when not);
@@ -421,8 +421,8 @@ class MethodSettings(Section):
                               "(part k starts from the word before its own), each part's own name, or random",
                               "authors' set_embeddings_to_optimize; paper 4.2 (names, random)",
                               choices=("prompt", "names", "random"))
-    train: TrainConfig = section(TrainConfig, "training (smite.learn.train)")
-    inference: InferenceConfig = section(InferenceConfig, "segmentation of a video (smite.segment)")
+    train: TrainSettings = section(TrainSettings, "training (smite.learn.train)")
+    inference: InferenceSettings = section(InferenceSettings, "segmentation of a video (smite.segment)")
     gsam2: Gsam2Settings = section(Gsam2Settings, "the GSAM2 baseline (smite.gsam2)")
 
     def model(self, key: str) -> ModelSpec:
@@ -437,6 +437,6 @@ def setting_path(section_path: str, name: str) -> str:
 
 def tracking_settings() -> tuple[str, ...]:
     """The inference settings and sections a video's trajectories depend on (declared with tracking=True)."""
-    return tuple(f.name for f in dataclasses.fields(InferenceConfig)
+    return tuple(f.name for f in dataclasses.fields(InferenceSettings)
                  if (f.metadata[TRACKING] if SECTION in f.metadata else f.metadata[SETTING].tracking))
 

@@ -52,7 +52,7 @@ def tracker_kind(name: str) -> TrackerKind:
 
 
 def make_tracker(name: str, inference: Any, weights: Any = None) -> Any:
-    """The point tracker `name`, configured by its section of `inference` (InferenceConfig); `weights`: the ModelSpec
+    """The point tracker `name`, configured by its section of `inference` (InferenceSettings); `weights`: the ModelSpec
     of its `models.<model_key>` when it loads any."""
     kind = tracker_kind(name)
     path = None

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from smite.config import method_config
-from smite.data.synth import SynthConfig, generate_benchmark
+from smite.data.synth import SynthSettings, generate_benchmark
 from smite.model.backbone import Backbone, load_backbone
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,7 +31,7 @@ def backbone(method: dict) -> Backbone:
 def synth_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small synthetic benchmark: 3 categories, 4 references, 1 short video each."""
     root = tmp_path_factory.mktemp("synth")
-    generate_benchmark(root, SynthConfig(references_per_category=4, videos_per_category=1, min_frames=12,
+    generate_benchmark(root, SynthSettings(references_per_category=4, videos_per_category=1, min_frames=12,
                                          max_frames=12, annotate_every=4))
     return root
 

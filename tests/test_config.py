@@ -14,9 +14,9 @@ import pytest
 import yaml
 
 from smite.cli import build_parser, main
-from smite.config import build_section, inference_config, method_config, read_run_config, train_config
+from smite.config import build_section, inference_settings, method_config, read_run_config, train_settings
 from smite.errors import SmiteInputError
-from smite.settings import SECTION, SETTING, InferenceConfig, MethodSettings, setting
+from smite.settings import SECTION, SETTING, InferenceSettings, MethodSettings, setting
 from smite.settings_views import commented_yaml, flag_help, method_schema, schema_text, settings_mapping
 
 REPO = Path(__file__).resolve().parents[1]
@@ -77,7 +77,7 @@ def test_the_schema_and_the_checks_agree() -> None:
 def test_defaults_are_the_declared_values_typed() -> None:
     method = method_config()
     assert method == MethodSettings()
-    inference = inference_config()
+    inference = inference_settings()
     assert inference.reference_timesteps == (95, 104) and isinstance(inference.guidance_lr, float)
     for name, f in _settings():
         section, _, key = name.rpartition(".")
@@ -86,17 +86,17 @@ def test_defaults_are_the_declared_values_typed() -> None:
             value = getattr(value, part)
         expected = f.default if f.default is not dataclasses.MISSING else f.default_factory()
         assert getattr(value, key) == expected, name
-    assert method.seed == 0 and not hasattr(train_config(), "seed")  # the run's seed, given to train() itself
+    assert method.seed == 0 and not hasattr(train_settings(), "seed")  # the run's seed, given to train() itself
 
 
 def test_overrides_and_changes_reach_the_typed_settings() -> None:
     method = method_config({"seed": 4, "inference": {"window": 8, "overlap": 4, "lambda_track": 1},
                             "train": {"augment": {"crop_min_ratio": 0.8}},
                             "models": {"sd21": {"path": "/models/sd"}}, "backbone": {"embedded": {"image_size": 64}}})
-    inference = inference_config(method, vote_window=7)
+    inference = inference_settings(method, vote_window=7)
     assert (inference.window, inference.overlap, inference.vote_window) == (8, 4, 7)
     assert inference.lambda_track == 1.0 and isinstance(inference.lambda_track, float)  # an int for a number
-    train = train_config(method, epochs=3, mode=None)  # None: not given on the command line
+    train = train_settings(method, epochs=3, mode=None)  # None: not given on the command line
     assert (train.epochs, train.mode, method.seed, train.augment.crop_min_ratio) == (3, "two-phase", 4, 0.8)
     assert method.models["sd21"].path == "/models/sd" and method.models["sd21"].revision  # merged into the pin
     assert method.backbone.embedded["image_size"] == 64 and method.backbone.embedded["unet"]["sample_size"] == 24
@@ -128,17 +128,17 @@ def test_inconsistent_values_are_one_error_naming_key_and_file(overrides, messag
 
 
 def test_library_changes_are_checked_like_overrides() -> None:
-    base = inference_config()
+    base = inference_settings()
     with pytest.raises(SmiteInputError, match="unknown method setting 'inference.windw'"):
-        inference_config(windw=3)
+        inference_settings(windw=3)
     with pytest.raises(SmiteInputError, match="'inference.window' must be an integer, got '8'"):
         dataclasses.replace(base, window="8")
     with pytest.raises(SmiteInputError, match="'train.phase2_train_embeddings' must be true or false"):
-        dataclasses.replace(train_config(), phase2_train_embeddings=1)
+        dataclasses.replace(train_settings(), phase2_train_embeddings=1)
     with pytest.raises(SmiteInputError, match="inference.refinement"):
         dataclasses.replace(base, refinement="box")
     with pytest.raises(SmiteInputError, match="'train.epochs' must be an integer"):
-        train_config(epochs=2.5)
+        train_settings(epochs=2.5)
     shape = dataclasses.replace(base.cotracker3, interp_shape=(384, 512))
     assert dataclasses.replace(base, cotracker3=shape).cotracker3.interp_shape == (384, 512)
 
@@ -148,7 +148,7 @@ def test_adding_a_setting_is_one_declaration() -> None:
     commented YAML and the schema have it."""
 
     @dataclasses.dataclass(frozen=True)
-    class WithKnob(InferenceConfig):
+    class WithKnob(InferenceSettings):
         knob: float = setting(0.5, "a new knob", "ours", minimum=0)
 
     assert build_section(WithKnob, {"knob": 2}, "inference").knob == 2.0

@@ -38,7 +38,7 @@ from diffusers import AutoencoderKL, DDIMScheduler, UNet2DConditionModel
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 
 import smite.model.was as was_module
-from smite.config import inference_config, train_config
+from smite.config import inference_settings, train_settings
 from smite.guide.latent_adam import guidance_step_size
 from smite.learn.train import Optimiser, step_loss
 from smite.methods import DIFFUSION_METHODS
@@ -46,7 +46,7 @@ from smite.model.backbone import Backbone, LatentPosterior
 from smite.model.segmenter import PartSegmenter
 from smite.model.was import InferenceWas, TiledWas
 from smite.segment import Segmenter, Window
-from smite.settings import InferenceConfig
+from smite.settings import InferenceSettings
 from smite.tiles import tile_boxes
 from smite.track.cache import ClipTracks, TrackCache
 from smite.track.plan import window_clips
@@ -190,7 +190,7 @@ class RecordedDraws:
         return value
 
 
-def injected_tracks(data: dict[str, np.ndarray], inference: InferenceConfig) -> TrackCache:
+def injected_tracks(data: dict[str, np.ndarray], inference: InferenceSettings) -> TrackCache:
     """The file's tracks (query frame q, frame j, grid point) as a project trajectory cache: each processing window's
     clip holds the rows and columns of its frames, as the authors track every window on its own."""
     tracks, visible = data["tracks"], data["visibility"]
@@ -212,7 +212,7 @@ def case_setup(path: Path, index: int) -> tuple[dict, dict, Segmenter]:
     if len(crops):
         side = int(data["frames"].shape[1])
         tiles = {"tiles": int(round(len(crops) ** 0.5)), "tile_size": float(crops[0][1] - crops[0][0]) / side}
-    inference = inference_config(None, lambda_track=float(case["track_weight"]),
+    inference = inference_settings(None, lambda_track=float(case["track_weight"]),
                                  lambda_reg=float(case["regularization_weight"]), batch_size=1, **tiles)
     method = DIFFUSION_METHODS["smite"]  # as run.py: the weights decide (both 0: no guidance, segment.as_weighted)
     return data, case, Segmenter(tiny_model(data), method, inference, seed=0)
@@ -453,7 +453,7 @@ def test_training_step(path: Path, index: int) -> None:
     case = grouped(data, r"c(\d+)\.(.+)")[index]
     config = config_of(data)
     model = tiny_model(data)
-    train = train_config(None, fourier_cutoff=int(config["fourier_cutoff"]))
+    train = train_settings(None, fourier_cutoff=int(config["fourier_cutoff"]))
     epoch = int(case["epoch"])
     optimiser = Optimiser(model, train)
     optimiser.start_epoch(epoch)

@@ -34,7 +34,7 @@ from test_fidelity_e2e import (
     tiny_model,
 )
 
-from smite.config import inference_config
+from smite.config import inference_settings
 from smite.data.video import FrameBuffer
 from smite.hierarchical import (
     HierarchicalSegmenter,
@@ -62,7 +62,7 @@ def setup(path: Path, index: int) -> tuple[dict, dict, HierarchicalSegmenter]:
     case = cases[index]
     if "inputs_of" in case:  # a case on the same frames stores only what differs from that case's inputs
         case = {**{k: cases[int(case["inputs_of"])][k] for k in json.loads(str(case["shared"]))}, **case}
-    inference = inference_config(None, lambda_track=float(case["track_weight"]),
+    inference = inference_settings(None, lambda_track=float(case["track_weight"]),
                                  lambda_reg=float(case["regularization_weight"]), batch_size=1)
     method = DIFFUSION_METHODS["smite"]  # as run.py: the weights decide (both 0: no guidance, segment.as_weighted)
     return data, case, HierarchicalSegmenter(tiny_model(data), method, inference, seed=0, was_size=SCORE)

@@ -20,7 +20,7 @@ from PIL import Image
 from smite.data.masks import save_label_png
 from smite.data.protocols import authors_video_length, protocol_frames, video_source
 from smite.data.smite50 import annotated_frames, load_ground_truth
-from smite.data.synth import SynthConfig, generate_benchmark
+from smite.data.synth import SynthSettings, generate_benchmark
 from smite.data.video import open_video, read_video
 from smite.metrics import evaluate_dirs
 from smite.metrics.folders import at_score_size
@@ -128,7 +128,7 @@ def test_video_length_closed_form() -> None:
 def test_protocol_frames_of_a_smite50_video(tmp_path: Path) -> None:
     """A synthetic SMITE-50 video of 20 frames annotated up to frame 10: tracked, segmented and scored on its first
     12 (11 + 1 is the first multiple of 4 of 15, 14, 13, 12), and the stream gives those."""
-    generate_benchmark(tmp_path, SynthConfig(categories=["robot"], references_per_category=1, videos_per_category=1,
+    generate_benchmark(tmp_path, SynthSettings(categories=["robot"], references_per_category=1, videos_per_category=1,
                                              min_frames=20, max_frames=20, annotate_every=5, size=32))
     gt_dir = tmp_path / "ground_truth" / "robot" / "robot_00"
     shutil.rmtree(gt_dir / "00015")  # annotated [0, 5, 10, 15] as generated

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from smite.config import override, train_config
+from smite.config import override, train_settings
 from smite.data.references import ReferenceSet
 from smite.learn.train import Optimiser, model_state, step_loss, train
 from smite.model.backbone import Backbone, load_backbone, set_precision
@@ -69,7 +69,7 @@ def test_fp16_phase2_training_keeps_float32_weights(fp16_backbone: Backbone, met
     start = model_state(model)
     cross = [k for k in start if k.startswith("unet.")]
     try:
-        config = train_config(method, mode="two-phase", epochs=1, phase1_epochs=0, cross_attention_lr=1e-3,
+        config = train_settings(method, mode="two-phase", epochs=1, phase1_epochs=0, cross_attention_lr=1e-3,
                               fourier_from_epoch=0, phase2_idle_every=0)
         result = train(model, references, config, method.seed, progress=False)
         assert all(np.isfinite(row[key]) for row in result.curve for key in ("loss", "fourier", "val_mIoU"))
@@ -77,7 +77,7 @@ def test_fp16_phase2_training_keeps_float32_weights(fp16_backbone: Backbone, met
         assert torch.equal(phase2["part_embeddings"], start["part_embeddings"])
         assert any(not torch.equal(phase2[k], start[k]) for k in cross)
 
-        joint = train_config(method, mode="joint", epochs=1, cross_attention_lr=1e-3, fourier_from_epoch=0)
+        joint = train_settings(method, mode="joint", epochs=1, cross_attention_lr=1e-3, fourier_from_epoch=0)
         train(model, references, joint, method.seed, progress=False)
     finally:
         hook.remove()
@@ -97,16 +97,16 @@ def test_fp16_loss_scale_switch(fp16_backbone: Backbone, method: dict) -> None:
     """train.fp16_loss_scale: the authors' fp16 gradients keep accelerate's 65536 (never unscaled); null = a
     dynamic GradScaler that unscales them. Off fp16 neither applies."""
     model = PartSegmenter(fp16_backbone, ["background", "a"])
-    fixed = Optimiser(model, train_config(method))
+    fixed = Optimiser(model, train_settings(method))
     assert not fixed.scaler.is_enabled() and fixed.fixed_scale == 0.01 * 65536
     unscaled = override(method, {"train": {"fp16_loss_scale": None}})  # null in a run config
-    dynamic = Optimiser(model, train_config(unscaled))
+    dynamic = Optimiser(model, train_settings(unscaled))
     assert dynamic.scaler.is_enabled() and dynamic.fixed_scale == 0.01
     steps = {}
     references = _references()
     for name, config_method in {"fixed": method, "dynamic": unscaled}.items():
         model = PartSegmenter(fp16_backbone, references.parts)
-        config = train_config(config_method, mode="embeddings")
+        config = train_settings(config_method, mode="embeddings")
         optimiser = Optimiser(model, config)
         optimiser.start_epoch(0)
         out = step_loss(model, references.images[0], references.labels[0], config, SeededDraws(0), 0, epoch=0)

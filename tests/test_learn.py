@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from smite.config import method_config, override, train_config
+from smite.config import method_config, override, train_settings
 from smite.data.references import ReferenceSet, load_references
 from smite.errors import SmiteInputError
 from smite.learn import train as train_module
@@ -106,7 +106,7 @@ def test_combine_losses_fourier_from_epoch():
 
 
 def test_paper_schedule_defaults():
-    config = train_config(method_config())
+    config = train_settings(method_config())
     # Authors' backward_and_optimize: embeddings while epoch <= 50, to_k/to_v from epoch 51.
     assert config.phase1_epochs == 51
     assert (config.fourier_weight, config.fourier_from_epoch, config.fourier_cutoff) == (0.001, 6, 30)
@@ -123,7 +123,7 @@ def test_validation_draws_timesteps_per_image(monkeypatch):
     monkeypatch.setattr(train_module, "predict_labels", fake_predict)
     model = type("M", (), {"num_parts": 2})()
     refs = ReferenceSet([np.zeros((4, 4, 3), np.uint8)] * 40, [np.zeros((4, 4), np.int64)] * 40, ["bg", "a"], [])
-    config = train_config(val_min_timestep=95, val_max_timestep=105)
+    config = train_settings(val_min_timestep=95, val_max_timestep=105)
     generator = torch.Generator().manual_seed(3)
     validation_miou(model, refs, config, generator)
     validation_miou(model, refs, config, generator)
@@ -147,7 +147,7 @@ def test_step_loss_adds_fourier_from_its_epoch(backbone, method):
     image = np.random.default_rng(0).integers(0, 255, (48, 48, 3), dtype=np.uint8)
     labels = np.zeros((48, 48), np.int64)
     labels[10:30, 5:20], labels[10:30, 25:40] = 1, 2
-    config = train_config(method, fourier_from_epoch=2)
+    config = train_settings(method, fourier_from_epoch=2)
     before = step_loss(model, image, labels, config, SeededDraws(0), 0, epoch=1).losses
     after = step_loss(model, image, labels, config, SeededDraws(0), 0, epoch=2).losses
     torch.testing.assert_close(after["fourier"], before["fourier"])
@@ -162,7 +162,7 @@ def test_part_preserving_crop_keeps_every_part():
     labels[5:15, 5:15] = 1
     labels[40:60, 30:62] = 2
     image = rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)
-    config = dataclasses.replace(train_config().augment, crop_min_ratio=0.6, crop_min_part_fraction=0.3)
+    config = dataclasses.replace(train_settings().augment, crop_min_ratio=0.6, crop_min_part_fraction=0.3)
     for _ in range(50):
         crop_image, crop_labels = part_preserving_crop(image, labels, config, rng)
         assert crop_image.shape[:2] == crop_labels.shape
@@ -175,7 +175,7 @@ def test_augmenter_is_deterministic_and_keeps_labels_aligned():
     rng = np.random.default_rng(1)
     image = rng.integers(0, 255, (48, 48, 3), dtype=np.uint8)
     labels = (np.arange(48)[None, :] // 12).repeat(48, 0).astype(np.int64)
-    first = [Augmenter(train_config().augment, seed=3)(image, labels) for _ in range(2)]
+    first = [Augmenter(train_settings().augment, seed=3)(image, labels) for _ in range(2)]
     np.testing.assert_array_equal(first[0][0], first[1][0])
     np.testing.assert_array_equal(first[0][1], first[1][1])
     aug_image, aug_labels = first[0]
@@ -185,10 +185,10 @@ def test_augmenter_is_deterministic_and_keeps_labels_aligned():
 
 def test_trainable_groups_by_mode(backbone):
     model = PartSegmenter(backbone, ["background", "a", "b"])
-    base = train_config(mode="two-phase", epochs=4, phase1_epochs=2)
+    base = train_settings(mode="two-phase", epochs=4, phase1_epochs=2)
     assert [g["name"] for g in trainable_groups(model, base, 0)] == ["embeddings"]
     assert [g["name"] for g in trainable_groups(model, base, 2)] == ["cross"]
-    joint = train_config(mode="joint")
+    joint = train_settings(mode="joint")
     assert [g["name"] for g in trainable_groups(model, joint, 0)] == ["embeddings", "cross"]
     cross = trainable_groups(model, joint, 0)[1]["params"]
     assert len(cross) == 2 * sum(1 for n, _ in backbone.unet.named_modules() if n.endswith("attn2"))
@@ -203,7 +203,7 @@ def test_training_lowers_loss_and_fits_references(backbone, method, synth_root, 
     torch.set_num_threads(2)
     references = load_references(synth_root / "robot")
     model = PartSegmenter(backbone, references.parts)
-    config = train_config(method, mode="embeddings", epochs=20, val_every=2)
+    config = train_settings(method, mode="embeddings", epochs=20, val_every=2)
     result = train(model, references, config, method.seed, progress=False)
     # The segmentation terms (the Fourier term joins at fourier_from_epoch; the LDM term is the guidance-scaled
     # noise prediction's, which training does not aim to lower)
@@ -270,7 +270,7 @@ def test_two_phase_trains_embeddings_then_cross_attention(backbone, method, synt
     references = load_references(synth_root / "fish", shots=1)
     model = PartSegmenter(backbone, references.parts)
     start = model_state(model)
-    config = train_config(method, mode="two-phase", epochs=1, phase1_epochs=1, val_every=1)
+    config = train_settings(method, mode="two-phase", epochs=1, phase1_epochs=1, val_every=1)
     train(model, references, config, method.seed, progress=False)
     after_phase1 = model_state(model)
     assert not torch.equal(after_phase1["part_embeddings"], start["part_embeddings"])
@@ -278,7 +278,7 @@ def test_two_phase_trains_embeddings_then_cross_attention(backbone, method, synt
     assert cross and all(torch.equal(after_phase1[k], start[k]) for k in cross)
 
     model2 = PartSegmenter(backbone, references.parts)
-    config2 = train_config(method, mode="two-phase", epochs=1, phase1_epochs=0, val_every=1,
+    config2 = train_settings(method, mode="two-phase", epochs=1, phase1_epochs=0, val_every=1,
                            cross_attention_lr=1e-3, phase2_idle_every=0)
     result = train(model2, references, config2, method.seed, progress=False)
     assert torch.equal(result.best_state["part_embeddings"], start["part_embeddings"])
@@ -289,7 +289,7 @@ def test_joint_trains_both(backbone, method, synth_root):
     references = load_references(synth_root / "fish", shots=1)
     model = PartSegmenter(backbone, references.parts)
     start = model_state(model)
-    config = train_config(method, mode="joint", epochs=1, val_every=1, cross_attention_lr=1e-3)
+    config = train_settings(method, mode="joint", epochs=1, val_every=1, cross_attention_lr=1e-3)
     result = train(model, references, config, method.seed, progress=False)
     assert not torch.equal(result.best_state["part_embeddings"], start["part_embeddings"])
     assert any(not torch.equal(result.best_state[k], start[k]) for k in start if k.startswith("unet."))
@@ -323,7 +323,7 @@ def _reference_step(backbone, method, **changes):
     image = np.random.default_rng(0).integers(0, 255, (48, 48, 3), dtype=np.uint8)
     labels = np.zeros((48, 48), np.int64)
     labels[10:30, 5:20], labels[10:30, 25:40] = 1, 2
-    return model, image, labels, step_loss(model, image, labels, train_config(method, **changes), SeededDraws(0), 0,
+    return model, image, labels, step_loss(model, image, labels, train_settings(method, **changes), SeededDraws(0), 0,
                                            epoch=0)
 
 
@@ -363,7 +363,7 @@ def test_train_posterior_switch(backbone, method):
 
 def _one_step(backbone, method, epoch: int, **changes) -> tuple[dict, dict]:
     model, image, labels, out = _reference_step(backbone, method, **changes)
-    config = train_config(method, **changes)
+    config = train_settings(method, **changes)
     before = model_state(model)
     optimiser = Optimiser(model, config)
     optimiser.start_epoch(epoch)
@@ -375,7 +375,7 @@ def test_loss_scale_changes_the_adam_step_through_eps(backbone, method):
     """train.loss_scale: the authors' backward(0.01 x loss) (Adam is scale-free but for its eps)."""
     before, scaled = _one_step(backbone, method, 0, loss_scale=0.01)
     _, unscaled = _one_step(backbone, method, 0, loss_scale=1.0)
-    lr = train_config(method).embedding_lr
+    lr = train_settings(method).embedding_lr
     steps = [(after["part_embeddings"] - before["part_embeddings"]).abs() for after in (scaled, unscaled)]
     assert all(float(step.max()) <= lr * (1 + 1e-5) for step in steps)  # Adam's first step: lr g / (|g| + eps)
     assert float((steps[1] - steps[0]).min()) >= -1e-7  # a smaller loss makes eps count more: smaller steps
@@ -396,7 +396,7 @@ def test_phase2_idle_epochs_step_nothing(backbone, method):
 def test_gradient_clip_bounds_the_embeddings_gradient(backbone, method):
     """train.grad_clip_norm: the authors clip the part embeddings' gradient norm (at 1000)."""
     model, image, labels, out = _reference_step(backbone, method, grad_clip_norm=1e-6)
-    optimiser = Optimiser(model, train_config(method, grad_clip_norm=1e-6))
+    optimiser = Optimiser(model, train_settings(method, grad_clip_norm=1e-6))
     optimiser.start_epoch(0)
     optimiser.backward(out.losses["loss"])
     assert float(model.part_embeddings.grad.norm()) <= 1e-6 * (1 + 1e-4)

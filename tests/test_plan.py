@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from smite.config import deep_merge, method_config, read_yaml, train_config
+from smite.config import deep_merge, method_config, read_yaml, train_settings
 from smite.data.clip import Clip
 from smite.data.layouts import dataset_statistics, generate_layout, prepare
 from smite.data.protocols import ZERO_SHOT_GROUP, Group, held_out_frames, training_frames
@@ -112,7 +112,7 @@ def test_category_augmentation_reaches_its_training():
     """Authors' code: min crop ratio 0.8 horse, 0.6 others; rotation +-10 faces, +-30 others; no zoom-out on faces."""
     config = read_yaml(CONFIG / "paper.yaml")
     plan = collections(config)
-    augment = {c: train_config(method_config(group_method(config["method"], plan["smite50"][c]))).augment
+    augment = {c: train_settings(method_config(group_method(config["method"], plan["smite50"][c]))).augment
                for c in plan["smite50"]}
     assert {c: a.crop_min_ratio for c, a in augment.items()} == {"car": 0.6, "face": 0.6, "horse": 0.8, "non-text": 0.6}
     assert {c: a.rotate_limit for c, a in augment.items()} == {"car": 30, "face": 10, "horse": 30, "non-text": 30}

@@ -16,9 +16,9 @@ from smite.data.layouts import generate_layout
 from smite.data.masks import VOC_PALETTE, read_label_png, save_label_png
 from smite.data.references import load_references
 from smite.data.synth import (
-    DavisSynthConfig,
-    PascalPartSynthConfig,
-    PumavosSynthConfig,
+    DavisSynthSettings,
+    PascalPartSynthSettings,
+    PumavosSynthSettings,
     generate_davis,
     generate_pascal_part,
     generate_pumavos,
@@ -311,9 +311,9 @@ def test_pascal_errors_name_the_file(pascal_root: Path) -> None:
 
 # ----------------------------------------------------------------------------- synthetic layouts
 
-PUMAVOS_TINY = PumavosSynthConfig(size=32, categories=("robot", "glyph"), frames=6, annotate_every=2)
-DAVIS_TINY = DavisSynthConfig(size=32, train_sequences=2, val_sequences=2, frames=4)
-PASCAL_TINY = PascalPartSynthConfig(size=32, categories=("fish",), train_10=3, val=1, test=2)
+PUMAVOS_TINY = PumavosSynthSettings(size=32, categories=("robot", "glyph"), frames=6, annotate_every=2)
+DAVIS_TINY = DavisSynthSettings(size=32, train_sequences=2, val_sequences=2, frames=4)
+PASCAL_TINY = PascalPartSynthSettings(size=32, categories=("fish",), train_10=3, val=1, test=2)
 
 
 def test_synthetic_pumavos_round_trip(tmp_path: Path) -> None:
@@ -366,15 +366,15 @@ def test_synthetic_pascal_part_round_trip(tmp_path: Path) -> None:
 
 def test_synthetic_layout_configs_and_output_rules(tmp_path: Path) -> None:
     for config_type, bad in [
-        (PumavosSynthConfig, {"annotate_every": 0}),
-        (PumavosSynthConfig, {"categories": ["dragon"]}),
-        (DavisSynthConfig, {"val_sequences": 0}),
-        (PascalPartSynthConfig, {"test": 0}),
-        (PascalPartSynthConfig, {"size": 33}),
+        (PumavosSynthSettings, {"annotate_every": 0}),
+        (PumavosSynthSettings, {"categories": ["dragon"]}),
+        (DavisSynthSettings, {"val_sequences": 0}),
+        (PascalPartSynthSettings, {"test": 0}),
+        (PascalPartSynthSettings, {"size": 33}),
     ]:
         with pytest.raises(ValueError):
             config_type(**bad)
-    assert PumavosSynthConfig(categories=["fish"]).categories == ("fish",)  # YAML lists are fine
+    assert PumavosSynthSettings(categories=["fish"]).categories == ("fish",)  # YAML lists are fine
     with pytest.raises(SmiteInputError, match="unknown dataset 'kitti'"):
         generate_layout("kitti", tmp_path / "k")
     (tmp_path / "busy").mkdir()

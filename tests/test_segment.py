@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from smite.api import compute_tracks
-from smite.config import inference_config, override
+from smite.config import inference_settings, override
 from smite.data.references import load_references
 from smite.data.smite50 import load_video_clip
 from smite.errors import SmiteInputError
@@ -19,7 +19,7 @@ from smite.model.draws import SeededDraws
 from smite.model.segmenter import PartSegmenter
 from smite.model.was import InferenceWas, TiledWas, label_map
 from smite.segment import Segmenter, Window, plan_windows, segment_frames
-from smite.settings import InferenceConfig
+from smite.settings import InferenceSettings
 
 
 def _create_slices2(length: int, slice_size: int, overlap: int) -> list[tuple[int, int]]:
@@ -80,8 +80,8 @@ def _tracks_for_windows(model: PartSegmenter, frames: np.ndarray, method: dict, 
                           grid=model.backbone.latent_size)
 
 
-def _inference(method: dict, **changes) -> InferenceConfig:
-    return inference_config(method, **{"window": 6, "overlap": 2, "window_unguided": 6, "vote_window": 5, **changes})
+def _inference(method: dict, **changes) -> InferenceSettings:
+    return inference_settings(method, **{"window": 6, "overlap": 2, "window_unguided": 6, "vote_window": 5, **changes})
 
 
 def test_guided_schedule_is_the_authors(small_setup, method):

@@ -10,10 +10,10 @@ import pytest
 
 from smite.data.references import load_references
 from smite.data.smite50 import list_categories, list_videos, load_video_clip, reference_dir
-from smite.data.synth import CATEGORY_PARTS, SynthConfig, generate_benchmark, render_reference, render_video
+from smite.data.synth import CATEGORY_PARTS, SynthSettings, generate_benchmark, render_reference, render_video
 from smite.errors import SmiteInputError
 
-TINY = SynthConfig(references_per_category=2, videos_per_category=1, min_frames=12, max_frames=12)
+TINY = SynthSettings(references_per_category=2, videos_per_category=1, min_frames=12, max_frames=12)
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -37,7 +37,7 @@ def test_same_seed_gives_identical_files(tiny: tuple[Path, dict], tmp_path: Path
 
 def test_other_seed_gives_other_images(tiny: tuple[Path, dict], tmp_path: Path) -> None:
     root, _ = tiny
-    other = SynthConfig(**{**TINY.__dict__, "seed": 1, "categories": ("fish",)})
+    other = SynthSettings(**{**TINY.__dict__, "seed": 1, "categories": ("fish",)})
     generate_benchmark(tmp_path / "other", other)
     for name in ["fish/fish_ref00.png", "videos/fish/fish_00/fish_00.mp4"]:
         assert (root / name).read_bytes() != (tmp_path / "other" / name).read_bytes()
@@ -45,7 +45,7 @@ def test_other_seed_gives_other_images(tiny: tuple[Path, dict], tmp_path: Path) 
 
 def test_items_do_not_depend_on_the_category_list(tiny: tuple[Path, dict], tmp_path: Path) -> None:
     root, _ = tiny
-    generate_benchmark(tmp_path / "fish_only", SynthConfig(**{**TINY.__dict__, "categories": ("fish",)}))
+    generate_benchmark(tmp_path / "fish_only", SynthSettings(**{**TINY.__dict__, "categories": ("fish",)}))
     assert _files(root / "fish") == _files(tmp_path / "fish_only" / "fish")
 
 
@@ -130,7 +130,7 @@ def test_config_is_validated() -> None:
         {"min_frames": 10, "max_frames": 5},
     ]:
         with pytest.raises(ValueError):
-            SynthConfig(**bad)
+            SynthSettings(**bad)
 
 
 def test_output_folder_rules(tmp_path: Path) -> None:
@@ -139,7 +139,7 @@ def test_output_folder_rules(tmp_path: Path) -> None:
     with pytest.raises(SmiteInputError, match="busy"):
         generate_benchmark(tmp_path / "busy", TINY)
     assert (tmp_path / "busy" / "notes.txt").read_text() == "keep me"
-    small = SynthConfig(**{**TINY.__dict__, "categories": ("glyph",), "size": 32})
+    small = SynthSettings(**{**TINY.__dict__, "categories": ("glyph",), "size": 32})
     generate_benchmark(tmp_path / "bench", small)
     (tmp_path / "bench" / "stale.txt").write_text("old")
     generate_benchmark(tmp_path / "bench", small)  # an earlier benchmark is replaced as a whole

@@ -492,7 +492,7 @@ def test_smite_track_caches_trajectories_with_cotracker3(tmp_path) -> None:
 def test_cotracker_input_range_switch(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     """inference.cotracker3.input_max: the authors hand CoTracker3 frames in [0, 1]; 255 is the range its forward
     expects."""
-    from smite.config import inference_config
+    from smite.config import inference_settings
     from smite.trackers import make_tracker
 
     frames = np.full((3, 8, 8, 3), 255, dtype=np.uint8)
@@ -507,7 +507,7 @@ def test_cotracker_input_range_switch(monkeypatch: pytest.MonkeyPatch, tmp_path)
     for input_max in (1.0, 255.0):
         CoTracker3Tracker(model=Recorder(), input_max=input_max).track(frames, queries)
     assert seen == [1.0, 255.0]
-    assert inference_config().cotracker3.input_max == 1.0  # the default follows the authors' preprocess_frames
+    assert inference_settings().cotracker3.input_max == 1.0  # the default follows the authors' preprocess_frames
     import smite.track.cotracker as cotracker
 
     monkeypatch.setattr(cotracker, "load_cotracker3", lambda *args, **kwargs: Recorder())  # no weights here
@@ -516,10 +516,10 @@ def test_cotracker_input_range_switch(monkeypatch: pytest.MonkeyPatch, tmp_path)
     weights = tmp_path / "scaled_offline.pth"
     weights.write_bytes(b"")
     spec = method_config({"models": {"cotracker3": {"path": str(weights)}}}).model("cotracker3")
-    assert make_tracker("cotracker3", inference_config(cotracker3={"input_max": 255}), spec).input_max == 255.0
-    assert make_tracker("cotracker3", inference_config(), spec).input_max == 1.0
-    assert make_tracker("cotracker3", inference_config(), spec).max_queries == 4096  # one query frame of 64 x 64
-    assert make_tracker("cotracker3", inference_config(cotracker3={"max_queries": 65536}), spec).max_queries == 65536
+    assert make_tracker("cotracker3", inference_settings(cotracker3={"input_max": 255}), spec).input_max == 255.0
+    assert make_tracker("cotracker3", inference_settings(), spec).input_max == 1.0
+    assert make_tracker("cotracker3", inference_settings(), spec).max_queries == 4096  # one query frame of 64 x 64
+    assert make_tracker("cotracker3", inference_settings(cotracker3={"max_queries": 65536}), spec).max_queries == 65536
 
 
 def test_tracks_are_computed_on_the_model_input(method) -> None:
@@ -537,20 +537,20 @@ def test_every_tracker_entry_names_what_exists() -> None:
     choices and the command's are the registry's names; an unknown name is one error listing them."""
     import dataclasses
 
-    from smite.settings import SECTION, InferenceConfig, pinned_models
+    from smite.settings import SECTION, InferenceSettings, pinned_models
     from smite.trackers import TRACKERS, make_tracker, tracker_problem
 
-    sections = {f.name for f in dataclasses.fields(InferenceConfig) if SECTION in f.metadata}
+    sections = {f.name for f in dataclasses.fields(InferenceSettings) if SECTION in f.metadata}
     for name, kind in TRACKERS.items():
         assert kind.settings is None or kind.settings in sections, name
         assert kind.model_key is None or kind.model_key in pinned_models(), name
-    from smite.config import inference_config
+    from smite.config import inference_settings
 
     with pytest.raises(SmiteInputError, match="unknown tracker 'raft': use flow or cotracker3"):
-        make_tracker("raft", inference_config())
+        make_tracker("raft", inference_settings())
     with pytest.raises(SmiteInputError, match=r"needs its weights \(models.cotracker3\)"):
-        make_tracker("cotracker3", inference_config())
-    assert isinstance(make_tracker("flow", inference_config()), FlowTracker)
+        make_tracker("cotracker3", inference_settings())
+    assert isinstance(make_tracker("flow", inference_settings()), FlowTracker)
     assert tracker_problem("flow") is None
 
 
@@ -595,7 +595,7 @@ def test_adding_a_tracker_is_one_registry_line_and_its_settings(tmp_path) -> Non
     registry.write_text(registry.read_text().replace(anchor, anchor + (
         '    "still": TrackerKind("smite.track.still:from_settings", "moves points by a step", settings="still"),\n')))
     settings = copy / "smite" / "settings.py"
-    section_anchor = "@dataclass(frozen=True)\nclass InferenceConfig(Section):"
+    section_anchor = "@dataclass(frozen=True)\nclass InferenceSettings(Section):"
     field_anchor = "    tiles: int = setting(1,"
     text = settings.read_text().replace(section_anchor, (
         '@dataclass(frozen=True)\nclass StillSettings(Section):\n    path = "inference.still"\n'

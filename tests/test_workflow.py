@@ -471,8 +471,9 @@ def test_adding_a_table_is_one_spec(tmp_path):
     assert "results/embedded/tables/table13.html" in block
 
 
-PARTS_VIDEO_MODULE = '''"""The walk-through's new dataset: sequences of frames with part labels. Its layout is PUMaVOS's here, so the
-reader is PUMaVOS's; a dataset of another layout has its own functions of the same signatures."""
+PARTS_VIDEO_MODULE = '''"""The walk-through's new dataset: sequences of frames with part labels. Its layout is
+PUMaVOS's here, so the reader is PUMaVOS's; a dataset of another layout has its own functions of the same
+signatures."""
 
 from smite.data.pumavos import frames_dir, list_sequences, load_sequence, training_frames
 
@@ -496,7 +497,8 @@ def test_adding_a_dataset_is_its_module_and_one_line_in_each_registry(tmp_path):
     protocols.write_text(text.replace(imports, imports + "from smite.data import parts_video\n").replace(
         dataset_anchor, (
             '    "parts_video": DatasetType(\n'
-            "        parts_video.list_sequences, _synthetic(PumavosSynthConfig, generate_pumavos), toy.write_pumavos,\n"
+            "        parts_video.list_sequences, _synthetic(PumavosSynthSettings, generate_pumavos),\n"
+            "        toy.write_pumavos,\n"
             "        VideoLayout(lambda root, folder, video: parts_video.frames_dir(root, video),\n"
             "                    lambda root, group, video, parts: parts_video.load_sequence(root, video, parts))),\n"
             + dataset_anchor)).replace(protocol_anchor, (
@@ -523,7 +525,8 @@ def test_adding_a_dataset_is_its_module_and_one_line_in_each_registry(tmp_path):
                             cwd=repo, capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     jobs = result.stdout.split("\n\n")
-    prepared = [j for j in jobs if "rule prepare_dataset:" in j and "resources/synthetic_parts_video/manifest.json" in j]
+    manifest = "resources/synthetic_parts_video/manifest.json"
+    prepared = [j for j in jobs if "rule prepare_dataset:" in j and manifest in j]
     trained = [j for j in jobs if "rule train:" in j and "parts_video" in j]
     scored = [j for j in jobs if "rule evaluate_video:" in j and "metrics/parts_video/smite/" in j]
     assert len(prepared) == 1 and trained and scored

@@ -16,7 +16,7 @@ _SUBMODULE = {
     **dict.fromkeys(["ReferenceSet", "load_references", "save_references"], "references"),
     **dict.fromkeys(["export_label_pngs", "list_categories", "list_videos", "load_video_clip", "read_frames_numbers",
                      "read_ground_truth", "write_ground_truth"], "smite50"),
-    **dict.fromkeys(["DavisSynthConfig", "PascalPartSynthConfig", "PumavosSynthConfig", "SynthConfig",
+    **dict.fromkeys(["DavisSynthSettings", "PascalPartSynthSettings", "PumavosSynthSettings", "SynthSettings",
                      "generate_benchmark", "generate_davis", "generate_pascal_part",
                      "generate_pumavos"], "synth"),
     **dict.fromkeys(["read_video", "write_frames", "write_video"], "video"),

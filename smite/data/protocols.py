@@ -22,10 +22,10 @@ from typing import Any
 from smite.data import davis, pumavos, smite50, statistics, toy
 from smite.data.clip import Clip
 from smite.data.synth import (
-    DavisSynthConfig,
-    PascalPartSynthConfig,
-    PumavosSynthConfig,
-    SynthConfig,
+    DavisSynthSettings,
+    PascalPartSynthSettings,
+    PumavosSynthSettings,
+    SynthSettings,
     generate_benchmark,
     generate_davis,
     generate_pascal_part,
@@ -73,22 +73,22 @@ class DatasetType:
 
 DATASET_TYPES: dict[str, DatasetType] = {
     "smite50": DatasetType(
-        smite50.list_categories, _synthetic(SynthConfig, generate_benchmark), toy.write_smite50,
+        smite50.list_categories, _synthetic(SynthSettings, generate_benchmark), toy.write_smite50,
         VideoLayout(lambda root, folder, video: smite50.video_path(root, folder, video),
                     lambda root, group, video, parts: smite50.load_video_clip(root, group, video, parts),
                     by_category=True, annotated=smite50.annotated_frames),
         statistics.smite50_statistics),
     "pumavos": DatasetType(
-        pumavos.list_sequences, _synthetic(PumavosSynthConfig, generate_pumavos), toy.write_pumavos,
+        pumavos.list_sequences, _synthetic(PumavosSynthSettings, generate_pumavos), toy.write_pumavos,
         VideoLayout(lambda root, folder, video: pumavos.frames_dir(root, video),
                     lambda root, group, video, parts: pumavos.load_sequence(root, video, parts)),
         statistics.pumavos_statistics),
     "davis2016": DatasetType(
-        lambda root: davis.read_split(root, "val"), _synthetic(DavisSynthConfig, generate_davis), toy.write_davis,
+        lambda root: davis.read_split(root, "val"), _synthetic(DavisSynthSettings, generate_davis), toy.write_davis,
         VideoLayout(lambda root, folder, video: davis.frames_dir(root, video),
                     lambda root, group, video, parts: davis.load_sequence(root, video)),
         statistics.davis_statistics),
-    "pascal_part": DatasetType(_pascal_classes, _synthetic(PascalPartSynthConfig, generate_pascal_part),
+    "pascal_part": DatasetType(_pascal_classes, _synthetic(PascalPartSynthSettings, generate_pascal_part),
                                toy.write_pascal_part),
 }
 VIDEO_DATASETS = tuple(name for name, kind in DATASET_TYPES.items() if kind.videos is not None)

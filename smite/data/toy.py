@@ -30,7 +30,7 @@ from smite.data.smite50 import FRAMES_NUMBERS, GROUND_TRUTH_DIR, VIDEOS_DIR, wri
 from smite.data.synth import (
     CATEGORY_PARTS,
     FPS,
-    DavisSynthConfig,
+    DavisSynthSettings,
     render_reference,
     render_video,
     write_davis_sequence,
@@ -137,7 +137,7 @@ def write_pumavos(root: Path, spec: dict[str, Any], settings: ToySettings) -> No
 def write_davis(root: Path, spec: dict[str, Any], settings: ToySettings) -> None:
     """DAVIS-2016: 480p JPEG frames, 0/255 object masks and the ImageSets split files (the synthetic set's
     sequence writer, under the config's sequence names)."""
-    config = DavisSynthConfig(seed=settings.seed, size=settings.size, frames=settings.frames,
+    config = DavisSynthSettings(seed=settings.seed, size=settings.size, frames=settings.frames,
                               noise_std=settings.noise_std)
     for split in ("train", "val"):
         lines = [line for index, sequence in enumerate(spec[split])

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 
 from smite.guide.lowpass import lowpass_energy
 from smite.learn.losses import class_weights as part_weights  # the same weights as training
-from smite.settings import InferenceConfig
+from smite.settings import InferenceSettings
 
 
 def tracking_energy(S: torch.Tensor, target_labels: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
@@ -42,7 +42,7 @@ class SliceMaps:
 
 @dataclass(frozen=True)
 class EnergyTerm:
-    """One term of E_total: its function of a slice's maps and the InferenceConfig field of its weight."""
+    """One term of E_total: its function of a slice's maps and the InferenceSettings field of its weight."""
 
     energy: Callable[[SliceMaps], torch.Tensor]
     weight_key: str
@@ -55,7 +55,7 @@ ENERGIES: dict[str, EnergyTerm] = {
 }
 
 
-def energy_weights(names: Sequence[str], inference: InferenceConfig) -> dict[str, float]:
+def energy_weights(names: Sequence[str], inference: InferenceSettings) -> dict[str, float]:
     """Each named term's weight from the inference config (lambda_track, lambda_reg, ...)."""
     return {name: float(getattr(inference, ENERGIES[name].weight_key)) for name in names}
 

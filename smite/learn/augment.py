@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from smite.settings import AugmentConfig
+from smite.settings import AugmentSettings
 
 if TYPE_CHECKING:
     import albumentations as A
 
 
 def part_preserving_crop(
-    image: np.ndarray, labels: np.ndarray, config: AugmentConfig, rng: np.random.Generator
+    image: np.ndarray, labels: np.ndarray, config: AugmentSettings, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """Random crop (side >= crop_min_ratio) that keeps >= crop_min_part_fraction of every part present.
 
@@ -36,7 +36,7 @@ def part_preserving_crop(
     return image, labels
 
 
-def photometric_geometric(config: AugmentConfig, seed: int) -> A.Compose:
+def photometric_geometric(config: AugmentSettings, seed: int) -> A.Compose:
     """Flip, rotation, blur, coarse dropout and occasional zoom-out via albumentations.
 
     albumentations is imported here, not at module level: it costs 1.5 s, and jobs that only segment
@@ -63,7 +63,7 @@ def photometric_geometric(config: AugmentConfig, seed: int) -> A.Compose:
 class Augmenter:
     """Deterministic (seeded) augmentation of (image, label map) pairs."""
 
-    def __init__(self, config: AugmentConfig, seed: int) -> None:
+    def __init__(self, config: AugmentSettings, seed: int) -> None:
         self.config = config
         self.rng = np.random.default_rng(seed)
         self.transform = photometric_geometric(config, seed)

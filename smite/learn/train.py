@@ -24,7 +24,7 @@ from smite.metrics import score_video
 from smite.model.draws import Draws, SeededDraws
 from smite.model.inference import item_timesteps, posterior_latents, predict_labels
 from smite.model.segmenter import Maps, PartSegmenter, resize_labels, to_model_input
-from smite.settings import TrainConfig
+from smite.settings import TrainSettings
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class TrainResult:
     seconds: float
 
 
-def trainable_groups(model: PartSegmenter, config: TrainConfig, epoch: int) -> list[dict]:
+def trainable_groups(model: PartSegmenter, config: TrainSettings, epoch: int) -> list[dict]:
     """Parameter groups optimised at this epoch under the configured mode."""
     embeddings = {"params": [model.part_embeddings], "lr": config.embedding_lr, "name": "embeddings"}
     cross = {"params": model.cross_attention_parameters(), "lr": config.cross_attention_lr, "name": "cross"}
@@ -84,7 +84,7 @@ def step_loss(
     model: PartSegmenter,
     image: np.ndarray,
     labels: np.ndarray,
-    config: TrainConfig,
+    config: TrainSettings,
     draws: Draws,
     key: int,
     *,
@@ -124,7 +124,7 @@ def step_loss(
 
 
 def validation_miou(
-    model: PartSegmenter, references: ReferenceSet, config: TrainConfig, generator: torch.Generator
+    model: PartSegmenter, references: ReferenceSet, config: TrainSettings, generator: torch.Generator
 ) -> float:
     """mIoU (%, SMITE rules) of single-pass predictions on un-augmented images.
 
@@ -150,7 +150,7 @@ class Optimiser:
     starts from zero moments. Phase-2 epochs divisible by `phase2_idle_every` do not step.
     """
 
-    def __init__(self, model: PartSegmenter, config: TrainConfig) -> None:
+    def __init__(self, model: PartSegmenter, config: TrainSettings) -> None:
         self.model, self.config = model, config
         self.optimizer: torch.optim.Adam | None = None
         self.groups_key: tuple[str, ...] | None = None
@@ -194,7 +194,7 @@ class Optimiser:
         self.optimizer.zero_grad(set_to_none=True)
 
 
-def _optimizer(model: PartSegmenter, config: TrainConfig, epoch: int) -> torch.optim.Adam:
+def _optimizer(model: PartSegmenter, config: TrainSettings, epoch: int) -> torch.optim.Adam:
     groups = trainable_groups(model, config, epoch)
     trainable = {id(p) for group in groups for p in group["params"]}
     for param in [model.part_embeddings, *model.cross_attention_parameters()]:
@@ -205,7 +205,7 @@ def _optimizer(model: PartSegmenter, config: TrainConfig, epoch: int) -> torch.o
 def train(
     model: PartSegmenter,
     references: ReferenceSet,
-    config: TrainConfig,
+    config: TrainSettings,
     seed: int,
     validation: ReferenceSet | None = None,
     progress: bool = True,
@@ -252,6 +252,6 @@ def train(
     return best
 
 
-def config_dict(config: TrainConfig) -> dict:
+def config_dict(config: TrainSettings) -> dict:
     """JSON-friendly hyperparameters for the checkpoint metadata."""
     return asdict(config)

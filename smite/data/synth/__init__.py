@@ -21,9 +21,9 @@ so the tables on those datasets run end to end without the real data.
 
 from smite.data.synth.layouts import (
     PASCAL_SPLITS,
-    DavisSynthConfig,
-    PascalPartSynthConfig,
-    PumavosSynthConfig,
+    DavisSynthSettings,
+    PascalPartSynthSettings,
+    PumavosSynthSettings,
     generate_davis,
     generate_pascal_part,
     generate_pumavos,
@@ -31,16 +31,16 @@ from smite.data.synth.layouts import (
 )
 from smite.data.synth.objects import CATEGORY_PARTS
 from smite.data.synth.render import render_reference, render_video
-from smite.data.synth.smite50 import FPS, SynthConfig, generate_benchmark
+from smite.data.synth.smite50 import FPS, SynthSettings, generate_benchmark
 
 __all__ = [
     "CATEGORY_PARTS",
     "FPS",
     "PASCAL_SPLITS",
-    "DavisSynthConfig",
-    "PascalPartSynthConfig",
-    "PumavosSynthConfig",
-    "SynthConfig",
+    "DavisSynthSettings",
+    "PascalPartSynthSettings",
+    "PumavosSynthSettings",
+    "SynthSettings",
     "generate_benchmark",
     "generate_davis",
     "generate_pascal_part",

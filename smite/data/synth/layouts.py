@@ -28,7 +28,7 @@ PASCAL_SPLITS = pascal_part.SPLITS
 
 
 @dataclass(frozen=True)
-class PumavosSynthConfig:
+class PumavosSynthSettings:
     """A PUMaVOS-layout set: per category, object videos whose parts are the category's parts."""
 
     seed: int = 0
@@ -51,7 +51,7 @@ class PumavosSynthConfig:
 
 
 @dataclass(frozen=True)
-class DavisSynthConfig:
+class DavisSynthSettings:
     """A DAVIS-2016-layout set: single-object videos (object = all parts), every frame annotated.
 
     Sequence i of a split shows categories[i % len(categories)].
@@ -76,7 +76,7 @@ class DavisSynthConfig:
 
 
 @dataclass(frozen=True)
-class PascalPartSynthConfig:
+class PascalPartSynthSettings:
     """A SLiMe PASCAL-Part-layout set: still images per category (class) and split."""
 
     seed: int = 0
@@ -99,9 +99,9 @@ def _layout_manifest(layout: str, config: Any, body: dict) -> dict:
     return {"generator": "smite.data.synth", "layout": layout, "config": config_dict} | body
 
 
-def generate_pumavos(out_dir: str | Path, config: PumavosSynthConfig | None = None) -> dict:
+def generate_pumavos(out_dir: str | Path, config: PumavosSynthSettings | None = None) -> dict:
     """Write a synthetic set in the PUMaVOS layout plus manifest.json (atomically, as generate_benchmark)."""
-    config = config or PumavosSynthConfig()
+    config = config or PumavosSynthSettings()
 
     def write(build: Path) -> dict:
         sequences = dict(
@@ -119,7 +119,7 @@ def generate_pumavos(out_dir: str | Path, config: PumavosSynthConfig | None = No
     return build_atomically(Path(out_dir), write)
 
 
-def _write_pumavos_sequence(root: Path, category: str, index: int, config: PumavosSynthConfig) -> tuple[str, dict]:
+def _write_pumavos_sequence(root: Path, category: str, index: int, config: PumavosSynthSettings) -> tuple[str, dict]:
     """JPEG frames and palette annotations of every annotate_every-th frame; return name and manifest entry."""
     name = f"{category}_{index:02d}"
     rng = item_rng(config.seed, category, _PUMAVOS, index)
@@ -133,9 +133,9 @@ def _write_pumavos_sequence(root: Path, category: str, index: int, config: Pumav
     return name, {"category": category, "parts": parts, "frames": config.frames, "annotated": annotated}
 
 
-def generate_davis(out_dir: str | Path, config: DavisSynthConfig | None = None) -> dict:
+def generate_davis(out_dir: str | Path, config: DavisSynthSettings | None = None) -> dict:
     """Write a synthetic set in the DAVIS-2016 layout (per-frame ImageSets lines) plus manifest.json."""
-    config = config or DavisSynthConfig()
+    config = config or DavisSynthSettings()
 
     def write(build: Path) -> dict:
         splits: dict[str, list[str]] = {}
@@ -159,7 +159,7 @@ def generate_davis(out_dir: str | Path, config: DavisSynthConfig | None = None) 
 
 
 def write_davis_sequence(
-    root: Path, name: str, category: str, rng: np.random.Generator, config: DavisSynthConfig
+    root: Path, name: str, category: str, rng: np.random.Generator, config: DavisSynthSettings
 ) -> list[str]:
     """JPEG frames and 0/255 object masks (all parts) of every frame; return the sequence's ImageSets lines."""
     frames, labels = render_video(category, rng, config.frames, config.size, config.noise_std)
@@ -175,9 +175,9 @@ def write_davis_sequence(
     return lines
 
 
-def generate_pascal_part(out_dir: str | Path, config: PascalPartSynthConfig | None = None) -> dict:
+def generate_pascal_part(out_dir: str | Path, config: PascalPartSynthSettings | None = None) -> dict:
     """Write synthetic still images in SLiMe's PASCAL-Part layout (`<class>/<split>/<stem>.png|.npy`)."""
-    config = config or PascalPartSynthConfig()
+    config = config or PascalPartSynthSettings()
 
     def write(build: Path) -> dict:
         classes = {
@@ -193,7 +193,7 @@ def generate_pascal_part(out_dir: str | Path, config: PascalPartSynthConfig | No
     return build_atomically(Path(out_dir), write)
 
 
-def _write_pascal_split(root: Path, category: str, split: str, config: PascalPartSynthConfig) -> list[str]:
+def _write_pascal_split(root: Path, category: str, split: str, config: PascalPartSynthSettings) -> list[str]:
     """Still images (PNG) with int64 .npy label maps of one class's split; return their stems."""
     stems = [f"{category}_{split}_{i:02d}" for i in range(getattr(config, split))]
     for index, stem in enumerate(stems):

@@ -25,7 +25,7 @@ FPS = 24.0
 
 
 @dataclass(frozen=True)
-class SynthConfig:
+class SynthSettings:
     """Size and randomness of a synthetic benchmark."""
 
     seed: int = 0
@@ -76,7 +76,7 @@ def item_rng(seed: int, category: str, kind: int, index: int) -> np.random.Gener
     return np.random.default_rng([seed, zlib.crc32(category.encode()), kind, index])
 
 
-def _write_category(root: Path, category: str, config: SynthConfig) -> dict:
+def _write_category(root: Path, category: str, config: SynthSettings) -> dict:
     """Write one category's references, videos and ground truth; return its manifest entry."""
     parts = list(CATEGORY_PARTS[category])
     names = [f"{category}_ref{i:02d}" for i in range(config.references_per_category)]
@@ -92,7 +92,7 @@ def _write_category(root: Path, category: str, config: SynthConfig) -> dict:
     return {"parts": parts, "references": names, "videos": videos}
 
 
-def _write_video_item(root: Path, category: str, name: str, rng: np.random.Generator, config: SynthConfig) -> dict:
+def _write_video_item(root: Path, category: str, name: str, rng: np.random.Generator, config: SynthSettings) -> dict:
     """Render one video; write it, frames_numbers.txt and the ground truth of its annotated frames."""
     num_frames = int(rng.integers(config.min_frames, config.max_frames + 1))
     frames, labels = render_video(category, rng, num_frames, config.size, config.noise_std)
@@ -110,14 +110,14 @@ def _write_video_item(root: Path, category: str, name: str, rng: np.random.Gener
     return {"frames": num_frames, "fps": FPS, "annotated": annotated}
 
 
-def generate_benchmark(out_dir: str | Path, config: SynthConfig | None = None) -> dict:
+def generate_benchmark(out_dir: str | Path, config: SynthSettings | None = None) -> dict:
     """Write a synthetic benchmark in the SMITE-50 layout plus manifest.json; return the manifest.
 
     The benchmark is built in a temporary sibling folder and moved into place at the end, so
     `out_dir` is either absent, the previous benchmark, or complete. An existing `out_dir` must
     hold no files or an earlier benchmark (manifest.json), which is replaced.
     """
-    config = config or SynthConfig()
+    config = config or SynthSettings()
 
     def write(build: Path) -> dict:
         return _manifest(config, {category: _write_category(build, category, config) for category in config.categories})
@@ -135,7 +135,7 @@ def build_atomically(out_dir: Path, write: Callable[[Path], dict]) -> dict:
     return manifest
 
 
-def _manifest(config: SynthConfig, categories: dict) -> dict:
+def _manifest(config: SynthSettings, categories: dict) -> dict:
     """JSON-ready description: config, per-category parts/references/videos and totals."""
     videos = [video for entry in categories.values() for video in entry["videos"].values()]
     totals = {
