@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from smite.config import method_config
+from smite.config import method_settings
 from smite.data.video import write_image
 from smite.errors import SmiteInputError
 from smite.gsam2 import (
@@ -33,8 +33,12 @@ EVERY_BOX = {"box_threshold": 0.0, "text_threshold": 0.0, "prompt_frame": 0}  # 
 
 def every_box(**changes):
     """The gsam2 settings that keep every box of the random models, with `changes`."""
-    return method_config({"gsam2": {**EVERY_BOX, **changes}}).gsam2
+    return method_settings({"gsam2": {**EVERY_BOX, **changes}}).gsam2
 
+
+# share of pixels a loaded-back model labels as the in-memory one: at least twice the measured disagreement under the
+# scalar kernels (2 of 16384, test_load_from_local_folders) away from 1
+MASKS_LOADED_BACK = 1 - 2 * 2 / 16384
 
 @pytest.fixture(scope="module")
 def models() -> GSAM2Models:
@@ -51,7 +55,7 @@ def clip() -> np.ndarray:
 
 
 def test_defaults_have_the_gsam2_section() -> None:
-    defaults = method_config()
+    defaults = method_settings()
     settings = defaults.gsam2
     assert settings.models == "pretrained"
     assert defaults.models["grounding_dino"].repo == "IDEA-Research/grounding-dino-tiny"
@@ -137,7 +141,7 @@ def test_run_writes_the_output_format(tmp_path: Path, clip: np.ndarray) -> None:
     folder = tmp_path / "frames"
     for index, frame in enumerate(clip):
         write_image(folder / f"{index:05d}.png", frame)
-    method = method_config({"device": "cpu", "gsam2": {**EVERY_BOX, "models": TINY_RANDOM}})
+    method = method_settings({"device": "cpu", "gsam2": {**EVERY_BOX, "models": TINY_RANDOM}})
     out = run_gsam2_video(folder, tmp_path / "out", PARTS, method, progress=False)
     assert sorted(p.name for p in (out / "masks").iterdir()) == [f"{i:05d}.png" for i in range(len(clip))]
     assert (out / "overlay.mp4").stat().st_size > 0
@@ -150,24 +154,33 @@ def test_run_writes_the_output_format(tmp_path: Path, clip: np.ndarray) -> None:
 
 def test_load_from_local_folders(tmp_path: Path, models: GSAM2Models, clip: np.ndarray,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    """The real from_pretrained path, offline: saved tiny models load back and give the same masks."""
+    """The real from_pretrained path, offline: saved tiny models load back with every parameter and buffer to the
+    bit, and give the same masks. Masks are held to MASKS_LOADED_BACK: under PyTorch's scalar kernels
+    (ATEN_CPU_CAPABILITY=default) the loaded SAM 2, its tensors equal to the bit, puts 2 of 16384 pixels on another
+    part (99.988 %; natively none): the same arithmetic on tensors at other addresses rounds differently there."""
     models.grounding_processor.save_pretrained(tmp_path / "gd")
     models.grounding_model.save_pretrained(tmp_path / "gd")
     models.sam2_model.save_pretrained(tmp_path / "sam2")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    method = method_config({"models": {"grounding_dino": {"path": str(tmp_path / "gd")},
+    method = method_settings({"models": {"grounding_dino": {"path": str(tmp_path / "gd")},
                                        "sam2": {"path": str(tmp_path / "sam2")}}})
     loaded = load_gsam2(method.gsam2, method.model("grounding_dino"), method.model("sam2"))
     assert loaded.identity["grounding_model"].startswith(str((tmp_path / "gd").resolve()) + " (sha256 ")
     assert loaded.identity["sam2_model"].startswith(str((tmp_path / "sam2").resolve()) + " (sha256 ")
+    for name in ("grounding_model", "sam2_model"):
+        saved, back = getattr(models, name), getattr(loaded, name)
+        for tensors in (lambda m: m.state_dict(), lambda m: dict(m.named_buffers())):
+            before, after = tensors(saved), tensors(back)
+            assert before.keys() == after.keys() and all(torch.equal(before[k], after[k]) for k in before), name
     expected = segment_gsam2(clip, PARTS, models, every_box(), progress=False)
-    assert np.array_equal(segment_gsam2(clip, PARTS, loaded, every_box(), progress=False), expected)
+    agreement = float((segment_gsam2(clip, PARTS, loaded, every_box(), progress=False) == expected).mean())
+    assert agreement >= MASKS_LOADED_BACK
 
 
 def test_missing_weights_offline_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     revision = "a" * 40
-    method = method_config({"models": {"grounding_dino": {"repo": "smite-tests/no-such-grounding-dino",
+    method = method_settings({"models": {"grounding_dino": {"repo": "smite-tests/no-such-grounding-dino",
                                                           "revision": revision}}})
     with pytest.raises(SmiteInputError) as error:
         load_gsam2(method.gsam2, method.model("grounding_dino"), method.model("sam2"))
