@@ -11,7 +11,7 @@ import argparse
 
 import numpy as np
 import torch
-from common import method_for, peak_memory_gb, report, timed
+from common import peak_memory_gb, report, settings_for, timed
 
 from smite.api import compute_tracks
 from smite.config import inference_settings, override
@@ -40,14 +40,14 @@ def main() -> None:
                                    "guided_updates": args.guided_steps,
                                    "guided_timesteps": args.guided_timesteps,
                                    "guidance_slice": args.guidance_slice}.items() if v is not None}
-    method = method_for(args.backbone, args.device, args.precision, inference)
+    settings = settings_for(args.backbone, args.device, args.precision, inference)
     if args.image_size:
-        method = override(method, {"backbone": {args.backbone: {"image_size": args.image_size}}})
-    backbone = load_backbone(args.backbone, method.backbone, 0, method.device, args.precision)
+        settings = override(settings, {"backbone": {args.backbone: {"image_size": args.image_size}}})
+    backbone = load_backbone(args.backbone, settings.backbone, 0, settings.device, args.precision)
     device = backbone.device
     model = PartSegmenter(backbone, ["background", "head", "neck+torso", "leg", "tail"])
     size = backbone.image_size
-    inference = inference_settings(method)
+    inference = inference_settings(settings)
     frames = np.random.default_rng(0).integers(0, 255, (args.frames, size, size, 3), dtype=np.uint8)
     results = {"backbone": args.backbone, "device": str(torch.cuda.get_device_name(device)) if device.type == "cuda"
                else "cpu", "precision": backbone.precision, "frames": args.frames, "method": args.method,
@@ -55,7 +55,7 @@ def main() -> None:
                **{k: getattr(inference, k) for k in ("window", "overlap", "guided_timesteps", "guided_updates",
                                                      "updates_per_step", "guidance_slice")}}
     with timed(results, "track_s", device):
-        tracks = compute_tracks(frames, method, progress=False, grid=backbone.latent_size)
+        tracks = compute_tracks(frames, settings, progress=False, grid=backbone.latent_size)
     with timed(results, "segment_s", device):
         segment_frames(model, frames, args.method, inference, 0, tracks)
     total = results["segment_s"] + (0 if args.no_tracking else results["track_s"])

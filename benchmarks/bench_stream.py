@@ -25,7 +25,7 @@ import numpy as np
 import yaml
 from common import report
 
-from smite.config import method_config
+from smite.config import method_settings
 from smite.data.video import VideoWriter
 from smite.learn.checkpoint import save_checkpoint
 from smite.learn.metadata import CheckpointInfo
@@ -76,8 +76,8 @@ def main() -> None:
         folder = Path(folder)
         config = folder / "run.yaml"
         config.write_text(yaml.safe_dump({"method": embedded}))
-        method = method_config(embedded)
-        backbone = load_backbone("embedded", method.backbone, method.seed, "cpu", "fp32")
+        settings = method_settings(embedded)
+        backbone = load_backbone("embedded", settings.backbone, settings.seed, "cpu", "fp32")
         model = PartSegmenter(backbone, ["background", "square"])
         checkpoint = folder / "model.safetensors"
         save_checkpoint(checkpoint, model_state(model), CheckpointInfo(model.parts, backbone.identity, "embedded"))
@@ -90,7 +90,7 @@ def main() -> None:
                 command = [sys.executable, "-m", "smite.cli", "segment", str(video), "--model", str(checkpoint),
                            "--out", str(out), "--method", name, "--config", str(config), "--device", "cpu", "--quiet"]
                 peak, seconds = peak_rss_gb(command)
-                rows.append({"method": name, "refinement": method.inference.refinement, "frames": count,
+                rows.append({"method": name, "refinement": settings.inference.refinement, "frames": count,
                              "size": f"{args.size[1]}x{args.size[0]}",
                              "peak_rss_gb": round(peak, 3), "seconds": round(seconds, 1)})
                 print(rows[-1], flush=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from common import method_for, peak_memory_gb, report, timed
+from common import peak_memory_gb, report, settings_for, timed
 
 from smite.config import train_settings
 from smite.data.references import ReferenceSet
@@ -26,8 +26,8 @@ def main() -> None:
     parser.add_argument("--precision", default="fp16", choices=["fp32", "fp16", "bf16"])
     parser.add_argument("--mode", default="two-phase", choices=["embeddings", "two-phase", "joint"])
     args = parser.parse_args()
-    method = method_for(args.backbone, args.device, args.precision)
-    backbone = load_backbone(args.backbone, method.backbone, 0, method.device, args.precision)
+    settings = settings_for(args.backbone, args.device, args.precision)
+    backbone = load_backbone(args.backbone, settings.backbone, 0, settings.device, args.precision)
     size = backbone.image_size
     rng = np.random.default_rng(0)
     labels = [np.repeat(np.repeat(rng.integers(0, 5, (8, 8)), size // 8, 0), size // 8, 1) for _ in
@@ -35,12 +35,12 @@ def main() -> None:
     images = [rng.integers(0, 255, (size, size, 3), dtype=np.uint8) for _ in range(args.references)]
     references = ReferenceSet(images, labels, ["background", "a", "b", "c", "d"], [str(i) for i in range(len(images))])
     model = PartSegmenter(backbone, references.parts)
-    config = train_settings(method, mode=args.mode, epochs=args.epochs, phase1_epochs=args.epochs // 2,
+    config = train_settings(settings, mode=args.mode, epochs=args.epochs, phase1_epochs=args.epochs // 2,
                           val_every=args.epochs)
     results = {"backbone": args.backbone, "device": str(backbone.device), "precision": backbone.precision,
                "references": args.references, "epochs": args.epochs}
     with timed(results, "train_s", backbone.device):
-        train(model, references, config, method.seed, progress=False)
+        train(model, references, config, settings.seed, progress=False)
     steps = args.epochs * args.references
     results["s_per_step"] = round(results["train_s"] / steps, 3)
     results["projected_300_epochs_min"] = round(results["s_per_step"] * 300 * args.references / 60, 1)

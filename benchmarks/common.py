@@ -13,13 +13,13 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from smite.config import method_config  # noqa: E402
+from smite.config import method_settings  # noqa: E402
 from smite.settings import MethodSettings  # noqa: E402
 
 
-def method_for(backbone: str, device: str, precision: str, inference: dict | None = None) -> MethodSettings:
+def settings_for(backbone: str, device: str, precision: str, inference: dict | None = None) -> MethodSettings:
     """The declared defaults (the paper's settings) on the chosen backbone, device and precision."""
-    return method_config({"backbone": {"name": backbone}, "device": device, "precision": precision,
+    return method_settings({"backbone": {"name": backbone}, "device": device, "precision": precision,
                           "inference": inference or {}})
 
 

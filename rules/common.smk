@@ -31,9 +31,9 @@ from smite.plan import (
     RunPlan,
     fill,
 )
-from smite.plan import group_method as plan_group_method
+from smite.plan import group_overrides as plan_group_overrides
 from smite.plan import stage_slice
-from smite.plan import track_method as plan_track_method
+from smite.plan import track_overrides as plan_track_overrides
 from smite.plan import track_uses
 from smite.table_specs import TABLE_SPECS, TABLES, ablation_note
 from smite.data.protocols import COLLECTION_DATASET, DERIVED_REFERENCES, PROTOCOLS, video_folder
@@ -146,30 +146,30 @@ def group_parts(wildcards):
     return group_of(wildcards).parts
 
 
-def train_method(wildcards):
+def train_overrides(wildcards):
     """The training slice of the run's method overrides with this group's over them (its category's
     augmentation, paper 7.5)."""
-    return stage_slice(plan_group_method(config["method"], group_of(wildcards)), "train")
+    return stage_slice(plan_group_overrides(config["method"], group_of(wildcards)), "train")
 
 
-def segment_method(wildcards):
+def segment_overrides(wildcards):
     """The segmentation slice of the run's method overrides with this group's over them: its category's
     lambda_track and vote window (paper 7.5, or the authors' code; switch `paper_vote_windows`)."""
-    return stage_slice(plan_group_method(config["method"], group_of(wildcards)), "segment")
+    return stage_slice(plan_group_overrides(config["method"], group_of(wildcards)), "segment")
 
 
-def gsam2_method(wildcards):
+def gsam2_overrides(wildcards):
     """GSAM2's slice of the run's method overrides (its model ids and thresholds, device, seed)."""
-    return stage_slice(plan_group_method(config["method"], group_of(wildcards)), "gsam2")
+    return stage_slice(plan_group_overrides(config["method"], group_of(wildcards)), "gsam2")
 
 
-def track_method(wildcards):
+def track_overrides(wildcards):
     """Tracking slice (backbone, tracker, vote window) of the method of the groups that segment this video:
     a video is tracked over the vote window its category segments with."""
-    return plan_track_method(config["method"], COLLECTIONS, wildcards.dataset, wildcards.folder, wildcards.video)
+    return plan_track_overrides(config["method"], COLLECTIONS, wildcards.dataset, wildcards.folder, wildcards.video)
 
 
-def run_segment_method(wildcards):
+def run_segment_overrides(wildcards):
     """The segmentation slice of the run's method overrides alone: for work outside the groups (PASCAL-Part)."""
     return stage_slice(config["method"], "segment")
 
@@ -219,14 +219,14 @@ def video_setting(wildcards):
     return {"method": wildcards.method, "mode": wildcards.mode, "shots": int(wildcards.shots)}
 
 
-def switch_train_method(wildcards):
+def switch_train_overrides(wildcards):
     """The training slice of a training switch's method overrides on this category (smite.plan.switch_cases)."""
-    return stage_slice(PLAN.switch_method(wildcards.switch, wildcards.group), "train")
+    return stage_slice(PLAN.switch_overrides(wildcards.switch, wildcards.group), "train")
 
 
-def switch_segment_method(wildcards):
+def switch_segment_overrides(wildcards):
     """The segmentation slice of a switch's method overrides on this category."""
-    return stage_slice(PLAN.switch_method(wildcards.switch, wildcards.group), "segment")
+    return stage_slice(PLAN.switch_overrides(wildcards.switch, wildcards.group), "segment")
 
 
 def switch_checkpoint(wildcards):

@@ -12,7 +12,7 @@ rule evaluate_video:
         protocol=config["video_protocol"],
         parts=group_parts,
         setting=video_setting,
-        method=segment_method,  # inference.score_size: the size the segmentation's labels are scored at
+        overrides=segment_overrides,  # inference.score_size: the size the segmentation's labels are scored at
     log:
         f"{RESULTS}/logs/evaluate/{{collection}}/{{method}}/{{mode}}_{{shots}}shot/{{group}}/{{video}}.log",
     benchmark:
@@ -40,7 +40,7 @@ use rule evaluate_video as evaluate_gsam2 with:
         protocol=config["video_protocol"],
         parts=group_parts,
         setting=GSAM2_SETTING,
-        method=segment_method,
+        overrides=segment_overrides,
     log:
         f"{RESULTS}/logs/evaluate/{{collection}}/{GSAM2_RUN}/{{group}}/{{video}}.log",
     benchmark:

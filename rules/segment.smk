@@ -12,7 +12,7 @@ rule segment_video:
     params:
         root=collection_root,
         protocol=config["video_protocol"],
-        method=segment_method,
+        overrides=segment_overrides,
         methods=job_methods,
     log:
         f"{RESULTS}/logs/segment/{{collection}}/{{mode}}_{{shots}}shot/{{group}}/{{video}}.log",
@@ -41,7 +41,7 @@ rule segment_gsam2:
         root=collection_root,
         protocol=config["video_protocol"],
         parts=group_parts,
-        method=gsam2_method,
+        overrides=gsam2_overrides,
     log:
         f"{RESULTS}/logs/segment/{{collection}}/{GSAM2_RUN}/{{group}}/{{video}}.log",
     benchmark:
@@ -70,7 +70,7 @@ rule segment_images:
         root=lambda wildcards: DATASETS["pascal_part"]["root"],
         split=lambda wildcards: DATASETS["pascal_part"]["test_split"],
         parts=pascal_class_parts,
-        method=run_segment_method,
+        overrides=run_segment_overrides,
     log:
         f"{RESULTS}/logs/segment/pascal_part/{{method}}/{{mode}}_{{shots}}shot/{{cls}}.log",
     benchmark:

@@ -14,7 +14,7 @@ rule train_switched:
     params:
         references=references_for,
         parts=group_parts,
-        method=switch_train_method,
+        overrides=switch_train_overrides,
     log:
         f"{RESULTS}/logs/train_switched/{{collection}}/{{group}}/{{switch}}/{{mode}}_{{shots}}shot.log",
     benchmark:
@@ -44,7 +44,7 @@ rule segment_switched:
     params:
         root=collection_root,
         protocol=config["video_protocol"],
-        method=switch_segment_method,
+        overrides=switch_segment_overrides,
         methods=["smite"],
     log:
         f"{RESULTS}/logs/segment_switched/{{collection}}/{{switch}}/{{mode}}_{{shots}}shot/{{group}}/{{video}}.log",
@@ -74,7 +74,7 @@ use rule evaluate_video as evaluate_switched with:
         protocol=config["video_protocol"],
         parts=group_parts,
         setting=switch_setting,
-        method=switch_segment_method,
+        overrides=switch_segment_overrides,
     log:
         f"{RESULTS}/logs/evaluate_switched/{{collection}}/{{switch}}/{{group}}/{{video}}.log",
     benchmark:

@@ -2,7 +2,7 @@ rule track_video:
     """Trajectories of the attention-grid centres through the clips the run's methods read (smite.track.plan: each
     guided window, and each frame's voting range where Baseline-II runs), cached once per video.
 
-    Its method is the tracking slice of its category's (track_method): the windows and vote window it segments
+    Its method is the tracking slice of its category's (track_overrides): the windows and vote window it segments
     with."""
     input:
         defaults=SMITE_DEFAULTS,
@@ -13,7 +13,7 @@ rule track_video:
     params:
         root=lambda wildcards: DATASETS[wildcards.dataset]["root"],
         protocol=config["video_protocol"],
-        method=track_method,
+        overrides=track_overrides,
         uses=track_uses(config),
     log:
         f"{RESULTS}/logs/track/{{dataset}}/{{folder}}/{{video}}.log",

@@ -10,7 +10,7 @@ rule train:
     params:
         references=references_for,
         parts=group_parts,
-        method=train_method,
+        overrides=train_overrides,
     log:
         f"{RESULTS}/logs/train/{{collection}}/{{group}}/{{mode}}_{{shots}}shot.log",
     benchmark:

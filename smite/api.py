@@ -41,31 +41,31 @@ def seed_everything(seed: int) -> None:
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
-def backbone_for(method: MethodSettings, name: str | None = None) -> Backbone:
+def backbone_for(settings: MethodSettings, name: str | None = None) -> Backbone:
     """Load the backbone the method settings name (or `name`); sd21 is `models.sd21` (smite.hub)."""
-    name = name or method.backbone.name
-    spec = method.model("sd21") if name == "sd21" else None
-    return load_backbone(name, method.backbone, method.seed, method.device, method.precision, spec)
+    name = name or settings.backbone.name
+    spec = settings.model("sd21") if name == "sd21" else None
+    return load_backbone(name, settings.backbone, settings.seed, settings.device, settings.precision, spec)
 
 
 def train_references(
     refs_dir: str | Path,
     out: str | Path,
-    method: MethodSettings,
+    settings: MethodSettings,
     train_changes: dict[str, Any],
     parts: list[str] | None = None,
     shots: int | None = None,
     progress: bool = True,
 ) -> TrainResult:
     """Train part tokens on a reference folder and write the checkpoint (atomically)."""
-    config = train_settings(method, **train_changes)
+    config = train_settings(settings, **train_changes)
     references = load_references(refs_dir, parts=parts, shots=shots)
-    seed_everything(method.seed)
-    backbone = backbone_for(method)
-    model = PartSegmenter(backbone, references.parts, init=method.parts_init, seed=method.seed)
-    result = train(model, references, config, method.seed, progress=progress)
+    seed_everything(settings.seed)
+    backbone = backbone_for(settings)
+    model = PartSegmenter(backbone, references.parts, init=settings.parts_init, seed=settings.seed)
+    result = train(model, references, config, settings.seed, progress=progress)
     info = CheckpointInfo(parts=references.parts, backbone=backbone.identity, backbone_name=backbone.name,
-                          train=config_dict(config), seed=method.seed, references=references.names,
+                          train=config_dict(config), seed=settings.seed, references=references.names,
                           best_epoch=result.best_epoch,
                           best_val_mIoU=result.best_val_miou, train_seconds=result.seconds, curve=result.curve)
     save_checkpoint(out, result.best_state, info)
@@ -74,10 +74,10 @@ def train_references(
     return result
 
 
-def load_model(checkpoint: str | Path, method: MethodSettings) -> tuple[PartSegmenter, CheckpointInfo]:
+def load_model(checkpoint: str | Path, settings: MethodSettings) -> tuple[PartSegmenter, CheckpointInfo]:
     """A PartSegmenter with the checkpoint's tokens on the backbone it was trained on."""
     state, info = load_checkpoint(checkpoint)
-    backbone = backbone_for(method, info.backbone_name)
+    backbone = backbone_for(settings, info.backbone_name)
     check_backbone(checkpoint, info, backbone.identity)
     model = PartSegmenter(backbone, info.parts)
     load_state(model, state)
@@ -100,16 +100,16 @@ class _JobTracks:
     """A job's trajectories: a cache file is read and checked against the video once (decoding the whole video for
     its digest), then each method's use against the cache's plan; without a file, computed for each use."""
 
-    def __init__(self, tracks: str | Path | None, method: MethodSettings, grid: int, progress: bool) -> None:
-        self.path, self.method, self.grid, self.progress = tracks, method, grid, progress
+    def __init__(self, tracks: str | Path | None, settings: MethodSettings, grid: int, progress: bool) -> None:
+        self.path, self.settings, self.grid, self.progress = tracks, settings, grid, progress
         self._cache: TrackCache | None = None
 
     def for_use(self, use: str, stream: VideoStream) -> TrackCache:
         if self.path is None:
-            return compute_tracks(stream, self.method, progress=self.progress, grid=self.grid, uses=(use,))
+            return compute_tracks(stream, self.settings, progress=self.progress, grid=self.grid, uses=(use,))
         if self._cache is None:
-            self._cache = _checked_cache(self.path, stream, self.grid, self.method.inference)
-        inference = self.method.inference
+            self._cache = _checked_cache(self.path, stream, self.grid, self.settings.inference)
+        inference = self.settings.inference
         self._cache.check_plan(inference.window, inference.overlap, inference.vote_window, (use,), self.path)
         return self._cache
 
@@ -119,7 +119,7 @@ def segment_video(
     checkpoint: str | Path,
     out_dir: str | Path,
     method_name: str,
-    method: MethodSettings,
+    settings: MethodSettings,
     tracks: str | Path | None = None,
     progress: bool = True,
     per_part_masks: bool = False,
@@ -132,26 +132,26 @@ def segment_video(
     final, so memory depends on the window and the frame size, not on the length (the crop refinement, which
     needs the whole video twice, reads it into memory). on_start runs once the inputs have been read and checked.
     """
-    return segment_video_methods(video, checkpoint, {method_name: out_dir}, method, tracks, progress,
+    return segment_video_methods(video, checkpoint, {method_name: out_dir}, settings, tracks, progress,
                                  per_part_masks, on_start, matte_format)[0]
 
 
 def segment_video_job(video: str | Path, checkpoint: str | Path, job_dir: str | Path, methods: Sequence[str],
-                      method: MethodSettings, tracks: str | Path | None = None, progress: bool = True,
+                      settings: MethodSettings, tracks: str | Path | None = None, progress: bool = True,
                       frames: int | None = None) -> list[dict]:
     """One segmentation job of the workflow: the video (its first `frames`, the run's video protocol) by each of
     `methods` with one checkpoint, one folder per method in `job_dir` (smite.methods.method_folder), which appears
     whole or not at all."""
     with atomic_dir(job_dir) as staging:
         return segment_video_methods(video, checkpoint, {name: method_folder(staging, name) for name in methods},
-                                     method, tracks, progress, frames=frames)
+                                     settings, tracks, progress, frames=frames)
 
 
 def segment_video_methods(
     video: str | Path,
     checkpoint: str | Path,
     outputs: Mapping[str, str | Path],
-    method: MethodSettings,
+    settings: MethodSettings,
     tracks: str | Path | None = None,
     progress: bool = True,
     per_part_masks: bool = False,
@@ -166,14 +166,14 @@ def segment_video_methods(
     method alone (the variants read the model and never change it).
     """
     start = time.perf_counter()
-    seed_everything(method.seed)
-    model, metadata = load_model(checkpoint, method)
+    seed_everything(settings.seed)
+    model, metadata = load_model(checkpoint, settings)
     loaded = torch.get_rng_state()
-    job_tracks = _JobTracks(tracks, method, model.backbone.latent_size, progress)
+    job_tracks = _JobTracks(tracks, settings, model.backbone.latent_size, progress)
     summaries = []
     for name, out_dir in outputs.items():
         torch.set_rng_state(loaded)
-        summary = _segment_loaded(model, metadata, video, checkpoint, out_dir, name, method, job_tracks,
+        summary = _segment_loaded(model, metadata, video, checkpoint, out_dir, name, settings, job_tracks,
                                   progress, per_part_masks, on_start, matte_format, frame_limit=frames)
         on_start = None  # once the first method's inputs are checked
         summaries.append({**summary, "seconds": time.perf_counter() - start})
@@ -182,14 +182,14 @@ def segment_video_methods(
 
 
 def _segment_loaded(model: PartSegmenter, metadata: CheckpointInfo, video: str | Path, checkpoint: str | Path,
-                    out_dir: str | Path, method_name: str, method: MethodSettings, job_tracks: _JobTracks,
+                    out_dir: str | Path, method_name: str, settings: MethodSettings, job_tracks: _JobTracks,
                     progress: bool, per_part_masks: bool, on_start: Callable[[], None] | None,
                     matte_format: str, frame_limit: int | None = None) -> dict[str, Any]:
     """One method's segmentation with a loaded model (of the video's first `frame_limit` frames, when given), written
     atomically to out_dir; its summary."""
     stream = open_video(video, frame_limit)
-    inference = method.inference
-    use = as_weighted(METHODS[method_name], method.inference).track_use  # none when every energy weighs 0
+    inference = settings.inference
+    use = as_weighted(METHODS[method_name], settings.inference).track_use  # none when every energy weighs 0
     grid = model.backbone.latent_size
     info = {"method": method_name, "video": str(video), "checkpoint": str(checkpoint),
             "backbone": metadata.backbone, "frames": stream.count, "score_size": inference.score_size}
@@ -197,13 +197,13 @@ def _segment_loaded(model: PartSegmenter, metadata: CheckpointInfo, video: str |
     if inference.refinement == "hierarchical" and not variant.posthoc_vote:
         if on_start is not None:
             on_start()
-        flow = HierarchicalSegmenter(model, variant, inference, method.seed)
+        flow = HierarchicalSegmenter(model, variant, inference, settings.seed)
         if use and job_tracks.path is not None:
             log.info("%s: the two-pass flow tracks its crop video; %s (the whole frames') is not read for it",
                      method_name, job_tracks.path)
 
         def track_crops(crops: Iterator[np.ndarray]) -> TrackCache | None:
-            return compute_tracks(crops, method, progress=progress, grid=grid, uses=(use,)) if use else None
+            return compute_tracks(crops, settings, progress=progress, grid=grid, uses=(use,)) if use else None
 
         return _write_stream(flow.stream_labels(FrameBuffer(stream, stream.count, video), track_crops, progress),
                              out_dir, metadata, stream.fps, info, per_part_masks, matte_format)
@@ -213,16 +213,16 @@ def _segment_loaded(model: PartSegmenter, metadata: CheckpointInfo, video: str |
         frames, fps = read_video(video, frame_limit)
 
         def track(clip: np.ndarray) -> TrackCache | None:
-            return compute_tracks(clip, method, progress=progress, grid=grid, uses=(use,)) if use else None
+            return compute_tracks(clip, settings, progress=progress, grid=grid, uses=(use,)) if use else None
 
-        labels = refine_small_objects(model, frames, method_name, inference, method.seed, track, progress)
+        labels = refine_small_objects(model, frames, method_name, inference, settings.seed, track, progress)
         write_outputs(out_dir, frames, labels, metadata.parts, fps, info, per_part_masks, matte_format,
                       inference.score_size)
         return {**info, "out_dir": str(out_dir)}
     cache = job_tracks.for_use(use, stream) if use else None
     if on_start is not None:
         on_start()
-    segmenter = Segmenter(model, variant, inference, method.seed)
+    segmenter = Segmenter(model, variant, inference, settings.seed)
     return _write_stream(segmenter.stream_labels(FrameBuffer(stream, stream.count, video), cache, progress),
                          out_dir, metadata, stream.fps, info, per_part_masks, matte_format)
 
@@ -245,17 +245,17 @@ def _write_stream(labelled: Iterator[Labelled], out_dir: str | Path,
 
 def segment_images(
     checkpoint: str | Path, images: list[np.ndarray], names: list[str], out_dir: str | Path,
-    method: MethodSettings, progress: bool = True,
+    settings: MethodSettings, progress: bool = True,
 ) -> list[np.ndarray]:
     """Image segmentation (PASCAL-Part, Tables 11-12): one denoising pass per image, masks/<name>.png.
 
     Images are single frames, so the video machinery (inflation, tracking, guidance) has nothing to
     act on: SLiMe and SMITE differ here only by their checkpoints (embeddings vs two-phase training).
     """
-    seed_everything(method.seed)
-    model, metadata = load_model(checkpoint, method)
-    inference = method.inference
-    labels = predict_labels(model, images, inference.reference_timesteps, SeededDraws(method.seed),
+    seed_everything(settings.seed)
+    model, metadata = load_model(checkpoint, settings)
+    inference = settings.inference
+    labels = predict_labels(model, images, inference.reference_timesteps, SeededDraws(settings.seed),
                             inference.posterior, inference.batch_size, progress)
     with atomic_dir(out_dir) as staging:
         (staging / "masks").mkdir()

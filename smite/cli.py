@@ -22,13 +22,13 @@ from smite.trackers import TRACKERS
 EXIT_BAD_INPUT = 2
 
 
-def _method(args: argparse.Namespace, group: dict[str, Any] | None = None) -> MethodSettings:
+def _settings(args: argparse.Namespace, group: dict[str, Any] | None = None) -> MethodSettings:
     """The declared defaults, then --config's `method:` section (and a model `group`'s overrides), then the flags
     (--seed, --backbone, --device), each layer checked and named in its errors."""
-    from smite.config import deep_merge, method_config, read_run_config
+    from smite.config import deep_merge, method_settings, read_run_config
 
     overrides = deep_merge(read_run_config(args.config).get("method", {}) if args.config else {}, group or {})
-    method = method_config(overrides, args.config)
+    settings = method_settings(overrides, args.config)
     flags: dict[str, Any] = {}
     if getattr(args, "seed", None) is not None:
         flags["seed"] = args.seed
@@ -42,7 +42,7 @@ def _method(args: argparse.Namespace, group: dict[str, Any] | None = None) -> Me
                                                 ("vote_window", getattr(args, "window", None))) if value is not None}
     if inference:  # checked as the settings are (an even voting window is one error, not a traceback)
         flags["inference"] = inference
-    return method_config(deep_merge(overrides, flags), "the command line") if flags else method
+    return method_settings(deep_merge(overrides, flags), "the command line") if flags else settings
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
@@ -57,11 +57,11 @@ def cmd_synth(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from smite.api import train_references
 
-    method = _method(args)
+    settings = _settings(args)
     parts = [p.strip() for p in args.parts.split(",")] if args.parts else None
     changes = {"mode": args.mode, "epochs": args.epochs}  # --seed is the run's: _method
     result = train_references(
-        args.refs_dir, args.out, method, changes, parts=parts, shots=args.shots,
+        args.refs_dir, args.out, settings, changes, parts=parts, shots=args.shots,
         progress=not args.quiet,
     )
     print(f"trained {len(result.curve)} epochs in {result.seconds:.1f} s; best epoch {result.best_epoch} "
@@ -72,19 +72,19 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_track(args: argparse.Namespace) -> int:
     from smite.track.run import track_video
 
-    cache = track_video(args.video, args.out, _method(args), progress=not args.quiet, uses=tuple(args.uses))
+    cache = track_video(args.video, args.out, _settings(args), progress=not args.quiet, uses=tuple(args.uses))
     print(f"tracked {cache.grid ** 2} grid points of {cache.num_frames} frames through {len(cache.clips)} clips "
           f"({'/'.join(cache.uses)}; {cache.work} frames x query frames, {cache.tracker}); visible "
           f"{cache.visible_fraction:.1%} -> {args.out}")
     return 0
 
 
-def _warn_if_slow(method: MethodSettings, name: str) -> None:
+def _warn_if_slow(settings: MethodSettings, name: str) -> None:
     """The paper's guidance settings on a CPU take minutes per frame: say so before starting."""
     from smite.model.backbone import resolve_device
 
-    inference = method.inference
-    if name == "smite" and resolve_device(method.device).type == "cpu" and inference.updates_per_step >= 10:
+    inference = settings.inference
+    if name == "smite" and resolve_device(settings.device).type == "cpu" and inference.updates_per_step >= 10:
         print(f"smite: note: {inference.guided_updates}x{inference.updates_per_step} guided updates on a CPU "
               "take minutes per frame; a --config with fewer (see config/config.yaml) or a GPU is faster",
               file=sys.stderr)
@@ -93,10 +93,10 @@ def _warn_if_slow(method: MethodSettings, name: str) -> None:
 def cmd_segment(args: argparse.Namespace) -> int:
     from smite.api import segment_video
 
-    method = _method(args)
-    summary = segment_video(args.video, args.model, args.out, args.method, method, tracks=args.tracks,
+    settings = _settings(args)
+    summary = segment_video(args.video, args.model, args.out, args.method, settings, tracks=args.tracks,
                             progress=not args.quiet, per_part_masks=args.per_part_masks or args.matte_format != "png",
-                            on_start=lambda: _warn_if_slow(method, args.method), matte_format=args.matte_format)
+                            on_start=lambda: _warn_if_slow(settings, args.method), matte_format=args.matte_format)
     mattes = f", {args.out}/part_masks" if args.per_part_masks or args.matte_format != "png" else ""
     print(f"segmented {summary['frames']} frames in {summary['seconds']:.1f} s with {args.method}: "
           f"{args.out}/masks, {args.out}/overlay.mp4{mattes}, {args.out}/parts.json")
@@ -138,34 +138,35 @@ def cmd_config(args: argparse.Namespace) -> int:
         run = read_run_config(args.config) if args.config else {}
         collection, _, group = args.group.partition("/")
         try:
-            overrides = collections(run)[collection][group].method
+            overrides = collections(run)[collection][group].overrides
         except KeyError as error:
             raise SmiteInputError(args.config, f"no group {args.group!r} (collection/group, e.g. smite50/horse)") \
                 from error
-    method = _method(args, overrides)
+    settings = _settings(args, overrides)
     listed = [f"# {key}: {describe(model_identity(spec)) if spec.local else spec.where()}  ({spec.title})"
-              for key, spec in _models(args, method).items()]
-    print("\n".join(["# pretrained models this configuration loads:", *(listed or ["# none"]), commented_yaml(method)]))
+              for key, spec in _models(args, settings).items()]
+    print("\n".join(["# pretrained models this configuration loads:", *(listed or ["# none"]),
+                     commented_yaml(settings)]))
     return 0
 
 
-def _models(args: argparse.Namespace, method: MethodSettings) -> dict[str, Any]:
+def _models(args: argparse.Namespace, settings: MethodSettings) -> dict[str, Any]:
     """The pretrained models of a run config (every group's, when it plans a DAG run), else of one method config."""
     from smite.config import read_run_config
-    from smite.plan import RunPlan, method_models
+    from smite.plan import RunPlan, models_loaded
 
     run = read_run_config(args.config) if args.config else {}
     if "datasets" in run:
         return RunPlan({"shots": 10, **run}, "results").pretrained_models()
-    return method_models(method)
+    return models_loaded(settings)
 
 
 def cmd_fetch_weights(args: argparse.Namespace) -> int:
     """Download every pretrained model a configuration loads into the Hugging Face cache, at its revision."""
     from smite.hub import fetch
 
-    method = _method(args)
-    models = _models(args, method)
+    settings = _settings(args)
+    models = _models(args, settings)
     for key, spec in models.items():
         print(f"{key}: {describe(fetch(spec))}  ({spec.title})")
     if not models:

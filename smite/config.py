@@ -1,7 +1,7 @@
 """Method configuration: a run's `method:` overrides applied to the declared settings (smite.settings) and checked,
 the typed settings objects the library reads, and the run-config files around them.
 
-Outside this module the library reads settings as attributes (`method.inference.window`), never by string key.
+Outside this module the library reads settings as attributes (`settings.inference.window`), never by string key.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from smite.settings import (
 T = TypeVar("T")
 
 
-def method_config(overrides: dict[str, Any] | None = None, source: str | Path | None = None) -> MethodSettings:
+def method_settings(overrides: dict[str, Any] | None = None, source: str | Path | None = None) -> MethodSettings:
     """The method settings of a run: the declared defaults (smite.settings) with `overrides` (the `method:` section
     of a run config, a group's additions) applied, every value checked.
 
@@ -38,10 +38,10 @@ def method_config(overrides: dict[str, Any] | None = None, source: str | Path | 
     return override(MethodSettings(), overrides or {}, source)
 
 
-def override(method: MethodSettings, overrides: dict[str, Any], source: str | Path | None = None) -> MethodSettings:
-    """`method` with more overrides applied (a config mapping, as in a run config's `method:`), checked."""
+def override(settings: MethodSettings, overrides: dict[str, Any], source: str | Path | None = None) -> MethodSettings:
+    """`settings` with more overrides applied (a config mapping, as in a run config's `method:`), checked."""
     try:
-        return build_section(MethodSettings, overrides, "", method)
+        return build_section(MethodSettings, overrides, "", settings)
     except SmiteInputError as error:
         raise SmiteInputError(source, error.problem) from None
 
@@ -97,15 +97,15 @@ def read_run_config(path: str | Path) -> dict[str, Any]:
     return resolve_run_config(read_yaml(path))
 
 
-def train_settings(method: MethodSettings | None = None, **changes: Any) -> TrainSettings:
-    """A run's training settings (the declared defaults when `method` is None) with `changes` that are not None
+def train_settings(settings: MethodSettings | None = None, **changes: Any) -> TrainSettings:
+    """A run's training settings (the declared defaults when `settings` is None) with `changes` that are not None
     (command-line flags, tests) applied and checked."""
-    return _changed((method or MethodSettings()).train, changes)
+    return _changed((settings or MethodSettings()).train, changes)
 
 
-def inference_settings(method: MethodSettings | None = None, **changes: Any) -> InferenceSettings:
-    """A run's inference settings (the declared defaults when `method` is None) with `changes` applied and checked."""
-    return _changed((method or MethodSettings()).inference, changes)
+def inference_settings(settings: MethodSettings | None = None, **changes: Any) -> InferenceSettings:
+    """A run's inference settings (the declared defaults when `settings` is None) with `changes` applied and checked."""
+    return _changed((settings or MethodSettings()).inference, changes)
 
 
 def _changed(section: T, changes: dict[str, Any]) -> T:

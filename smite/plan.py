@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Any
 
-from smite.config import deep_merge, method_config
+from smite.config import deep_merge, method_settings
 from smite.data.protocols import (
     COLLECTION_DATASET,
     DAVIS_ZERO_SHOT,
@@ -104,9 +104,9 @@ def collections(config: dict[str, Any]) -> dict[str, dict[str, Group]]:
             for name, protocol in PROTOCOLS.items() if protocol.dataset in datasets}
 
 
-def group_method(run_method: dict[str, Any], group: Group) -> dict[str, Any]:
+def group_overrides(run_overrides: dict[str, Any], group: Group) -> dict[str, Any]:
     """Method overrides of one group's jobs (train, segment): the run's `method:` with the group's over it."""
-    return deep_merge(run_method or {}, group.method)
+    return deep_merge(run_overrides or {}, group.overrides)
 
 
 # Sections of the method config a job of each stage does not read: its rule's params leave them out, so that
@@ -119,14 +119,14 @@ STAGE_UNUSED_SECTIONS = {
 }
 
 
-def method_models(method: MethodSettings, gsam2: bool = False) -> dict[str, ModelSpec]:
+def models_loaded(settings: MethodSettings, gsam2: bool = False) -> dict[str, ModelSpec]:
     """The pretrained models a run's method settings load: SD 2.1 as its backbone, CoTracker3 as its tracker,
     Grounding DINO and SAM 2 for GSAM2 (`gsam2`: whether GSAM2 runs) unless it uses the tiny random pair."""
-    keys = [key for key in ("sd21" if method.backbone.name == "sd21" else None,
-                            TRACKERS[method.inference.tracker].model_key) if key]
-    if gsam2 and method.gsam2.models != TINY_RANDOM:
+    keys = [key for key in ("sd21" if settings.backbone.name == "sd21" else None,
+                            TRACKERS[settings.inference.tracker].model_key) if key]
+    if gsam2 and settings.gsam2.models != TINY_RANDOM:
         keys += ["grounding_dino", "sam2"]
-    return {key: method.model(key) for key in keys}
+    return {key: settings.model(key) for key in keys}
 
 
 # The paper's ablation figures drawn from outputs the DAG computes for Tables 1-2: title, methods compared
@@ -137,15 +137,15 @@ COMPARISONS = {
 }
 
 
-def stage_slice(method: dict[str, Any], stage: str) -> dict[str, Any]:
+def stage_slice(overrides: dict[str, Any], stage: str) -> dict[str, Any]:
     """Method overrides without the sections a `stage` (train, segment, gsam2) does not read."""
-    return {k: v for k, v in method.items() if k not in STAGE_UNUSED_SECTIONS[stage]}
+    return {k: v for k, v in overrides.items() if k not in STAGE_UNUSED_SECTIONS[stage]}
 
 
-def track_slice(method: dict[str, Any]) -> dict[str, Any]:
+def track_slice(overrides: dict[str, Any]) -> dict[str, Any]:
     """The part of method overrides that trajectories depend on: backbone (grid), device, tracker, vote window."""
-    sliced = {k: v for k, v in method.items() if k not in (*TRACK_UNUSED_SECTIONS, "inference")}
-    inference = {k: v for k, v in method.get("inference", {}).items() if k in TRACK_INFERENCE_KEYS}
+    sliced = {k: v for k, v in overrides.items() if k not in (*TRACK_UNUSED_SECTIONS, "inference")}
+    inference = {k: v for k, v in overrides.get("inference", {}).items() if k in TRACK_INFERENCE_KEYS}
     if inference:
         sliced["inference"] = inference
     return sliced
@@ -157,17 +157,18 @@ def video_groups(plan: dict[str, dict[str, Group]], dataset: str, folder: str, v
             for name, group in groups.items() if video_folder(collection, name) == folder and video in group.videos]
 
 
-def track_method(
-    run_method: dict[str, Any], plan: dict[str, dict[str, Group]], dataset: str, folder: str, video: str
+def track_overrides(
+    run_overrides: dict[str, Any], plan: dict[str, dict[str, Group]], dataset: str, folder: str, video: str
 ) -> dict[str, Any]:
     """Method overrides of a video's track job: the tracking slice of the groups that segment it.
 
     So a video is tracked with the vote window its category segments with. Groups sharing one cache
     (DAVIS zero-shot and semi-supervised) must agree on that slice; a video no group segments gets the run's.
     """
-    slices = [track_slice(group_method(run_method, plan[c][g])) for c, g in video_groups(plan, dataset, folder, video)]
+    slices = [track_slice(group_overrides(run_overrides, plan[c][g]))
+              for c, g in video_groups(plan, dataset, folder, video)]
     if not slices:
-        return track_slice(run_method or {})
+        return track_slice(run_overrides or {})
     if any(other != slices[0] for other in slices[1:]):
         raise ValueError(f"groups sharing the trajectories of {dataset}/{folder}/{video} track them differently: "
                          f"{slices}")
@@ -208,7 +209,7 @@ SWITCH_EVALUATE_BENCHMARK_PATH = "benchmarks/evaluate_switched/{collection}/{swi
 def _checked(overrides: dict[str, Any]) -> dict[str, Any] | str:
     """Method overrides that the settings accept, or why not (a switch that cannot combine with the group's)."""
     try:
-        method_config(overrides)
+        method_settings(overrides)
     except SmiteInputError as error:
         return error.problem
     return overrides
@@ -233,7 +234,7 @@ class RunPlan:
     @cached_property
     def settings(self) -> MethodSettings:
         """The run's method settings (the declared defaults with its `method:` section), without group overrides."""
-        return method_config(self.config.get("method", {}))
+        return method_settings(self.config.get("method", {}))
 
     def path(self, template: str, **values: Any) -> str:
         """A run file's path: one of this module's templates filled in, under the run's results."""
@@ -247,17 +248,17 @@ class RunPlan:
 
     def check_methods(self, source: str | None = None) -> None:
         """The method config of every group (the run's `method:` with the group's overrides) checked as the jobs
-        will check it (smite.config.method_config), so that a bad value stops the run before its first job."""
+        will check it (smite.config.method_settings), so that a bad value stops the run before its first job."""
         for collection, groups in self.groups.items():
             for name, group in groups.items():
                 try:
-                    method_config(group_method(self.config.get("method", {}), group), source)
+                    method_settings(group_overrides(self.config.get("method", {}), group), source)
                 except SmiteInputError as error:
                     raise SmiteInputError(error.path, f"{error.problem} (group {collection}/{name})") from None
 
-    def group_methods(self) -> dict[str, MethodSettings]:
+    def group_settings(self) -> dict[str, MethodSettings]:
         """Every group's method settings, by "collection/group"."""
-        return {f"{collection}/{name}": method_config(group_method(self.config.get("method", {}), group))
+        return {f"{collection}/{name}": method_settings(group_overrides(self.config.get("method", {}), group))
                 for collection, groups in self.groups.items() for name, group in groups.items()}
 
     def pretrained_models(self) -> dict[str, ModelSpec]:
@@ -265,13 +266,13 @@ class RunPlan:
         where a group tracks with it, Grounding DINO and SAM 2 where GSAM2 runs on them."""
         runs_gsam2 = "gsam2" in run_methods(self.config)
         needed: dict[str, ModelSpec] = {}
-        for method in self.group_methods().values():
-            needed.update({key: spec for key, spec in method_models(method, runs_gsam2).items() if key not in needed})
+        for settings in self.group_settings().values():
+            needed.update({key: spec for key, spec in models_loaded(settings, runs_gsam2).items() if key not in needed})
         return needed
 
     def trackers(self) -> list[str]:
         """The point trackers the run's groups track with (smite.trackers names)."""
-        return sorted({method.inference.tracker for method in self.group_methods().values()})
+        return sorted({settings.inference.tracker for settings in self.group_settings().values()})
 
     def text_groups(self, collection: str) -> list[str]:
         """Groups GSAM2 can run on: named parts that words describe (the paper leaves it out on Non-Text)."""
@@ -360,8 +361,8 @@ class RunPlan:
         chosen = self.config["table_r"]["categories"]
         entries = self.datasets[SMITE50]["categories"] if SMITE50 in self.datasets else {}
         names = list(groups) if chosen is None else [g for g in chosen if g in groups]
-        bases = {name: group_method(self.config.get("method", {}), groups[name]) for name in names}
-        settings = {name: method_config(base) for name, base in bases.items()}  # once per group, not per switch
+        bases = {name: group_overrides(self.config.get("method", {}), groups[name]) for name in names}
+        settings = {name: method_settings(base) for name, base in bases.items()}  # once per group, not per switch
         cases: dict[str, dict[str, dict[str, Any] | str]] = {}
         for switch in SWITCHES.values():
             cases[switch.name] = {}
@@ -374,7 +375,7 @@ class RunPlan:
         """The videos of a SMITE-50 category Table R scores (config `table_r.videos`: the first N, null = all)."""
         return self.groups[SMITE50][group].videos[: self.config["table_r"]["videos"]]
 
-    def switch_method(self, switch: str, group: str) -> dict[str, Any]:
+    def switch_overrides(self, switch: str, group: str) -> dict[str, Any]:
         """The method overrides of one switch's jobs on one category (checked to apply there)."""
         case = self.switch_cases[switch][group]
         if isinstance(case, str):

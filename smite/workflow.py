@@ -10,7 +10,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from smite.config import method_config
+from smite.config import method_settings
 from smite.errors import SmiteInputError
 from smite.hub import describe
 from smite.settings import MethodSettings
@@ -31,7 +31,7 @@ def start(snakemake: Any) -> MethodSettings:
         os.environ["HF_HUB_OFFLINE"] = "1"
     if "torch" in sys.modules:  # only scripts that compute with torch pay for importing it
         sys.modules["torch"].set_num_threads(max(1, int(snakemake.threads)))
-    return method_config(snakemake.params.get("method", {}) if hasattr(snakemake.params, "get") else {})
+    return method_settings(snakemake.params.get("overrides", {}) if hasattr(snakemake.params, "get") else {})
 
 
 def video_frames(snakemake: Any, dataset: str, folder: str, video: str) -> int | None:

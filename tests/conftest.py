@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from smite.config import method_config
+from smite.config import method_settings
 from smite.data.synth import SynthSettings, generate_benchmark
 from smite.model.backbone import Backbone, load_backbone
 
@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def method() -> dict:
     """Packaged defaults on the embedded backbone, CPU."""
-    return method_config({"backbone": {"name": "embedded"}, "precision": "fp32", "device": "cpu"})
+    return method_settings({"backbone": {"name": "embedded"}, "precision": "fp32", "device": "cpu"})
 
 
 @pytest.fixture()

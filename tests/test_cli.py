@@ -206,12 +206,12 @@ def test_every_option_is_explained(capsys):
 
 def test_cpu_note_for_paper_guidance_settings(capsys):
     from smite.cli import _warn_if_slow
-    from smite.config import method_config
+    from smite.config import method_settings
 
-    _warn_if_slow(method_config({"device": "cpu"}), "smite")
+    _warn_if_slow(method_settings({"device": "cpu"}), "smite")
     assert "3x15 guided updates on a CPU" in capsys.readouterr().err
-    _warn_if_slow(method_config({"device": "cpu", "inference": {"updates_per_step": 2}}), "smite")
-    _warn_if_slow(method_config({"device": "cpu"}), "baseline1")
+    _warn_if_slow(method_settings({"device": "cpu", "inference": {"updates_per_step": 2}}), "smite")
+    _warn_if_slow(method_settings({"device": "cpu"}), "baseline1")
     assert capsys.readouterr().err == ""
 
 
@@ -270,11 +270,11 @@ def test_a_segmentation_job_equals_each_method_run_alone(synth_root, trained, fa
     """One model load for every method of a job (the workflow's segment_video): each method's masks and legend are
     byte for byte those of the method segmented alone in its own process state, whatever the order."""
     from smite.api import segment_video, segment_video_job, segment_video_methods
-    from smite.config import method_config
+    from smite.config import method_settings
     from smite.methods import method_folder
 
     video = video_path(synth_root, "fish", "fish_00")
-    method = method_config(yaml.safe_load(fast_config.read_text())["method"])
+    method = method_settings(yaml.safe_load(fast_config.read_text())["method"])
     methods = ["baseline1", "baseline2", "smite"]
     segment_video_job(video, trained, tmp_path / "job", methods, method, progress=False)
     assert sorted(p.name for p in (tmp_path / "job").iterdir()) == methods
@@ -298,13 +298,14 @@ def test_a_segmentation_job_reads_the_protocol_frames_and_writes_the_scored_labe
     from PIL import Image
 
     from smite.api import segment_video_job
-    from smite.config import method_config
+    from smite.config import method_settings
     from smite.methods import method_folder
 
     video = video_path(synth_root, "fish", "fish_00")
     overrides = yaml.safe_load(fast_config.read_text())["method"]
     for score_size in (96, 0):
-        method = method_config({**overrides, "inference": {**overrides.get("inference", {}), "score_size": score_size}})
+        method = method_settings({**overrides,
+                                  "inference": {**overrides.get("inference", {}), "score_size": score_size}})
         job = tmp_path / f"job{score_size}"
         segment_video_job(video, trained, job, ["baseline1", "smite"], method, progress=False, frames=8)
         for name in ("baseline1", "smite"):

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from smite.cli import build_parser, main
-from smite.config import build_section, inference_settings, method_config, read_run_config, train_settings
+from smite.config import build_section, inference_settings, method_settings, read_run_config, train_settings
 from smite.errors import SmiteInputError
 from smite.settings import SECTION, SETTING, InferenceSettings, MethodSettings, setting
 from smite.settings_views import commented_yaml, flag_help, method_schema, schema_text, settings_mapping
@@ -57,12 +57,12 @@ def test_generated_views_follow_the_declarations() -> None:
 
 def test_the_schema_and_the_checks_agree() -> None:
     """The generated JSON schema (what Snakemake validates a run config with) accepts the run configs' `method:`
-    sections and rejects what method_config rejects, value by value (jsonschema checks the schema, not us)."""
+    sections and rejects what method_settings rejects, value by value (jsonschema checks the schema, not us)."""
     schema = method_schema()
     for name in RUN_CONFIGS:
         overrides = read_run_config(REPO / "config" / name)["method"]
         jsonschema.validate(overrides, schema)
-        method_config(overrides, name)
+        method_settings(overrides, name)
     for bad in ({"train": {"epochs": 0}}, {"train": {"epochs": 2.5}}, {"inference": {"tracker": "raft"}},
                 {"train": {"augment": {"flip_p": 1.5}}}, {"inference": {"lowpass_spatial": 0}},
                 {"gsam2": {"precision": "fp8"}}, {"inference": {"reference_timesteps": [95]}},
@@ -71,11 +71,11 @@ def test_the_schema_and_the_checks_agree() -> None:
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(bad, schema)
         with pytest.raises(SmiteInputError):
-            method_config(bad, "run.yaml")
+            method_settings(bad, "run.yaml")
 
 
 def test_defaults_are_the_declared_values_typed() -> None:
-    method = method_config()
+    method = method_settings()
     assert method == MethodSettings()
     inference = inference_settings()
     assert inference.reference_timesteps == (95, 104) and isinstance(inference.guidance_lr, float)
@@ -90,7 +90,7 @@ def test_defaults_are_the_declared_values_typed() -> None:
 
 
 def test_overrides_and_changes_reach_the_typed_settings() -> None:
-    method = method_config({"seed": 4, "inference": {"window": 8, "overlap": 4, "lambda_track": 1},
+    method = method_settings({"seed": 4, "inference": {"window": 8, "overlap": 4, "lambda_track": 1},
                             "train": {"augment": {"crop_min_ratio": 0.8}},
                             "models": {"sd21": {"path": "/models/sd"}}, "backbone": {"embedded": {"image_size": 64}}})
     inference = inference_settings(method, vote_window=7)
@@ -122,7 +122,7 @@ def test_overrides_and_changes_reach_the_typed_settings() -> None:
 ])
 def test_inconsistent_values_are_one_error_naming_key_and_file(overrides, message) -> None:
     with pytest.raises(SmiteInputError) as error:
-        method_config(overrides, "run.yaml")
+        method_settings(overrides, "run.yaml")
     assert message in str(error.value) and str(error.value).startswith("run.yaml: ")
     assert "\n" not in str(error.value)
 

@@ -342,8 +342,8 @@ def test_video_metrics(case: dict[str, np.ndarray]) -> None:
 
 def test_paper_config_resolves_to_the_authors_values() -> None:
     """config/paper.yaml, resolved per SMITE-50 category, computes with the authors' values (docs/fidelity.md)."""
-    from smite.config import method_config, read_yaml
-    from smite.plan import collections, group_method
+    from smite.config import method_settings, read_yaml
+    from smite.plan import collections, group_overrides
     from smite.settings_views import settings_mapping
 
     run = read_yaml(Path(__file__).parents[1] / "config" / "paper.yaml")
@@ -365,7 +365,7 @@ def test_paper_config_resolves_to_the_authors_values() -> None:
     crop_ratio = {"car": 0.6, "face": 0.6, "horse": 0.8, "non-text": 0.6}  # scripts/configs/*.sh min_crop_ratio
     assert set(groups) == set(crop_ratio)
     for name, group in groups.items():
-        method = settings_mapping(method_config(group_method(run.get("method"), group)))
+        method = settings_mapping(method_settings(group_overrides(run.get("method"), group)))
         assert (method["backbone"]["name"], method["precision"]) == ("sd21", "fp16")
         assert {k: method["inference"][k] for k in authors_inference} == authors_inference, name
         assert {k: method["train"][k] for k in authors_train} == authors_train, name
@@ -379,14 +379,14 @@ def test_paper_config_resolves_to_the_authors_values() -> None:
         assert (method["train"]["loss_scale"], method["train"]["grad_clip_norm"]) == (0.01, 1000)
     # the paper's reading is one switch away: 7 frames for horses (paper 7.5)
     paper_groups = collections({**run, "paper_vote_windows": True})["smite50"]
-    assert paper_groups["horse"].method["inference"]["vote_window"] == 7
+    assert paper_groups["horse"].overrides["inference"]["vote_window"] == 7
 
 
 def test_released_config_resolves_to_the_released_weights() -> None:
     """config/authors_released.yaml: config/paper.yaml with the authors' category scripts as released (track and
     regularisation weights 0 in every scripts/configs/*.sh) on the two-pass flow; everything else the paper run's."""
-    from smite.config import method_config, read_yaml, resolve_run_config
-    from smite.plan import collections, group_method
+    from smite.config import method_settings, read_yaml, resolve_run_config
+    from smite.plan import collections, group_overrides
     from smite.settings_views import settings_mapping
 
     root = Path(__file__).parents[1]
@@ -395,8 +395,8 @@ def test_released_config_resolves_to_the_released_weights() -> None:
     released_groups, paper_groups = collections(released)["smite50"], collections(paper)["smite50"]
     assert set(released_groups) == set(paper_groups) == {"car", "face", "horse", "non-text"}
     for name in released_groups:
-        ours = settings_mapping(method_config(group_method(released.get("method"), released_groups[name])))
-        theirs = settings_mapping(method_config(group_method(paper.get("method"), paper_groups[name])))
+        ours = settings_mapping(method_settings(group_overrides(released.get("method"), released_groups[name])))
+        theirs = settings_mapping(method_settings(group_overrides(paper.get("method"), paper_groups[name])))
         assert (ours["inference"]["lambda_track"], ours["inference"]["lambda_reg"]) == (0.0, 0.0), name
         assert theirs["inference"]["lambda_track"] > 0 and theirs["inference"]["lambda_reg"] == 8.0, name
         assert ours["inference"]["refinement"] == theirs["inference"]["refinement"] == "hierarchical"

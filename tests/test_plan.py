@@ -7,16 +7,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from smite.config import deep_merge, method_config, read_yaml, train_settings
+from smite.config import deep_merge, method_settings, read_yaml, train_settings
 from smite.data.clip import Clip
 from smite.data.layouts import dataset_statistics, generate_layout, prepare
 from smite.data.protocols import ZERO_SHOT_GROUP, Group, held_out_frames, training_frames
 from smite.errors import SmiteInputError
 from smite.plan import (
     collections,
-    group_method,
+    group_overrides,
     stage_slice,
-    track_method,
+    track_overrides,
     track_uses,
     video_folder,
     zero_shot_shots,
@@ -32,7 +32,7 @@ def test_paper_plan_has_every_protocol():
     plan = collections(config)
     assert set(plan) == {"smite50", "pumavos", "davis_zeroshot", "davis_semi", "pascal_part"}
     assert sum(len(g.videos) for g in plan["smite50"].values()) == 42  # 10 cars + 14 faces + 9 horses + 9 non-text
-    assert plan["smite50"]["horse"].method == {  # paper 7.5; authors' code (window, scripts/configs/horse.sh)
+    assert plan["smite50"]["horse"].overrides == {  # paper 7.5; authors' code (window, scripts/configs/horse.sh)
         "inference": {"lambda_track": 1.0, "vote_window": 15}, "train": {"augment": {"crop_min_ratio": 0.8}}}
     assert not plan["smite50"]["non-text"].text_parts
     assert list(plan["davis_zeroshot"]) == [ZERO_SHOT_GROUP] and len(plan["davis_zeroshot"]["all"].videos) == 20
@@ -45,8 +45,8 @@ def test_paper_plan_has_every_protocol():
 def _windows(config: dict, category: str, video: str) -> tuple[int, int]:
     """(tracking, segmentation) vote window of one SMITE-50 video, as its track and segment rules get them."""
     plan = collections(config)
-    tracked = method_config(track_method(config["method"], plan, "smite50", category, video))
-    segmented = method_config(group_method(config["method"], plan["smite50"][category]))
+    tracked = method_settings(track_overrides(config["method"], plan, "smite50", category, video))
+    segmented = method_settings(group_overrides(config["method"], plan["smite50"][category]))
     return tracked.inference.vote_window, segmented.inference.vote_window
 
 
@@ -65,10 +65,10 @@ def test_paper_vote_windows_switch_sets_tracking_and_segmentation_window(paper_w
 
 def test_track_job_gets_only_the_tracking_slice():
     config = read_yaml(CONFIG / "paper.yaml")
-    sliced = track_method(config["method"], collections(config), "smite50", "horse", "horse2")
+    sliced = track_overrides(config["method"], collections(config), "smite50", "horse", "horse2")
     assert sliced == {"backbone": {"name": "sd21"}, "precision": "fp16",
                       "inference": {"tracker": "cotracker3", "vote_window": 15}}  # no lambda_track, no training
-    davis = track_method(config["method"], collections(config), "davis2016", "-", "blackswan")
+    davis = track_overrides(config["method"], collections(config), "davis2016", "-", "blackswan")
     assert davis["inference"] == {"tracker": "cotracker3"}  # zero-shot and semi groups share the cache
 
 
@@ -84,14 +84,14 @@ def test_each_stage_gets_the_sections_it_reads():
     job's no training settings (its checkpoint input carries them), and the slices leave the resolved values
     of what each stage reads unchanged."""
     config = read_yaml(CONFIG / "paper.yaml")
-    horse = group_method(config["method"], collections(config)["smite50"]["horse"])
+    horse = group_overrides(config["method"], collections(config)["smite50"]["horse"])
     train, segment = stage_slice(horse, "train"), stage_slice(horse, "segment")
     assert "inference" not in train and train["train"]["augment"]["crop_min_ratio"] == 0.8
     assert "train" not in segment and segment["inference"]["lambda_track"] == 1.0
-    assert method_config(train).train == method_config(horse).train
-    assert method_config(segment).inference == method_config(horse).inference
+    assert method_settings(train).train == method_settings(horse).train
+    assert method_settings(segment).inference == method_settings(horse).inference
     run = deep_merge(config["method"], {"inference": {"lambda_reg": 2.0}})
-    changed = group_method(run, collections(config)["smite50"]["horse"])
+    changed = group_overrides(run, collections(config)["smite50"]["horse"])
     assert stage_slice(changed, "train") == train
     assert stage_slice(changed, "segment") == deep_merge(segment, {"inference": {"lambda_reg": 2.0}})
 
@@ -105,19 +105,19 @@ def test_groups_sharing_a_cache_must_track_alike():
     plan = {"davis_zeroshot": {"all": Group(["background", "object"], ["v"])},
             "davis_semi": {"v": Group(["background", "object"], ["v"], {"inference": {"vote_window": 7}})}}
     with pytest.raises(ValueError, match="track them differently"):
-        track_method({}, plan, "davis2016", "-", "v")
+        track_overrides({}, plan, "davis2016", "-", "v")
 
 
 def test_category_augmentation_reaches_its_training():
     """Authors' code: min crop ratio 0.8 horse, 0.6 others; rotation +-10 faces, +-30 others; no zoom-out on faces."""
     config = read_yaml(CONFIG / "paper.yaml")
     plan = collections(config)
-    augment = {c: train_settings(method_config(group_method(config["method"], plan["smite50"][c]))).augment
+    augment = {c: train_settings(method_settings(group_overrides(config["method"], plan["smite50"][c]))).augment
                for c in plan["smite50"]}
     assert {c: a.crop_min_ratio for c, a in augment.items()} == {"car": 0.6, "face": 0.6, "horse": 0.8, "non-text": 0.6}
     assert {c: a.rotate_limit for c, a in augment.items()} == {"car": 30, "face": 10, "horse": 30, "non-text": 30}
     assert augment["face"].zoom_out_p == 0 < augment["horse"].zoom_out_p
-    defaults = method_config().train.augment
+    defaults = method_settings().train.augment
     assert augment["horse"].flip_p == defaults.flip_p  # only the category's keys change
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smite.config import method_config, read_yaml
+from smite.config import method_settings, read_yaml
 from smite.plan import RunPlan
 from smite.switches import INFERENCE, SWITCHES, TRAIN
 from smite.tables import DEFAULT_ROW, table_r
@@ -41,8 +41,8 @@ def test_each_switch_changes_only_its_own_settings(paper_plan: RunPlan) -> None:
             if isinstance(case, str):
                 continue
             applied += 1
-            flipped = method_config(paper_plan.switch_method(name, group))
-            reference = method_config(_group_overrides(paper_plan, group))
+            flipped = method_settings(paper_plan.switch_overrides(name, group))
+            reference = method_settings(_group_overrides(paper_plan, group))
             changed = {k for k, v in _flat(flipped, switch.stage).items() if _flat(reference, switch.stage)[k] != v}
             assert changed and changed <= set(case[switch.stage]), (name, group, changed)
             assert _flat(flipped, other) == _flat(reference, other), name
@@ -52,9 +52,9 @@ def test_each_switch_changes_only_its_own_settings(paper_plan: RunPlan) -> None:
 
 
 def _group_overrides(plan: RunPlan, group: str) -> dict:
-    from smite.plan import group_method
+    from smite.plan import group_overrides
 
-    return group_method(plan.config.get("method", {}), plan.groups["smite50"][group])
+    return group_overrides(plan.config.get("method", {}), plan.groups["smite50"][group])
 
 
 def test_switches_apply_where_the_run_has_what_they_change(paper_plan: RunPlan, embedded_plan: RunPlan) -> None:

@@ -511,11 +511,11 @@ def test_cotracker_input_range_switch(monkeypatch: pytest.MonkeyPatch, tmp_path)
     import smite.track.cotracker as cotracker
 
     monkeypatch.setattr(cotracker, "load_cotracker3", lambda *args, **kwargs: Recorder())  # no weights here
-    from smite.config import method_config
+    from smite.config import method_settings
 
     weights = tmp_path / "scaled_offline.pth"
     weights.write_bytes(b"")
-    spec = method_config({"models": {"cotracker3": {"path": str(weights)}}}).model("cotracker3")
+    spec = method_settings({"models": {"cotracker3": {"path": str(weights)}}}).model("cotracker3")
     assert make_tracker("cotracker3", inference_settings(cotracker3={"input_max": 255}), spec).input_max == 255.0
     assert make_tracker("cotracker3", inference_settings(), spec).input_max == 1.0
     assert make_tracker("cotracker3", inference_settings(), spec).max_queries == 4096  # one query frame of 64 x 64

@@ -133,8 +133,8 @@ with SnakemakeApi(OutputSettings(quiet={"all"})) as api:
     inner = workflow.dag(DAGSettings(targets=set(targets))).workflow_api._workflow  # Snakemake 9 internals
     inner._prepare_dag(forceall=False, ignore_incomplete=True, lock_warn_only=True, nolock=True)
     inner._build_dag()
-    jobs = [job for job in inner.dag.jobs if "method" in job.params.keys()]
-    print(json.dumps({job.rule.name: dict(job.params.method) for job in jobs}))
+    jobs = [job for job in inner.dag.jobs if "overrides" in job.params.keys()]
+    print(json.dumps({job.rule.name: dict(job.params.overrides) for job in jobs}))
 """
 
 

@@ -4,7 +4,7 @@ from smite.api import segment_video_job
 from smite.data.protocols import COLLECTION_DATASET, video_source
 from smite.workflow import start, video_frames
 
-method = start(snakemake)  # noqa: F821
+settings = start(snakemake)  # noqa: F821
 wc = snakemake.wildcards  # noqa: F821
 dataset = COLLECTION_DATASET[wc.collection]
 segment_video_job(
@@ -12,7 +12,7 @@ segment_video_job(
     snakemake.input.checkpoint,  # noqa: F821
     snakemake.output[0],  # noqa: F821
     snakemake.params.methods,  # noqa: F821
-    method,
+    settings,
     tracks=snakemake.input.tracks,  # noqa: F821
     frames=video_frames(snakemake, dataset, wc.group, wc.video),  # noqa: F821
 )

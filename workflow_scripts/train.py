@@ -3,12 +3,12 @@
 from smite.api import train_references
 from smite.workflow import start
 
-method = start(snakemake)  # noqa: F821
+settings = start(snakemake)  # noqa: F821
 wc = snakemake.wildcards  # noqa: F821
 train_references(
     snakemake.params.references,  # noqa: F821
     snakemake.output.checkpoint,  # noqa: F821
-    method,
+    settings,
     {"mode": wc.mode},
     parts=snakemake.params.parts,  # noqa: F821
     shots=int(wc.shots),

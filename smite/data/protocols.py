@@ -110,11 +110,11 @@ class Group:
     videos: list[str]
     # deep-merged over the run's `method:` for this group's training, tracking and segmentation, e.g.
     # {"inference": {"lambda_track": 1.0, "vote_window": 15}, "train": {"augment": {"crop_min_ratio": 0.8}}}
-    method: dict[str, Any] = field(default_factory=dict)
+    overrides: dict[str, Any] = field(default_factory=dict)
     text_parts: bool = True  # False: parts no word names (the paper's non-text category): GSAM2 cannot run
 
 
-def category_method(category: dict[str, Any], paper_vote_windows: bool = False) -> dict[str, Any]:
+def category_overrides(category: dict[str, Any], paper_vote_windows: bool = False) -> dict[str, Any]:
     """A SMITE-50 category's method overrides: lambda_track and vote window (paper 7.5), tiles, augmentation.
 
     The vote window is the category's `vote_window` (the authors' code: 15 for every category) unless
@@ -137,7 +137,7 @@ def smite50_groups(spec: dict[str, Any], config: dict[str, Any] | None = None) -
     switch `paper_vote_windows` (default false) gives each its paper vote window instead of the authors' code's."""
     paper_vote_windows = bool((config or {}).get("paper_vote_windows", False))
     return {
-        name: Group(list(c["parts"]), list(c["videos"]), category_method(c, paper_vote_windows),
+        name: Group(list(c["parts"]), list(c["videos"]), category_overrides(c, paper_vote_windows),
                     c.get("text_parts", True))
         for name, c in spec["categories"].items()
     }

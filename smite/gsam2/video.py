@@ -36,29 +36,29 @@ def _segment(frames: np.ndarray, parts: list[str], models: GSAM2Models, settings
     return track_parts(frames, len(parts) - 1, detections, models, prompt_frame, progress), detections
 
 
-def run_gsam2_video(video: str | Path, out_dir: str | Path, parts: list[str], method: MethodSettings,
+def run_gsam2_video(video: str | Path, out_dir: str | Path, parts: list[str], settings: MethodSettings,
                     progress: bool = True, frames: int | None = None) -> Path:
     """GSAM2 on a video file or frame folder: masks/, overlay.mp4 and parts.json in out_dir (as `smite segment`).
 
-    `method`: a merged method config (its gsam2 section, models, device, seed). CPU runs in fp32; other devices
+    `settings`: the method settings (their gsam2 section, models, device, seed). CPU runs in fp32; other devices
     in gsam2.precision. `frames`: its first that many frames only.
     """
     start = time.perf_counter()
-    settings = method.gsam2
+    gsam2 = settings.gsam2
     frames, fps = read_video(video, frames)
-    target = resolve_device(method.device)
-    dtype = torch.float32 if target.type == "cpu" else PRECISIONS[settings.precision]
-    pretrained = settings.models != TINY_RANDOM
-    models = load_gsam2(settings, method.model("grounding_dino") if pretrained else None,
-                        method.model("sam2") if pretrained else None, target, dtype, method.seed)
-    labels, detections = _segment(frames, parts, models, settings, progress)
+    target = resolve_device(settings.device)
+    dtype = torch.float32 if target.type == "cpu" else PRECISIONS[gsam2.precision]
+    pretrained = gsam2.models != TINY_RANDOM
+    models = load_gsam2(gsam2, settings.model("grounding_dino") if pretrained else None,
+                        settings.model("sam2") if pretrained else None, target, dtype, settings.seed)
+    labels, detections = _segment(frames, parts, models, gsam2, progress)
     info = {
         "method": "gsam2",
         "video": str(video),
         "frames": int(len(frames)),
         **models.identity,
-        "box_threshold": settings.box_threshold, "text_threshold": settings.text_threshold,
-        "prompt_frame": settings.prompt_frame,
+        "box_threshold": gsam2.box_threshold, "text_threshold": gsam2.text_threshold,
+        "prompt_frame": gsam2.prompt_frame,
         "detections": {parts[k]: {"box": list(d.box), "score": d.score, "phrase": d.phrase}
                        for k, d in detections.items()},
         "seconds": round(time.perf_counter() - start, 3),

@@ -22,7 +22,7 @@ from smite.trackers import make_tracker, tracker_kind
 
 
 def compute_tracks(
-    frames: Iterable[np.ndarray], method: MethodSettings, tracker: str | None = None, vote_window: int | None = None,
+    frames: Iterable[np.ndarray], settings: MethodSettings, tracker: str | None = None, vote_window: int | None = None,
     progress: bool = True, grid: int | None = None, uses: tuple[str, ...] = TRACK_USES,
 ) -> TrackCache:
     """Trajectories of the attention-grid centres through the clips `uses` need (smite.track.plan): the windows of
@@ -32,13 +32,13 @@ def compute_tracks(
     resized to the model's square input; with tiled inference (`inference.tiles` > 1) also on every tile, the
     tile's crop of that input resized back to it.
     """
-    grid = grid or method.backbone.attention_grid()
-    inference = method.inference
+    grid = grid or settings.backbone.attention_grid()
+    inference = settings.inference
     tracker = tracker or inference.tracker
     key = tracker_kind(tracker).model_key
-    point_tracker = make_tracker(tracker, inference, method.model(key) if key else None)
+    point_tracker = make_tracker(tracker, inference, settings.model(key) if key else None)
     plan = (inference.window, inference.overlap, vote_window or inference.vote_window, uses)
-    side = method.backbone.model_side()
+    side = settings.backbone.model_side()
     digest = hashlib.sha256()
     views = []
     for frame in frames:  # one pass over a stream: the full-size frames are not kept
@@ -63,12 +63,12 @@ def resized(frames: np.ndarray, side: int, interpolation: int) -> np.ndarray:
 
 
 def track_video(
-    video: str | Path, out: str | Path, method: MethodSettings, tracker: str | None = None,
+    video: str | Path, out: str | Path, settings: MethodSettings, tracker: str | None = None,
     vote_window: int | None = None, progress: bool = True, uses: tuple[str, ...] = TRACK_USES,
     frames: int | None = None,
 ) -> TrackCache:
     """`smite track`: compute and cache (atomically) a video's trajectories (the video streamed once; its first
     `frames` only, when given)."""
-    cache = compute_tracks(open_video(video, frames), method, tracker, vote_window, progress, uses=uses)
+    cache = compute_tracks(open_video(video, frames), settings, tracker, vote_window, progress, uses=uses)
     save_track_cache(out, cache)
     return cache
