@@ -59,7 +59,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     parts = [p.strip() for p in args.parts.split(",")] if args.parts else None
-    changes = {"mode": args.mode, "epochs": args.epochs}  # --seed is the run's: _method
+    changes = {"mode": args.mode, "epochs": args.epochs}  # --seed is the run's: _settings
     result = train_references(
         args.refs_dir, args.out, settings, changes, parts=parts, shots=args.shots,
         progress=not args.quiet,

@@ -326,11 +326,12 @@ def background_area(maps: SliceMaps) -> torch.Tensor:
 
 SEGMENT_THREE_WAYS = """
 import sys
+from pathlib import Path
 import yaml
 from smite.cli import main
 video, model, config, out = sys.argv[1:5]
 for name, method, weight in (("smite", "smite", 0), ("off", "smite_area", 0), ("on", "smite_area", 50)):
-    run = yaml.safe_load(open(config))
+    run = yaml.safe_load(Path(config).read_text())
     run["method"]["inference"]["lambda_area"] = weight
     with open(f"{out}/{name}.yaml", "w") as target:
         yaml.safe_dump(run, target)

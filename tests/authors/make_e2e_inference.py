@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from compare_cases import case_names
 from harness import (
     Authors,
     Recorder,
@@ -107,9 +108,9 @@ class WindowStarts:
     @classmethod
     def read(cls, path: Path, name: str) -> WindowStarts:
         with np.load(path) as data:
-            index = next(int(k[1:].split(".")[0]) for k in data.files if k.endswith(".case") and str(data[k]) == name)
-            draws = sorted(k for k in data.files if re.fullmatch(rf"c{index}\.draw_\d+", k))
-            pattern = re.compile(rf"c{index}\.w(\d+)\.S_ref")
+            prefix = case_names(data)[name]
+            draws = sorted(k for k in data.files if re.fullmatch(rf"{prefix}\.draw_\d+", k))
+            pattern = re.compile(rf"{prefix}\.w(\d+)\.S_ref")
             return cls([data[k] for k in draws],
                        {int(m[1]): data[k] for k in data.files if (m := pattern.fullmatch(k))})
 
