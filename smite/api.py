@@ -194,7 +194,7 @@ def _segment_loaded(model: PartSegmenter, metadata: CheckpointInfo, video: str |
     info = {"method": method_name, "video": str(video), "checkpoint": str(checkpoint),
             "backbone": metadata.backbone, "frames": stream.count, "score_size": inference.score_size}
     variant = METHODS[method_name]  # the flows apply its weights (as_weighted)
-    if inference.refinement == "hierarchical" and not variant.posthoc_vote:
+    if inference.refinement == "hierarchical" and not variant.video_passes:
         if on_start is not None:
             on_start()
         flow = HierarchicalSegmenter(model, variant, inference, settings.seed)

@@ -173,8 +173,9 @@ def paste(was: torch.Tensor, box: Box, shape: tuple[int, int], background: float
 
 
 def primitive_variant(variant: Method) -> Method:
-    """The variant of the primitive passes: the same UNet (inflated or not), no guidance, no post-hoc vote."""
-    return dataclasses.replace(variant, energies=(), posthoc_vote=False)
+    """The variant of the primitive passes: the same UNet (inflated or not), the reference pass alone (no guidance,
+    no post-hoc vote)."""
+    return dataclasses.replace(variant, passes=("reference",), energies=())
 
 
 def _identity_input(frames: np.ndarray) -> torch.Tensor:
@@ -225,9 +226,7 @@ class HierarchicalSegmenter:
 
     def _segmenter(self, variant: Method, inference: InferenceSettings, draws: Draws,
                    model_input: Callable[[np.ndarray], torch.Tensor]) -> Segmenter:
-        segmenter = Segmenter(self.model, variant, inference, self.seed, draws, model_input=model_input)
-        segmenter.trace = self.trace
-        return segmenter
+        return Segmenter(self.model, variant, inference, self.seed, draws, self.trace, model_input)
 
     def _primitive(self, buffer: FrameBuffer, model_input: Callable[[np.ndarray], torch.Tensor], role: str,
                    progress: bool) -> Iterator[tuple[int, torch.Tensor]]:
@@ -288,7 +287,7 @@ class HierarchicalSegmenter:
                 raise ValueError("this method needs trajectories of the crop video (a `track` callable)")
             tracks = track(crop_images(self._crops(buffer.replay(), boxes)))  # one crop at a time
         segmenter = self._segmenter(self.variant, self.config, self.draws, _identity_input)
-        segmenter._check_tracks(tracks)
+        segmenter.check_tracks(tracks)
         spill, background = _Spill(), -np.inf
         try:
             for index, _, was in segmenter.stream(crops(), tracks, progress):

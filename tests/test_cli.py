@@ -174,10 +174,10 @@ def test_other_size_and_container(synth_root, trained, tmp_path, suffix):
 
 
 def test_interrupted_segment_leaves_nothing(synth_root, trained, tmp_path, monkeypatch, capsys):
-    import smite.segment
+    import smite.segment.outputs
 
     calls = {"n": 0}
-    original = smite.segment.save_label_png
+    original = smite.segment.outputs.save_label_png
 
     def interrupt_midway(path, labels):
         calls["n"] += 1
@@ -185,7 +185,7 @@ def test_interrupted_segment_leaves_nothing(synth_root, trained, tmp_path, monke
             raise KeyboardInterrupt
         original(path, labels)
 
-    monkeypatch.setattr(smite.segment, "save_label_png", interrupt_midway)
+    monkeypatch.setattr(smite.segment.outputs, "save_label_png", interrupt_midway)
     out = tmp_path / "out"
     code = main(["segment", str(video_path(synth_root, "fish", "fish_00")), "--model", str(trained), "--out",
                  str(out), "--method", "baseline1", "--device", "cpu", "--quiet"])
@@ -343,10 +343,10 @@ for name, method, weight in (("smite", "smite", 0), ("off", "smite_area", 0), ("
 
 def test_adding_an_energy_is_one_function_one_registry_line_and_its_weight(synth_root, trained, fast_config,
                                                                            tmp_path):
-    """docs/architecture.md, 'Add a guidance energy', in a copy of the library: a function of a slice's maps and its
-    ENERGIES line, its weight as one InferenceSettings setting, and a Method naming it. `smite segment --method
-    smite_area` then descends it: at weight 0 the masks are SMITE's to the bit (a term of weight 0 is not computed),
-    at weight 50 they move."""
+    """docs/architecture.md, 'Add a guidance energy', in a copy of the library: a function of a slice's maps, its
+    ENERGIES line (reading S alone), its weight as one InferenceSettings setting, and a Method naming it. `smite
+    segment --method smite_area` then descends it: at weight 0 the masks are SMITE's to the bit (a term of weight 0
+    is not computed), at weight 50 they move."""
     import subprocess
     import sys
 
@@ -354,12 +354,12 @@ def test_adding_an_energy_is_one_function_one_registry_line_and_its_weight(synth
     copy = tmp_path / "copy"
     shutil.copytree(repo / "smite", copy / "smite", ignore=shutil.ignore_patterns("__pycache__"))
     energy = copy / "smite" / "guide" / "energy.py"
-    anchor = "# The guidance energies by name"
-    entry = '    "reg": EnergyTerm(lambda m: lowpass_energy(m.S, m.reference, m.mask), "lambda_reg"),  # eq. 6\n'
-    text = energy.read_text()
-    assert anchor in text and entry in text
-    energy.write_text(text.replace(anchor, AREA_ENERGY.strip() + "\n\n\n" + anchor).replace(
-        entry, entry + '    "area": EnergyTerm(background_area, "lambda_area"),\n'))
+    energy.write_text(energy.read_text() + AREA_ENERGY)
+    registry = copy / "smite" / "energies.py"
+    entry = '"lambda_reg", ("reference", "mask")),  # eq. 6, paper 4.4\n'
+    assert entry in registry.read_text()
+    registry.write_text(registry.read_text().replace(
+        entry, entry + '    "area": EnergyKind("smite.guide.energy:background_area", "lambda_area", ()),\n'))
     settings = copy / "smite" / "settings.py"
     weight_anchor = '    lambda_reg: float = setting('
     assert weight_anchor in settings.read_text()
@@ -370,7 +370,7 @@ def test_adding_an_energy_is_one_function_one_registry_line_and_its_weight(synth
     assert method_anchor in methods.read_text()
     methods.write_text(methods.read_text().replace(method_anchor, (
         '    Method("smite_area", "SMITE + area", "two-phase", "smite_area", public=True, inflated=True,\n'
-        '           energies=("track", "reg", "area")),\n' + method_anchor)))
+        '           passes=GUIDED, energies=("track", "reg", "area")),\n' + method_anchor)))
     out = tmp_path / "out"
     out.mkdir()
     video = video_path(synth_root, "fish", "fish_00")

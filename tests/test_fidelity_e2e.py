@@ -45,11 +45,12 @@ from smite.methods import DIFFUSION_METHODS
 from smite.model.backbone import Backbone, LatentPosterior
 from smite.model.segmenter import PartSegmenter
 from smite.model.was import InferenceWas, TiledWas
-from smite.segment import Segmenter, Window
+from smite.segment import Segmenter
 from smite.settings import InferenceSettings
 from smite.tiles import tile_boxes
 from smite.track.cache import ClipTracks, TrackCache
 from smite.track.plan import window_clips
+from smite.windows import Window
 
 GOLDEN = Path(__file__).parent / "fixtures" / "authors"
 # more case folders (held-out cases, tests/authors' generators' output), separated by the path separator
@@ -274,10 +275,10 @@ def test_windows_posteriors_and_reference_passes(path: Path, index: int) -> None
             view = posterior[window.start:window.stop]
             for role in ("reference", "guided"):
                 if f"w{number}.latents_{role}" in case:
-                    latents = segmenter.latents(view, f"posterior.{role}", indices, draws)
+                    latents = segmenter.passes["reference"].latents(view, f"posterior.{role}", indices, draws)
                     expected = case[f"w{number}.latents_{role}"][0].transpose(1, 0, 2, 3)
                     assert relative(latents, expected) < CLOSE, role
-            ours = segmenter.reference(view, indices, RecordedDraws(case, window=number))
+            ours = segmenter.passes["reference"].maps(view, indices, RecordedDraws(case, window=number))
             ours = ours.at(ours.resolution)
             if f"w{number}.S_ref_raw" in case:
                 assert relative(ours, case[f"w{number}.S_ref_raw"]) < CLOSE
@@ -310,7 +311,7 @@ def test_whole_inference(path: Path, index: int) -> None:
             view = posterior[window.start:window.stop]
             draws = RecordedDraws(case, window=number)
             if not guided:
-                result = segmenter.reference(view, indices, draws)
+                result = segmenter.passes["reference"].maps(view, indices, draws)
             else:
                 reference = torch.from_numpy(case[f"w{number}.S_ref"])
                 result = check_guided_window(segmenter, case, number, view, reference, window, tracks, draws)
@@ -366,16 +367,17 @@ def check_guided_window(segmenter: Segmenter, case: dict[str, np.ndarray], numbe
     """Every guided timestep of a window from the authors' latent at its start (the first from the project's own
     start: posterior sample and noise), its stages held to theirs where the file keeps them; returns the last
     timestep's WAS."""
-    layout = segmenter.vote_layout(tracks, window)
-    z = segmenter.guided_start(view, window, draws)
-    _, timesteps = segmenter.guided_schedule()
+    guided = segmenter.passes["guided"]
+    layout = guided.vote_layout(tracks, window)
+    z = guided.start(view, window, draws)
+    _, timesteps = guided.schedule()
     for step in range(len(timesteps)):
         if f"w{number}.step{step - 1}.latent_updated" in case:  # a file may keep the stages of some windows only
             z = torch.from_numpy(case[f"w{number}.step{step - 1}.latent_updated"])[0].transpose(0, 1)
         trace: list[dict] = []
-        segmenter.trace = trace
+        guided.trace = trace
         with background_margins() as margins:
-            current, z = segmenter.guided_timestep(z, step, reference, layout, window)
+            current, z = guided.timestep(z, step, reference, layout, window)
         if f"w{number}.step{step}.S" in case:
             check_timestep(case, number, step, trace, margins, chained=step == 0,
                            step_bound=latent_step_bound(segmenter, timesteps[step]))
@@ -386,7 +388,7 @@ def latent_step_bound(segmenter: Segmenter, timestep: int) -> float:
     """How far one latent element can move in a timestep's updates: Kingma & Ba's bound on an Adam step,
     lr (1 - beta1) / sqrt(1 - beta2) (their section 2.1, for 1 - beta1 > sqrt(1 - beta2)), times the rounds."""
     config = segmenter.config
-    scheduler, _ = segmenter.guided_schedule()
+    scheduler, _ = segmenter.passes["guided"].schedule()
     step_size = guidance_step_size(float(scheduler.alphas[timestep]), config.guidance_lr)
     return config.updates_per_step * step_size * (1 - config.adam_beta1) / math.sqrt(1 - config.adam_beta2)
 

@@ -93,7 +93,7 @@ def pass_was(segmenter: Segmenter, case: dict, name: str, frames: np.ndarray, tr
         view = posterior[window.start:window.stop]
         draws = RecordedDraws(case, window=number)
         if not segmenter.variant.guidance:
-            result = segmenter.reference(view, indices, draws)
+            result = segmenter.passes["reference"].maps(view, indices, draws)
         else:
             reference = torch.from_numpy(stages[f"w{number}.S_ref"])
             result = check_guided_window(segmenter, stages, number, view, reference, window, tracks, draws)

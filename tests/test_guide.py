@@ -10,8 +10,8 @@ import pytest
 import scipy.fft
 import torch
 
+from smite.energies import ENERGIES
 from smite.guide import (
-    ENERGIES,
     LatentAdam,
     SliceMaps,
     guidance_step_size,

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from smite.cli import build_parser
-from smite.guide import ENERGIES
+from smite.energies import ENERGIES
 from smite.methods import DIFFUSION_METHODS, METHODS, PUBLIC_METHODS, TRAINING_MODES
 from smite.tables import ABLATION_STEPS, METHOD_NAMES
 
@@ -43,3 +43,24 @@ def test_variants_differ_only_where_the_paper_adds_a_step() -> None:
     assert ladder[0].training_mode == "embeddings" and ladder[1].training_mode == "two-phase"
     assert METHODS["baseline2"].needs_tracks and not METHODS["baseline1"].needs_tracks
     assert not METHODS["gsam2"].diffusion and "gsam2" not in DIFFUSION_METHODS
+
+
+def test_a_method_names_passes_and_energies_that_fit() -> None:
+    """Method checks what it names: known passes and energies, a window pass first, energies exactly with a guided
+    pass, that pass on the inflated UNet."""
+    import dataclasses
+
+    import pytest
+
+    smite = METHODS["smite"]
+    for changes, message in [({"passes": ("reference", "unknown")}, "not in PASSES"),
+                             ({"energies": ("track", "area")}, "not in PASSES or ENERGIES"),
+                             ({"passes": ("vote", "guided")}, "first pass must be a window pass"),
+                             ({"passes": ("reference",)}, "name both or neither"),
+                             ({"energies": ()}, "name both or neither"),
+                             ({"inflated": False}, "inflated UNet"),
+                             ({"passes": ("reference", "guided", "vote")}, "one of its passes")]:
+        with pytest.raises(ValueError, match=message):
+            dataclasses.replace(smite, **changes)
+    assert METHODS["baseline2"].video_passes == ("vote",) and METHODS["baseline2"].track_use == "video"
+    assert not smite.video_passes and smite.guidance and not METHODS["smite_ca"].guidance

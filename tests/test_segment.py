@@ -18,8 +18,10 @@ from smite.methods import DIFFUSION_METHODS as VARIANTS
 from smite.model.draws import SeededDraws
 from smite.model.segmenter import PartSegmenter
 from smite.model.was import InferenceWas, TiledWas, label_map
-from smite.segment import Segmenter, Window, plan_windows, segment_frames
+from smite.segment import Segmenter, segment_frames
+from smite.segment.passes import GuidedPass
 from smite.settings import InferenceSettings
+from smite.windows import Window, plan_windows
 
 
 def _create_slices2(length: int, slice_size: int, overlap: int) -> list[tuple[int, int]]:
@@ -88,7 +90,7 @@ def test_guided_schedule_is_the_authors(small_setup, method):
     """1000-step DDIM, its last four timesteps + 100 (set_inference_timesteps("fast"))."""
     model, _, _ = small_setup
     segmenter = Segmenter(model, VARIANTS["smite"], _inference(method, guided_updates=3), seed=0)
-    scheduler, timesteps = segmenter.guided_schedule()
+    scheduler, timesteps = segmenter.passes["guided"].schedule()
     assert timesteps == [104, 103, 102, 101]
     assert scheduler.num_inference_steps == 1000  # each DDIM step goes one timestep down
 
@@ -101,10 +103,11 @@ def test_guidance_lowers_total_energy(small_setup, method):
     posterior = segmenter.encode(frames)
     latents = posterior.latents()
     window = Window(0, len(frames), 0)
-    reference = segmenter.reference(posterior, range(len(frames)), segmenter.draws)
+    guided = segmenter.passes["guided"]
+    reference = segmenter.passes["reference"].maps(posterior, range(len(frames)), segmenter.draws)
     resolution = reference.resolution
     S_ref = reference.at(resolution)
-    scheduler, timesteps = segmenter.guided_schedule()
+    scheduler, timesteps = guided.schedule()
     timestep = timesteps[0]
     steps = torch.full((len(frames),), timestep)
     z = scheduler.add_noise(latents, torch.randn(latents.shape, generator=torch.Generator().manual_seed(0)), steps)
@@ -121,7 +124,7 @@ def test_guidance_lowers_total_energy(small_setup, method):
         return float(total_energy(SliceMaps(maps_S(latent), S_ref, target, mask), {"track": 1.0, "reg": 8.0})[0])
 
     before = energy(z)
-    z = segmenter._optimise(z, timestep, float(scheduler.alphas[timestep]), target, S_ref, 0.999, window)
+    z = guided.optimise(z, timestep, float(scheduler.alphas[timestep]), target, S_ref, 0.999, window)
     assert energy(z) < before
 
 
@@ -135,6 +138,31 @@ def test_guidance_variants_compute_different_maps(small_setup, method):
     assert not torch.allclose(raw["smite_track"], raw["smite"])
 
 
+def test_a_method_guided_without_the_vote_reads_no_trajectories(small_setup, method):
+    """smite.energies: only an energy that reads the voted labels makes a guided method read trajectories. A method
+    guided by the low-pass regulariser alone runs with none, and computes what SMITE computes with lambda_track 0
+    (a term of weight 0 adds exactly 0 to E_total; the vote costs no draws) to the bit."""
+    model, frames, tracks = small_setup
+    reg_only = dataclasses.replace(VARIANTS["smite"], name="smite_reg", energies=("reg",))
+    assert reg_only.track_use is None and not reg_only.needs_tracks and VARIANTS["smite"].track_use == "windows"
+    inference = _inference(method, guided_updates=1, updates_per_step=2, guidance_lr=50.0, lambda_track=0.0)
+    alone = Segmenter(model, reg_only, inference, 0).labels(frames, None)
+    with_tracks = Segmenter(model, VARIANTS["smite"], inference, 0)
+    np.testing.assert_array_equal(alone, with_tracks.labels(frames, tracks))
+    unguided = Segmenter(model, VARIANTS["smite"], _inference(method, lambda_track=0.0, lambda_reg=0.0), 0)
+    assert (alone != unguided.labels(frames, None)).any()  # the regulariser's updates did act
+    with pytest.raises(ValueError, match="needs trajectories"):
+        with_tracks.labels(frames, None)
+
+
+def test_every_pass_is_a_class_with_its_scopes_method():
+    """smite.passes names each pass's class; a window pass has window(), a video pass video()."""
+    from smite.passes import PASSES, WINDOW, pass_runner
+
+    for name, kind in PASSES.items():
+        assert callable(getattr(pass_runner(name), "window" if kind.scope == WINDOW else "video")), name
+
+
 def test_handover_frames_take_the_previous_windows_final_maps(small_setup, method, monkeypatch):
     """The later window outputs the overlap; its reference there is the earlier window's final S."""
     model, frames, _ = small_setup
@@ -142,14 +170,14 @@ def test_handover_frames_take_the_previous_windows_final_maps(small_setup, metho
     tracks = _tracks_for_windows(model, frames, method, 4, 2)
     segmenter = Segmenter(model, VARIANTS["smite"], inference, 0)
     calls = []
-    original = Segmenter.guided_window
+    original = GuidedPass.run_window
 
     def spy(self, latents, reference, window, tracks_, draws):
         result = original(self, latents, reference, window, tracks_, draws)
         calls.append((window, reference.clone(), result))
         return result
 
-    monkeypatch.setattr(Segmenter, "guided_window", spy)
+    monkeypatch.setattr(GuidedPass, "run_window", spy)
     outputs = segmenter.outputs(frames, tracks)
     (first, _, first_result), (second, second_reference, second_result) = calls[:2]
     assert (second.start, second.handover) == (2, 2)
@@ -213,7 +241,7 @@ def test_foreground_box_and_paste_closed_form():
 
 
 def test_crop_refinement_runs_on_the_crop_for_small_objects(small_setup, method, monkeypatch):
-    import smite.segment as segment
+    import smite.segment.small_objects as segment
 
     model, frames, _ = small_setup
     seen = []

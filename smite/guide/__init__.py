@@ -1,8 +1,6 @@
 """Spatio-temporal guidance (paper §4.3–4.4): temporal voting, low-pass regulariser, energies, latent update."""
 
 from smite.guide.energy import (
-    ENERGIES,
-    EnergyTerm,
     SliceMaps,
     energy_weights,
     part_weights,
@@ -14,8 +12,6 @@ from smite.guide.lowpass import kept_frequencies, lowpass_energy, lowpass_mask, 
 from smite.guide.voting import temporal_vote, vote_range
 
 __all__ = [
-    "ENERGIES",
-    "EnergyTerm",
     "LatentAdam",
     "SliceMaps",
     "energy_weights",

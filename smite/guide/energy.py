@@ -1,17 +1,18 @@
 """Guidance energies (paper eqs. 5–7): E_total = lambda_track * E_track + lambda_reg * E_reg, as named terms.
 
-A new energy is a function of a slice's maps (`SliceMaps`) and one `ENERGIES` line with the config key of its
-weight; a method uses it by naming it in its `energies` (smite.methods).
+A new energy is a function of a slice's maps (`SliceMaps`) and one line in smite.energies' `ENERGIES` (the function,
+the config key of its weight, the inputs it reads); a method uses it by naming it in its `energies` (smite.methods).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
+from smite.energies import ENERGIES, energy_function
 from smite.guide.lowpass import lowpass_energy
 from smite.learn.losses import class_weights as part_weights  # the same weights as training
 from smite.settings import InferenceSettings
@@ -31,28 +32,24 @@ def tracking_energy(S: torch.Tensor, target_labels: torch.Tensor, weights: torch
 
 @dataclass(frozen=True)
 class SliceMaps:
-    """What the energies of one guided slice compare: its maps S (L, K, R, R), the reference S_ref of the same
-    frames, the voted labels (L, R, R) and the low-pass mask (L, R, R)."""
+    """What the energies of one guided slice compare: its maps S (L, K, R, R) and what smite.energies.INPUTS names:
+    the reference S_ref of the same frames, the voted labels (L, R, R) and the low-pass mask (L, R, R). An input no
+    named energy reads is None (a method guided without the tracking energy votes nothing)."""
 
     S: torch.Tensor
-    reference: torch.Tensor
-    target: torch.Tensor
-    mask: torch.Tensor
+    reference: torch.Tensor | None
+    target: torch.Tensor | None
+    mask: torch.Tensor | None
 
 
-@dataclass(frozen=True)
-class EnergyTerm:
-    """One term of E_total: its function of a slice's maps and the InferenceSettings field of its weight."""
-
-    energy: Callable[[SliceMaps], torch.Tensor]
-    weight_key: str
+def tracking_term(maps: SliceMaps) -> torch.Tensor:
+    """E_track of a slice (eq. 5): its S against its voted labels."""
+    return tracking_energy(maps.S, maps.target)
 
 
-# The guidance energies by name (paper eq. 7); a method lists the ones it uses (smite.methods.Method.energies).
-ENERGIES: dict[str, EnergyTerm] = {
-    "track": EnergyTerm(lambda m: tracking_energy(m.S, m.target), "lambda_track"),  # eq. 5
-    "reg": EnergyTerm(lambda m: lowpass_energy(m.S, m.reference, m.mask), "lambda_reg"),  # eq. 6
-}
+def lowpass_term(maps: SliceMaps) -> torch.Tensor:
+    """E_reg of a slice (eq. 6): its S against S_ref in the low frequencies the mask keeps."""
+    return lowpass_energy(maps.S, maps.reference, maps.mask)
 
 
 def energy_weights(names: Sequence[str], inference: InferenceSettings) -> dict[str, float]:
@@ -67,7 +64,7 @@ def total_energy(maps: SliceMaps, weights: Mapping[str, float]) -> tuple[torch.T
     """
     total, terms = maps.S.new_zeros(()), {}
     for name, weight in weights.items():
-        term = ENERGIES[name].energy(maps) if weight else maps.S.new_zeros(())
+        term = energy_function(name)(maps) if weight else maps.S.new_zeros(())
         total = total + weight * term
         terms[name] = term.detach()
     return total, terms
