@@ -21,13 +21,13 @@ from functools import cached_property
 from typing import Any
 
 from smite.config import deep_merge, method_settings
+from smite.data.kinds import Group
 from smite.data.protocols import (
     COLLECTION_DATASET,
     DAVIS_ZERO_SHOT,
     PROTOCOLS,
     SMITE50,
     TABLE5_DATASETS,
-    Group,
     video_folder,
 )
 from smite.errors import SmiteInputError

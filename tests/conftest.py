@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from smite.config import method_settings
-from smite.data.synth import SynthSettings, generate_benchmark
+from smite.data.smite50.synth import SynthSettings, generate_benchmark
 from smite.model.backbone import Backbone, load_backbone
 
 REPO = Path(__file__).resolve().parents[1]

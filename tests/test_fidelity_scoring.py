@@ -20,7 +20,7 @@ from PIL import Image
 from smite.data.masks import save_label_png
 from smite.data.protocols import authors_video_length, protocol_frames, video_source
 from smite.data.smite50 import annotated_frames, load_ground_truth
-from smite.data.synth import SynthSettings, generate_benchmark
+from smite.data.smite50.synth import SynthSettings, generate_benchmark
 from smite.data.video import open_video, read_video
 from smite.metrics import evaluate_dirs
 from smite.metrics.folders import at_score_size

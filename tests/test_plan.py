@@ -9,8 +9,10 @@ import pytest
 
 from smite.config import deep_merge, method_settings, read_yaml, train_settings
 from smite.data.clip import Clip
+from smite.data.davis.protocol import ZERO_SHOT_GROUP
+from smite.data.kinds import Group
 from smite.data.layouts import dataset_statistics, generate_layout, prepare
-from smite.data.protocols import ZERO_SHOT_GROUP, Group, held_out_frames, training_frames
+from smite.data.protocols import held_out_frames, training_frames
 from smite.errors import SmiteInputError
 from smite.plan import (
     collections,

@@ -12,17 +12,12 @@ from PIL import Image
 from smite.cli import build_parser, main
 from smite.data import davis, pascal_part, pumavos
 from smite.data.clip import Clip
+from smite.data.davis.synth import DavisSynthSettings, generate_davis
 from smite.data.layouts import generate_layout
 from smite.data.masks import VOC_PALETTE, read_label_png, save_label_png
+from smite.data.pascal_part.synth import PascalPartSynthSettings, generate_pascal_part
+from smite.data.pumavos.synth import PumavosSynthSettings, generate_pumavos
 from smite.data.references import load_references
-from smite.data.synth import (
-    DavisSynthSettings,
-    PascalPartSynthSettings,
-    PumavosSynthSettings,
-    generate_davis,
-    generate_pascal_part,
-    generate_pumavos,
-)
 from smite.errors import SmiteInputError
 
 H, W = 16, 24
@@ -397,3 +392,32 @@ def test_synth_command_layouts(tmp_path: Path, capsys: pytest.CaptureFixture[str
     with pytest.raises(SystemExit) as stop:
         main(["synth", str(tmp_path / "x"), "--layout", "kitti"])
     assert stop.value.code == 2
+
+
+def test_every_dataset_is_one_package_exporting_one_dataset_type() -> None:
+    """Each DATASET_TYPES entry is its package's DATASET (smite.data.<package>), and what it holds has one signature
+    per role whatever the dataset: items(root), synthetic(out_dir, **settings), toy(root, spec, settings), a video's
+    source(root, folder, video) and clip(root, group, video, parts), annotated(root, folder, video), and
+    statistics(root)."""
+    import importlib
+    import inspect
+
+    from smite.data.protocols import DATASET_TYPES
+
+    packages = {"smite50": "smite50", "pumavos": "pumavos", "davis2016": "davis", "pascal_part": "pascal_part"}
+    assert set(packages) == set(DATASET_TYPES)
+
+    def arity(function) -> tuple[int, bool]:
+        parameters = inspect.signature(function).parameters.values()
+        return (sum(p.kind == p.POSITIONAL_OR_KEYWORD for p in parameters),
+                any(p.kind == p.VAR_KEYWORD for p in parameters))
+
+    for key, package in packages.items():
+        kind = DATASET_TYPES[key]
+        assert importlib.import_module(f"smite.data.{package}").DATASET is kind, key
+        assert arity(kind.items) == (1, False) and arity(kind.synthetic) == (1, True) and arity(kind.toy) == (3, False)
+        if kind.statistics is not None:
+            assert arity(kind.statistics) == (1, False), key
+        if kind.videos is not None:
+            assert arity(kind.videos.source) == (3, False) and arity(kind.videos.clip) == (4, False), key
+            assert kind.videos.annotated is None or arity(kind.videos.annotated) == (3, False), key

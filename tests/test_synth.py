@@ -10,7 +10,8 @@ import pytest
 
 from smite.data.references import load_references
 from smite.data.smite50 import list_categories, list_videos, load_video_clip, reference_dir
-from smite.data.synth import CATEGORY_PARTS, SynthSettings, generate_benchmark, render_reference, render_video
+from smite.data.smite50.synth import SynthSettings, generate_benchmark
+from smite.data.synth import CATEGORY_PARTS, render_reference, render_video
 from smite.errors import SmiteInputError
 
 TINY = SynthSettings(references_per_category=2, videos_per_category=1, min_frames=12, max_frames=12)

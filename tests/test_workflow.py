@@ -482,39 +482,39 @@ def test_adding_a_table_is_one_spec(tmp_path):
     assert "results/embedded/tables/table13.html" in block
 
 
-PARTS_VIDEO_MODULE = '''"""The walk-through's new dataset: sequences of frames with part labels. Its layout is
-PUMaVOS's here, so the reader is PUMaVOS's; a dataset of another layout has its own functions of the same
-signatures."""
+PARTS_VIDEO_PACKAGE = '''"""The walk-through's new dataset: sequences of frames with part labels. Its layout is
+PUMaVOS's here, so its functions are PUMaVOS's; a dataset of another layout has its own, of the same signatures."""
 
-from smite.data.pumavos import frames_dir, list_sequences, load_sequence, training_frames
+from smite.data.kinds import DatasetType, VideoLayout
+from smite.data.pumavos import list_sequences, read_clip, synth, toy, training_frames, video_source
+from smite.data.pumavos.protocol import groups, write_references
 
-__all__ = ["frames_dir", "list_sequences", "load_sequence", "training_frames"]
+DATASET = DatasetType(items=list_sequences, synthetic=synth.synthetic, toy=toy.write,
+                      videos=VideoLayout(video_source, read_clip))
+
+__all__ = ["DATASET", "groups", "training_frames", "write_references"]
 '''
 
 
-def test_adding_a_dataset_is_its_module_and_one_line_in_each_registry(tmp_path):
-    """docs/architecture.md, 'Add a dataset', in a copy of the project: its module, one DatasetType and one
-    Protocol line, its section in the schema and the run config, and a table that reports it. The DAG then
+def test_adding_a_dataset_is_its_package_and_one_line_in_each_registry(tmp_path):
+    """docs/architecture.md, 'Add a dataset', in a copy of the project: its package exporting its DATASET, one line
+    in DATASET_TYPES and one Protocol line, its section in the schema and the run config, and a table that reports
+    it. The DAG then
     prepares it, trains a model per sequence on its own frames, segments and scores its videos and builds the
     table from those metrics, with nothing else changed."""
     repo = _copy_repo(tmp_path)
     shutil.copytree(REPO / "smite", repo / "smite", ignore=shutil.ignore_patterns("__pycache__"))
-    (repo / "smite" / "data" / "parts_video.py").write_text(PARTS_VIDEO_MODULE)
+    (repo / "smite" / "data" / "parts_video").mkdir()
+    (repo / "smite" / "data" / "parts_video" / "__init__.py").write_text(PARTS_VIDEO_PACKAGE)
     protocols = repo / "smite" / "data" / "protocols.py"
     text = protocols.read_text()
-    imports, dataset_anchor, protocol_anchor = ("from smite.data import davis, pumavos, smite50, statistics, toy\n",
-                                                '    "davis2016": DatasetType(\n', "    DAVIS_ZERO_SHOT: Protocol(")
+    imports, dataset_anchor, protocol_anchor = ("from smite.data import davis, pascal_part, pumavos, smite50\n",
+                                                '    "davis2016": davis.DATASET,\n', "    DAVIS_ZERO_SHOT: Protocol(")
     assert imports in text and dataset_anchor in text and protocol_anchor in text
     protocols.write_text(text.replace(imports, imports + "from smite.data import parts_video\n").replace(
-        dataset_anchor, (
-            '    "parts_video": DatasetType(\n'
-            "        parts_video.list_sequences, _synthetic(PumavosSynthSettings, generate_pumavos),\n"
-            "        toy.write_pumavos,\n"
-            "        VideoLayout(lambda root, folder, video: parts_video.frames_dir(root, video),\n"
-            "                    lambda root, group, video, parts: parts_video.load_sequence(root, video, parts))),\n"
-            + dataset_anchor)).replace(protocol_anchor, (
-                '    "parts_video": Protocol("parts_video", pumavos_groups, parts_video.training_frames,\n'
-                "                            _pumavos_references),\n" + protocol_anchor)))
+        dataset_anchor, '    "parts_video": parts_video.DATASET,\n' + dataset_anchor).replace(protocol_anchor, (
+            '    "parts_video": Protocol("parts_video", parts_video.groups, parts_video.training_frames,\n'
+            "                            parts_video.write_references),\n" + protocol_anchor)))
     schema = repo / "config" / "schema.yaml"
     schema_anchor = "      pumavos:\n        type: object\n"
     assert schema_anchor in schema.read_text()

@@ -1,4 +1,4 @@
-"""Data layer: clips, video and mask I/O, reference sets, dataset readers, synthetic benchmark.
+"""Data layer: clips, video and mask I/O, reference sets, one package per dataset, the synthetic objects.
 
 Names are imported from their submodules on first use (PEP 562), so that `import smite.data.masks` in a job
 that only segments does not load the synthetic generator, the downloader and their dependencies.
@@ -16,9 +16,10 @@ _SUBMODULE = {
     **dict.fromkeys(["ReferenceSet", "load_references", "save_references"], "references"),
     **dict.fromkeys(["export_label_pngs", "list_categories", "list_videos", "load_video_clip", "read_frames_numbers",
                      "read_ground_truth", "write_ground_truth"], "smite50"),
-    **dict.fromkeys(["DavisSynthSettings", "PascalPartSynthSettings", "PumavosSynthSettings", "SynthSettings",
-                     "generate_benchmark", "generate_davis", "generate_pascal_part",
-                     "generate_pumavos"], "synth"),
+    **dict.fromkeys(["SynthSettings", "generate_benchmark"], "smite50.synth"),
+    **dict.fromkeys(["PumavosSynthSettings", "generate_pumavos"], "pumavos.synth"),
+    **dict.fromkeys(["DavisSynthSettings", "generate_davis"], "davis.synth"),
+    **dict.fromkeys(["PascalPartSynthSettings", "generate_pascal_part"], "pascal_part.synth"),
     **dict.fromkeys(["read_video", "write_frames", "write_video"], "video"),
 }
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from smite.atomic import atomic_output
-from smite.data.protocols import DATASET_TYPES, DatasetType
+from smite.data.kinds import DatasetType
+from smite.data.protocols import DATASET_TYPES
 from smite.data.roots import MANIFEST
 from smite.errors import SmiteInputError
 

@@ -1,6 +1,7 @@
 """Table 5's dataset statistics, read from the ground truth present: videos, parts per video, multi-part videos.
 
-Only annotation files are read (never frames), so a full real dataset takes seconds to minutes.
+What the datasets' `statistics` (in their packages) share. Only annotation files are read (never frames), so a
+full real dataset takes seconds to minutes.
 A video's parts are the distinct non-background labels in the union of its annotated frames.
 """
 
@@ -12,18 +13,15 @@ from typing import Any
 
 import numpy as np
 
-from smite.data import davis, pumavos, smite50
-from smite.data.masks import read_label_png
-from smite.data.references import PARTS_FILE, read_parts
 
-
-def _part_count(label_maps: list[np.ndarray]) -> int:
+def part_count(label_maps: list[np.ndarray]) -> int:
     """Distinct foreground labels over a video's annotated frames."""
     present = set().union(*(np.unique(labels).tolist() for labels in label_maps)) if label_maps else set()
     return len(present - {0})
 
 
-def _summary(training: int, parts_per_video: list[int]) -> dict[str, Any]:
+def summary(training: int, parts_per_video: list[int]) -> dict[str, Any]:
+    """A dataset's row of Table 5 from its training-video count and each test video's part count."""
     return {
         "training videos": training,
         "testing videos": len(parts_per_video),
@@ -33,31 +31,8 @@ def _summary(training: int, parts_per_video: list[int]) -> dict[str, Any]:
     }
 
 
-def smite50_statistics(root: str | Path) -> dict[str, Any]:
-    """Every video of every category: SMITE-50 trains on images, so it has no training videos."""
-    counts = []
-    for category in smite50.list_categories(root):
-        num_parts = len(read_parts(smite50.reference_dir(root, category) / PARTS_FILE))
-        for video in smite50.list_videos(root, category):
-            counts.append(_part_count(list(smite50.load_ground_truth(root, category, video, num_parts).values())))
-    return _summary(0, counts)
-
-
-def _annotation_labels(folder: Path, read: Callable[[Path], np.ndarray]) -> list[np.ndarray]:
+def annotation_labels(folder: Path, read: Callable[[Path], np.ndarray]) -> list[np.ndarray]:
     """Every annotation PNG of a sequence folder, read as a label map."""
     return [read(path) for path in sorted(folder.glob("*.png"))]
 
 
-def pumavos_statistics(root: str | Path) -> dict[str, Any]:
-    """Every sequence is a test video (XMem++ trains on DAVIS / YouTube-VOS, not on PUMaVOS)."""
-    counts = [_part_count(_annotation_labels(pumavos.annotations_dir(root, seq), read_label_png))
-              for seq in pumavos.list_sequences(root)]
-    return _summary(0, counts)
-
-
-def davis_statistics(root: str | Path) -> dict[str, Any]:
-    """Train and val sequences of ImageSets/480p; the val ones are the test videos."""
-    train = davis.read_split(root, "train")
-    counts = [_part_count(_annotation_labels(davis.annotations_dir(root, seq), davis.read_object_mask))
-              for seq in davis.read_split(root, "val")]
-    return _summary(len(train), counts)

@@ -2,9 +2,10 @@
 
 Why: the paper configuration's DAG (downloads, the four readers, the per-category table columns) has to
 run somewhere the real data cannot be fetched. A smoke run (config/paper_smoke.yaml) lists the paper's
-categories, parts and videos; this module writes objects of the synthetic generator under those names, in
-SMITE-50's, PUMaVOS's, DAVIS-2016's and SLiMe's PASCAL-Part layouts, and packs the downloadable ones into
-zip archives shaped like the real ones (one top folder where the real archive has one).
+categories, parts and videos; each dataset package's `toy.write` puts objects of the synthetic generator under
+those names in its layout (SMITE-50's, PUMaVOS's, DAVIS-2016's, SLiMe's PASCAL-Part), with the helpers here, and
+this module packs the downloadable ones into zip archives shaped like the real ones (one top folder where the real
+archive has one).
 
 The synthetic objects have four parts; a category with more is given them by cutting each object part into
 vertical bands, one per extra name (fewer: the last parts merge), so every named part is present.
@@ -16,26 +17,15 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from smite.atomic import atomic_dir, atomic_output
-from smite.data import davis, pascal_part, pumavos
-from smite.data.masks import save_label_png
-from smite.data.references import save_references
-from smite.data.smite50 import FRAMES_NUMBERS, GROUND_TRUTH_DIR, VIDEOS_DIR, write_ground_truth
-from smite.data.synth import (
-    CATEGORY_PARTS,
-    FPS,
-    DavisSynthSettings,
-    render_reference,
-    render_video,
-    write_davis_sequence,
-)
-from smite.data.video import write_image, write_video
+from smite.data.synth.objects import CATEGORY_PARTS
+from smite.data.synth.render import render_reference, render_video
 from smite.errors import SmiteInputError
 
 BASES = tuple(CATEGORY_PARTS)  # robot, fish, glyph: the synthetic objects the toy categories borrow
@@ -88,80 +78,29 @@ def relabel(labels: np.ndarray, foreground: int) -> np.ndarray:
     return out
 
 
-def _rng(settings: ToySettings, *key: str) -> np.random.Generator:
+def toy_rng(settings: ToySettings, *key: str) -> np.random.Generator:
+    """The generator of one toy item, named by its key (dataset, sequence, ...)."""
     return np.random.default_rng([settings.seed, *(zlib.crc32(k.encode()) for k in key)])
 
 
-def _base(index: int) -> str:
+def base_object(index: int) -> str:
+    """The synthetic object the index-th category of a toy dataset borrows."""
     return BASES[index % len(BASES)]
 
 
-def _video(base: str, settings: ToySettings, foreground: int, *key: str) -> tuple[np.ndarray, np.ndarray]:
-    frames, labels = render_video(base, _rng(settings, *key), settings.frames, settings.size, settings.noise_std)
+def toy_video(base: str, settings: ToySettings, foreground: int, *key: str) -> tuple[np.ndarray, np.ndarray]:
+    """A toy video of object `base` with `foreground` parts: frames and labels."""
+    frames, labels = render_video(base, toy_rng(settings, *key), settings.frames, settings.size, settings.noise_std)
     return frames, relabel(labels, foreground)
 
 
-def _image(base: str, settings: ToySettings, foreground: int, *key: str) -> tuple[np.ndarray, np.ndarray]:
-    image, labels = render_reference(base, _rng(settings, *key), settings.size, settings.noise_std)
+def toy_image(base: str, settings: ToySettings, foreground: int, *key: str) -> tuple[np.ndarray, np.ndarray]:
+    """A toy still image of object `base` with `foreground` parts: image and labels."""
+    image, labels = render_reference(base, toy_rng(settings, *key), settings.size, settings.noise_std)
     return image, relabel(labels, foreground)
 
 
-def write_smite50(root: Path, spec: dict[str, Any], settings: ToySettings) -> None:
-    """SMITE-50 as its authors ship it: reference folders, videos with frames_numbers.txt, per-part PNGs."""
-    annotated = list(range(0, settings.frames, settings.annotate_every))
-    for index, (category, entry) in enumerate(spec["categories"].items()):
-        parts, base = list(entry["parts"]), _base(index)
-        pairs = [_image(base, settings, len(parts) - 1, category, "ref", str(i)) for i in range(settings.references)]
-        names = [f"{category}_ref{i:02d}" for i in range(settings.references)]
-        save_references(root / category, [p[0] for p in pairs], [p[1] for p in pairs], parts, names)
-        for video in entry["videos"]:
-            frames, labels = _video(base, settings, len(parts) - 1, category, video)
-            folder = root / VIDEOS_DIR / category / video
-            write_video(folder / f"{video}.mp4", frames, FPS, kind="lossless")
-            (folder / FRAMES_NUMBERS).write_text(f"{annotated}\n", encoding="utf-8")
-            for t in annotated:
-                write_ground_truth(root / GROUND_TRUTH_DIR / category / video / f"{t:05d}", labels[t], parts)
-
-
-def write_pumavos(root: Path, spec: dict[str, Any], settings: ToySettings) -> None:
-    """PUMaVOS: JPEG frames and palette annotations (every frame, as the tables score frames beyond the shots)."""
-    for index, (sequence, entry) in enumerate(spec["sequences"].items()):
-        foreground = len(entry["parts"]) - 1 if entry.get("parts") else settings.parts
-        frames, labels = _video(_base(index), replace(settings, frames=settings.pumavos_frames), foreground,
-                                "pumavos", sequence)
-        for t, (frame, label) in enumerate(zip(frames, labels, strict=True)):
-            write_image(pumavos.frames_dir(root, sequence) / f"{t:05d}.jpg", frame)
-            save_label_png(pumavos.annotations_dir(root, sequence) / f"{t:05d}.png", label)
-
-
-def write_davis(root: Path, spec: dict[str, Any], settings: ToySettings) -> None:
-    """DAVIS-2016: 480p JPEG frames, 0/255 object masks and the ImageSets split files (the synthetic set's
-    sequence writer, under the config's sequence names)."""
-    config = DavisSynthSettings(seed=settings.seed, size=settings.size, frames=settings.frames,
-                              noise_std=settings.noise_std)
-    for split in ("train", "val"):
-        lines = [line for index, sequence in enumerate(spec[split])
-                 for line in write_davis_sequence(root, sequence, _base(index), _rng(settings, "davis", sequence),
-                                                  config)]
-        path = davis.split_file(root, split)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("".join(lines), encoding="utf-8")
-
-
-def write_pascal_part(root: Path, spec: dict[str, Any], settings: ToySettings) -> None:
-    """SLiMe's PASCAL-Part splits: `<class>/<split>/<stem>.png` with int64 `.npy` label maps."""
-    sizes = {"train_1": 1, "train_10": 10, "val": settings.pascal_images, "test": settings.pascal_images}
-    for index, (cls, entry) in enumerate(spec["classes"].items()):
-        for split in pascal_part.SPLITS:
-            folder = pascal_part.split_dir(root, cls, split)
-            for i in range(sizes[split]):
-                image, labels = _image(_base(index), settings, len(entry["parts"]) - 1, cls, split, str(i))
-                write_image(folder / f"{cls}_{split}_{i:02d}.png", image)
-                with atomic_output(folder / f"{cls}_{split}_{i:02d}.npy") as tmp:
-                    np.save(tmp, labels.astype(np.int64))
-
-
-Writer = Callable[[Path, dict[str, Any], ToySettings], None]  # one of the write_* above (a dataset's `toy`)
+Writer = Callable[[Path, dict[str, Any], ToySettings], None]  # a dataset package's toy.write (its `toy`)
 
 
 def write_toy_dataset(writer: Writer, spec: dict[str, Any], settings: ToySettings, root: str | Path) -> None:

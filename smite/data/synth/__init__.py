@@ -14,38 +14,13 @@ sensor noise. Everything is drawn at twice the output size and reduced with INTE
 (seed, category, item kind, item index), so the same seed gives byte-identical files whatever
 the generation order.
 
-The same objects and videos are also written in the PUMaVOS, DAVIS-2016 and SLiMe PASCAL-Part
-layouts (generate_pumavos, generate_davis, generate_pascal_part; generate_layout picks by name),
-so the tables on those datasets run end to end without the real data.
+This package holds what every layout shares: the objects (`objects`), their rendering (`render`) and the
+generators' common machinery (`common`). Each dataset package writes its own layout with them (its `synth`
+module: smite.data.smite50.synth for SMITE-50, and the PUMaVOS, DAVIS-2016 and SLiMe PASCAL-Part layouts), so the
+tables on those datasets run end to end without the real data.
 """
 
-from smite.data.synth.layouts import (
-    PASCAL_SPLITS,
-    DavisSynthSettings,
-    PascalPartSynthSettings,
-    PumavosSynthSettings,
-    generate_davis,
-    generate_pascal_part,
-    generate_pumavos,
-    write_davis_sequence,
-)
 from smite.data.synth.objects import CATEGORY_PARTS
 from smite.data.synth.render import render_reference, render_video
-from smite.data.synth.smite50 import FPS, SynthSettings, generate_benchmark
 
-__all__ = [
-    "CATEGORY_PARTS",
-    "FPS",
-    "PASCAL_SPLITS",
-    "DavisSynthSettings",
-    "PascalPartSynthSettings",
-    "PumavosSynthSettings",
-    "SynthSettings",
-    "generate_benchmark",
-    "generate_davis",
-    "generate_pascal_part",
-    "generate_pumavos",
-    "render_reference",
-    "render_video",
-    "write_davis_sequence",
-]
+__all__ = ["CATEGORY_PARTS", "render_reference", "render_video"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -31,6 +32,7 @@ from smite.data.pumavos import (
     sequence_folders,
 )
 from smite.data.references import save_references
+from smite.data.statistics import annotation_labels, part_count, summary
 from smite.data.video import read_image
 from smite.errors import SmiteInputError
 
@@ -50,7 +52,7 @@ __all__ = [
 RESOLUTION = "480p"
 JPEG_DIR, ANNOTATIONS_DIR, IMAGE_SETS_DIR = "JPEGImages", "Annotations", "ImageSets"
 PARTS = ["background", "object"]
-DATASET = "davis2016"
+NAME = "davis2016"  # the clips' category
 FPS = 24.0  # DAVIS videos are 24 fps
 
 
@@ -123,7 +125,7 @@ def load_sequence(root: str | Path, seq: str) -> Clip:
     frames = read_frames(files)
     annotated = annotation_files(annotations_dir(root, seq), files)
     labels = read_annotations(annotated, read_object_mask, frames.shape[1:3])
-    return Clip(name=seq, frames=frames, parts=list(PARTS), labels=labels, category=DATASET, fps=FPS)
+    return Clip(name=seq, frames=frames, parts=list(PARTS), labels=labels, category=NAME, fps=FPS)
 
 
 def zero_shot_references(
@@ -161,3 +163,26 @@ def semi_supervised_references(clip: Clip, out_dir: str | Path) -> list[tuple[st
     check_no_other_references(out_dir, [name])
     save_references(out_dir, [clip.frames[frame]], [clip.labels[frame]], clip.parts, [name])
     return [(clip.name, frame)]
+
+
+def statistics(root: str | Path) -> dict[str, Any]:
+    """Train and val sequences of ImageSets/480p; the val ones are the test videos."""
+    train = read_split(root, "train")
+    counts = [part_count(annotation_labels(annotations_dir(root, seq), read_object_mask))
+              for seq in read_split(root, "val")]
+    return summary(len(train), counts)
+
+
+def items(root: str | Path) -> list[str]:
+    """What a complete copy holds: the val sequences (the test videos)."""
+    return read_split(root, "val")
+
+
+def video_source(root: str | Path, folder: str, video: str) -> Path:
+    """A sequence's frame folder (`folder` is unused: sequences are told apart by name)."""
+    return frames_dir(root, video)
+
+
+def read_clip(root: str | Path, group: str, video: str, parts: list[str] | None) -> Clip:
+    """A sequence with its object masks (`group` and `parts` are unused: DAVIS-2016 has one object)."""
+    return load_sequence(root, video)

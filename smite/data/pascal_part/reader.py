@@ -84,3 +84,9 @@ def export_ground_truth(items: Sequence[Item], out_dir: str | Path) -> list[Path
         save_label_png(path, labels)
         paths.append(path)
     return paths
+
+
+def items(root: str | Path) -> list[str]:
+    """The classes a complete copy holds: the folders with a test split."""
+    root = Path(root)
+    return sorted(p.name for p in root.iterdir() if (p / "test").is_dir())

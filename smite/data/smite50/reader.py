@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from natsort import natsorted
@@ -25,6 +26,7 @@ from natsort import natsorted
 from smite.data.clip import Clip
 from smite.data.masks import read_binary_png, save_grey_png, save_label_png
 from smite.data.references import PARTS_FILE, read_parts
+from smite.data.statistics import part_count, summary
 from smite.data.video import VIDEO_SUFFIXES, read_same_size, read_video
 from smite.errors import SmiteInputError
 
@@ -251,3 +253,13 @@ def export_label_pngs(clip: Clip, out_dir: str | Path, exclude: Collection[int] 
         save_label_png(path, labels)
         paths.append(path)
     return paths
+
+
+def statistics(root: str | Path) -> dict[str, Any]:
+    """Every video of every category: SMITE-50 trains on images, so it has no training videos."""
+    counts = []
+    for category in list_categories(root):
+        num_parts = len(read_parts(reference_dir(root, category) / PARTS_FILE))
+        for video in list_videos(root, category):
+            counts.append(part_count(list(load_ground_truth(root, category, video, num_parts).values())))
+    return summary(0, counts)

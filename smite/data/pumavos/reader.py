@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from natsort import natsorted
@@ -22,12 +23,13 @@ from smite.data.clip import Clip
 from smite.data.masks import read_label_png
 from smite.data.references import REFERENCE_SUFFIXES, save_references
 from smite.data.smite50 import export_label_pngs
+from smite.data.statistics import annotation_labels, part_count, summary
 from smite.data.video import list_images, read_image, read_same_size
 from smite.errors import SmiteInputError
 
 JPEG_DIR = "JPEGImages"
 ANNOTATIONS_DIR = "Annotations"
-DATASET = "pumavos"
+NAME = "pumavos"  # the clips' category
 FPS = 30.0  # PUMaVOS videos are 30 fps
 
 
@@ -151,7 +153,7 @@ def load_sequence(root: str | Path, seq: str, parts: list[str] | None = None) ->
             raise SmiteInputError(
                 annotated[index], f"label {int(label.max())} but only {len(parts)} parts ({', '.join(parts)})"
             )
-    return Clip(name=seq, frames=frames, parts=list(parts), labels=labels, category=DATASET, fps=FPS)
+    return Clip(name=seq, frames=frames, parts=list(parts), labels=labels, category=NAME, fps=FPS)
 
 
 def training_frames(clip: Clip, shots: int) -> list[int]:
@@ -198,3 +200,20 @@ def export_ground_truth(clip: Clip, out_dir: str | Path, exclude: Iterable[int] 
     skip = set(exclude)
     kept = {index: label for index, label in clip.labels.items() if index not in skip}
     return export_label_pngs(replace(clip, labels=kept), out_dir)
+
+
+def statistics(root: str | Path) -> dict[str, Any]:
+    """Every sequence is a test video (XMem++ trains on DAVIS / YouTube-VOS, not on PUMaVOS)."""
+    counts = [part_count(annotation_labels(annotations_dir(root, seq), read_label_png))
+              for seq in list_sequences(root)]
+    return summary(0, counts)
+
+
+def video_source(root: str | Path, folder: str, video: str) -> Path:
+    """A sequence's frame folder (`folder` is unused: sequences are told apart by name)."""
+    return frames_dir(root, video)
+
+
+def read_clip(root: str | Path, group: str, video: str, parts: list[str] | None) -> Clip:
+    """A sequence with its annotations (`group` is unused: a sequence is its own group)."""
+    return load_sequence(root, video, parts)
