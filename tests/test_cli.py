@@ -385,3 +385,77 @@ def test_adding_an_energy_is_one_function_one_registry_line_and_its_weight(synth
     smite, off, on = masks("smite"), masks("off"), masks("on")
     np.testing.assert_array_equal(off, smite)
     assert (on != smite).any()
+
+
+NEW_PASSES = '''
+
+
+class HoldPass:
+    """The walk-through's identity window pass: the previous pass's maps as they are."""
+
+    def __init__(self, model, variant, inference, trace=None) -> None:
+        self.config = inference
+
+    def window(self, view, posterior, window, maps):
+        return maps
+
+
+class WindowMeanPass(HoldPass):
+    """The walk-through's smoothing window pass: every frame of a window takes the window's mean raw maps."""
+
+    def window(self, view, posterior, window, maps):
+        return InferenceWas(maps.raw.mean(0, keepdim=True).expand_as(maps.raw).clone(), maps.low, maps.high)
+'''
+
+SEGMENT_BY_METHODS = """
+import sys
+from smite.cli import main
+video, model, config, out = sys.argv[1:5]
+for method in sys.argv[5:]:
+    code = main(["segment", video, "--model", model, "--out", f"{out}/{method}", "--device", "cpu", "--method", method,
+                 "--config", config, "--quiet"])
+    assert code == 0, method
+"""
+
+
+def test_adding_a_pass_is_one_class_one_registry_line_and_a_method(synth_root, trained, fast_config, tmp_path):
+    """docs/architecture.md, 'Add an inference pass', in a copy of the library: two window passes (an identity and a
+    window mean of the maps), their PASSES lines and a Method naming each after the reference pass. `smite segment`
+    then runs them: the identity gives Baseline-III's masks to the bit, the mean other masks."""
+    import subprocess
+    import sys
+
+    repo = Path(__file__).parents[1]
+    copy = tmp_path / "copy"
+    shutil.copytree(repo / "smite", copy / "smite", ignore=shutil.ignore_patterns("__pycache__"))
+    passes = copy / "smite" / "segment" / "passes.py"
+    passes.write_text(passes.read_text() + NEW_PASSES)
+    registry = copy / "smite" / "passes.py"
+    entry = '    "vote": PassKind('
+    assert entry in registry.read_text()
+    registry.write_text(registry.read_text().replace(entry, (
+        '    "hold": PassKind("smite.segment.passes:HoldPass", WINDOW, "the maps as they are"),\n'
+        '    "mean": PassKind("smite.segment.passes:WindowMeanPass", WINDOW, "the window mean of the maps"),\n'
+        + entry)))
+    methods = copy / "smite" / "methods.py"
+    method_anchor = '    Method("gsam2", "GSAM2"'
+    assert method_anchor in methods.read_text()
+    methods.write_text(methods.read_text().replace(method_anchor, (
+        '    Method("hold", "Baseline-III held", "embeddings", "hold", public=True, inflated=True,\n'
+        '           passes=("reference", "hold")),\n'
+        '    Method("mean", "Baseline-III window mean", "embeddings", "mean", public=True, inflated=True,\n'
+        '           passes=("reference", "mean")),\n' + method_anchor)))
+    out = tmp_path / "out"
+    out.mkdir()
+    video = video_path(synth_root, "fish", "fish_00")
+    result = subprocess.run([sys.executable, "-c", SEGMENT_BY_METHODS, str(video), str(trained), str(fast_config),
+                             str(out), "baseline3", "hold", "mean"], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=600, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(copy), "OMP_NUM_THREADS": "2"})
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    def masks(name: str) -> np.ndarray:
+        return np.stack([read_label_png(p) for p in sorted((out / name / "masks").glob("*.png"))])
+
+    baseline3, hold, mean = masks("baseline3"), masks("hold"), masks("mean")
+    np.testing.assert_array_equal(hold, baseline3)
+    assert (mean != baseline3).any()
