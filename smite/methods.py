@@ -44,6 +44,8 @@ class Method:
             raise ValueError(f"method {self.name}: its first pass must be a window pass")
         if self.guidance != bool(self.energies):
             raise ValueError(f"method {self.name}: energies are what a guided pass descends; name both or neither")
+        if self.passes and PASSES[self.passes[0]].descends:
+            raise ValueError(f"method {self.name}: a guided pass starts from the maps of a pass before it (S_ref)")
         if self.guidance and not self.inflated:
             raise ValueError(f"method {self.name}: the guided pass runs on windows of the inflated UNet")
         if len([p for p in self.passes if self._pass_tracks(p)]) > 1:

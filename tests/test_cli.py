@@ -317,6 +317,28 @@ def test_a_segmentation_job_reads_the_protocol_frames_and_writes_the_scored_labe
             assert all(Image.open(p).size == (96, 96) for p in scored)
 
 
+def _library_copy(tmp_path: Path) -> Path:
+    """A copy of the smite package (for a walk-through's edits), as the folder to put on PYTHONPATH."""
+    copy = tmp_path / "copy"
+    shutil.copytree(Path(__file__).parents[1] / "smite", copy / "smite", ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+def _run_in_copy(copy: Path, script: str, *args: object) -> None:
+    """`script` in a fresh interpreter that imports the library from `copy`."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", script, *map(str, args)], cwd=copy.parent, capture_output=True,
+                            text=True, timeout=600,
+                            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(copy), "OMP_NUM_THREADS": "2"})
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def _masks(folder: Path) -> np.ndarray:
+    return np.stack([read_label_png(p) for p in sorted((folder / "masks").glob("*.png"))])
+
+
 AREA_ENERGY = '''
 
 def background_area(maps: SliceMaps) -> torch.Tensor:
@@ -347,12 +369,7 @@ def test_adding_an_energy_is_one_function_one_registry_line_and_its_weight(synth
     ENERGIES line (reading S alone), its weight as one InferenceSettings setting, and a Method naming it. `smite
     segment --method smite_area` then descends it: at weight 0 the masks are SMITE's to the bit (a term of weight 0
     is not computed), at weight 50 they move."""
-    import subprocess
-    import sys
-
-    repo = Path(__file__).parents[1]
-    copy = tmp_path / "copy"
-    shutil.copytree(repo / "smite", copy / "smite", ignore=shutil.ignore_patterns("__pycache__"))
+    copy = _library_copy(tmp_path)
     energy = copy / "smite" / "guide" / "energy.py"
     energy.write_text(energy.read_text() + AREA_ENERGY)
     registry = copy / "smite" / "energies.py"
@@ -374,15 +391,9 @@ def test_adding_an_energy_is_one_function_one_registry_line_and_its_weight(synth
     out = tmp_path / "out"
     out.mkdir()
     video = video_path(synth_root, "fish", "fish_00")
-    result = subprocess.run([sys.executable, "-c", SEGMENT_THREE_WAYS, str(video), str(trained), str(fast_config),
-                             str(out)], cwd=tmp_path, capture_output=True, text=True, timeout=600,
-                            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(copy), "OMP_NUM_THREADS": "2"})
-    assert result.returncode == 0, result.stderr[-3000:]
+    _run_in_copy(copy, SEGMENT_THREE_WAYS, video, trained, fast_config, out)
 
-    def masks(name: str) -> np.ndarray:
-        return np.stack([read_label_png(p) for p in sorted((out / name / "masks").glob("*.png"))])
-
-    smite, off, on = masks("smite"), masks("off"), masks("on")
+    smite, off, on = (_masks(out / name) for name in ("smite", "off", "on"))
     np.testing.assert_array_equal(off, smite)
     assert (on != smite).any()
 
@@ -422,12 +433,7 @@ def test_adding_a_pass_is_one_class_one_registry_line_and_a_method(synth_root, t
     """docs/architecture.md, 'Add an inference pass', in a copy of the library: two window passes (an identity and a
     window mean of the maps), their PASSES lines and a Method naming each after the reference pass. `smite segment`
     then runs them: the identity gives Baseline-III's masks to the bit, the mean other masks."""
-    import subprocess
-    import sys
-
-    repo = Path(__file__).parents[1]
-    copy = tmp_path / "copy"
-    shutil.copytree(repo / "smite", copy / "smite", ignore=shutil.ignore_patterns("__pycache__"))
+    copy = _library_copy(tmp_path)
     passes = copy / "smite" / "segment" / "passes.py"
     passes.write_text(passes.read_text() + NEW_PASSES)
     registry = copy / "smite" / "passes.py"
@@ -448,14 +454,8 @@ def test_adding_a_pass_is_one_class_one_registry_line_and_a_method(synth_root, t
     out = tmp_path / "out"
     out.mkdir()
     video = video_path(synth_root, "fish", "fish_00")
-    result = subprocess.run([sys.executable, "-c", SEGMENT_BY_METHODS, str(video), str(trained), str(fast_config),
-                             str(out), "baseline3", "hold", "mean"], cwd=tmp_path, capture_output=True, text=True,
-                            timeout=600, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(copy), "OMP_NUM_THREADS": "2"})
-    assert result.returncode == 0, result.stderr[-3000:]
+    _run_in_copy(copy, SEGMENT_BY_METHODS, video, trained, fast_config, out, "baseline3", "hold", "mean")
 
-    def masks(name: str) -> np.ndarray:
-        return np.stack([read_label_png(p) for p in sorted((out / name / "masks").glob("*.png"))])
-
-    baseline3, hold, mean = masks("baseline3"), masks("hold"), masks("mean")
+    baseline3, hold, mean = (_masks(out / name) for name in ("baseline3", "hold", "mean"))
     np.testing.assert_array_equal(hold, baseline3)
     assert (mean != baseline3).any()

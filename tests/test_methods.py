@@ -56,6 +56,7 @@ def test_a_method_names_passes_and_energies_that_fit() -> None:
     for changes, message in [({"passes": ("reference", "unknown")}, "not in PASSES"),
                              ({"energies": ("track", "area")}, "not in PASSES or ENERGIES"),
                              ({"passes": ("vote", "guided")}, "first pass must be a window pass"),
+                             ({"passes": ("guided",)}, "a pass before it"),
                              ({"passes": ("reference",)}, "name both or neither"),
                              ({"energies": ()}, "name both or neither"),
                              ({"inflated": False}, "inflated UNet"),

@@ -18,6 +18,7 @@ from smite.model.segmenter import PartSegmenter, resize_labels, to_model_input
 from smite.model.was import InferenceWas, label_map
 from smite.passes import PASSES, WINDOW, pass_runner
 from smite.segment.outputs import Labelled, label_dtype
+from smite.segment.passes import VideoPass, WindowPass
 from smite.segment.streamer import View, Was, WindowStreamer
 from smite.settings import InferenceSettings
 from smite.track.cache import TrackCache
@@ -59,8 +60,14 @@ class Segmenter:
         self.passes = {name: pass_runner(name)(model, self.variant, inference, trace) for name in self.variant.passes}
 
     @property
-    def window_passes(self) -> list[Any]:
+    def window_passes(self) -> list[WindowPass]:
+        """The method's window passes, in order."""
         return [runner for name, runner in self.passes.items() if PASSES[name].scope == WINDOW]
+
+    @property
+    def video_passes(self) -> list[VideoPass]:
+        """The method's video passes, in order (after the window passes)."""
+        return [self.passes[name] for name in self.variant.video_passes]
 
     def encode(self, frames: np.ndarray, box: tuple[int, int, int, int] | None = None) -> LatentPosterior:
         """The VAE posterior of the frames (or of a crop of the model input; WindowStreamer.encode)."""
@@ -118,7 +125,7 @@ class Segmenter:
         self.check_tracks(tracks)
         dtype = label_dtype(self.model.num_parts)
         size, score = self.model.backbone.image_size, self.config.score_size
-        video_passes = [self.passes[name] for name in self.variant.video_passes]
+        video_passes = self.video_passes
         if not video_passes:
             for index, frame, was in self.stream(buffer, tracks, progress):
                 full = was.at(size).argmax(1)[0].cpu().numpy()  # at the model's input size, as the authors output
