@@ -436,7 +436,7 @@ def test_adding_a_method_is_one_registry_line(tmp_path):
     registry = repo / "smite" / "methods.py"
     anchor = '    Method("smite", "SMITE (ours)"'
     line = ('    Method("smite_reg", "SMITE (low-pass regulariser only)", "two-phase", "smite_reg", inflated=True,\n'
-            '           energies=("reg",)),\n')
+            '           passes=GUIDED, energies=("reg",)),\n')
     registry.write_text(registry.read_text().replace(anchor, line + anchor))
     schema = repo / "config" / "schema.yaml"
     schema.write_text(schema.read_text().replace("enum: [baseline1, baseline2, baseline3, gsam2, smite]",
