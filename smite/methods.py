@@ -49,7 +49,7 @@ class Method:
         if self.guidance and not self.inflated:
             raise ValueError(f"method {self.name}: the guided pass runs on windows of the inflated UNet")
         if len([p for p in self.passes if self._pass_tracks(p)]) > 1:
-            raise ValueError(f"method {self.name}: one of its passes may read trajectories")
+            raise ValueError(f"method {self.name}: at most one of its passes may read trajectories")
 
     @property
     def guidance(self) -> bool:
