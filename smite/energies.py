@@ -11,11 +11,12 @@ setting of its weight. Torch-free, beside the method registry: a function is imp
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+
+from smite.registry import named
 
 VOTE = "target"  # the slice's labels voted along the trajectories (Algorithm 1)
 INPUTS = (VOTE, "reference", "mask")  # what a slice offers beside S: voted labels, S_ref, the low-pass mask
@@ -50,5 +51,4 @@ def reads(names: Iterable[str], item: str) -> bool:
 @cache
 def energy_function(name: str) -> Callable[[Any], Any]:
     """The function of energy `name` (imported on first use)."""
-    module, function = ENERGIES[name].function.split(":")
-    return getattr(importlib.import_module(module), function)
+    return named(ENERGIES[name].function)

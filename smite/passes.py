@@ -12,9 +12,10 @@ Torch-free, beside the method registry: an implementation is imported when a Seg
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import Any
+
+from smite.registry import named
 
 WINDOW, VIDEO = "window", "video"
 
@@ -46,5 +47,4 @@ PASSES: dict[str, PassKind] = {
 
 def pass_runner(name: str) -> Any:
     """The class implementing pass `name` (imported on call)."""
-    module, attribute = PASSES[name].runner.split(":")
-    return getattr(importlib.import_module(module), attribute)
+    return named(PASSES[name].runner)

@@ -20,6 +20,7 @@ from typing import Any
 
 from smite.errors import SmiteInputError
 from smite.hub import COTRACKER_INSTALL, model_file
+from smite.registry import named
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,7 @@ def make_tracker(name: str, inference: Any, weights: Any = None) -> Any:
         if weights is None:
             raise SmiteInputError(None, f"the tracker {name} needs its weights (models.{kind.model_key})")
         path = model_file(weights)
-    module, function = kind.factory.split(":")
-    factory: Callable[[Any, Path | None], Any] = getattr(importlib.import_module(module), function)
+    factory: Callable[[Any, Path | None], Any] = named(kind.factory)
     return factory(getattr(inference, kind.settings) if kind.settings else None, path)
 
 

@@ -8,6 +8,7 @@ the whole video's maps. Each is built from the model, the method, the inference 
 from __future__ import annotations
 
 import logging
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
 import torch
@@ -120,6 +121,11 @@ class GuidedPass(_ModelPass):
     def schedule(self) -> tuple[DDIMScheduler, list[int]]:
         """DDIM scheduler and the guided timesteps: the last `guided_timesteps` of a `schedule_steps`-step
         schedule shifted by `timestep_shift` (authors: 1000 steps, 4, +100 -> 104, 103, 102, 101)."""
+        return self._schedule
+
+    @cached_property
+    def _schedule(self) -> tuple[DDIMScheduler, list[int]]:
+        # made once per pass: DDIMScheduler.step reads the scheduler and never changes it
         config = self.config
         scheduler = DDIMScheduler.from_config(self.model.backbone.scheduler.config)
         scheduler.set_timesteps(config.schedule_steps)

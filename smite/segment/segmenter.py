@@ -58,16 +58,10 @@ class Segmenter:
         model_input = model_input or (lambda frames: to_model_input(frames, model.backbone.image_size))
         self.streamer = WindowStreamer(model, inference, self.draws, model_input)
         self.passes = {name: pass_runner(name)(model, self.variant, inference, trace) for name in self.variant.passes}
-
-    @property
-    def window_passes(self) -> list[WindowPass]:
-        """The method's window passes, in order."""
-        return [runner for name, runner in self.passes.items() if PASSES[name].scope == WINDOW]
-
-    @property
-    def video_passes(self) -> list[VideoPass]:
-        """The method's video passes, in order (after the window passes)."""
-        return [self.passes[name] for name in self.variant.video_passes]
+        # the window passes run in order on each window, then the video passes on the whole video's maps
+        self.window_passes: list[WindowPass] = [runner for name, runner in self.passes.items()
+                                                if PASSES[name].scope == WINDOW]
+        self.video_passes: list[VideoPass] = [self.passes[name] for name in self.variant.video_passes]
 
     def encode(self, frames: np.ndarray, box: tuple[int, int, int, int] | None = None) -> LatentPosterior:
         """The VAE posterior of the frames (or of a crop of the model input; WindowStreamer.encode)."""

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from smite.atomic import atomic_output
 from smite.data.davis import reader as davis
 from smite.data.masks import save_grey_png
-from smite.data.synth.common import build_atomically, check_config, item_rng, layout_manifest
+from smite.data.synth.common import build_atomically, check_config, item_rng, layout_manifest, plain_settings
 from smite.data.synth.render import render_video
 from smite.data.video import write_image
 
@@ -85,6 +84,4 @@ def write_davis_sequence(
     return lines
 
 
-def synthetic(out_dir: Path, **settings: Any) -> dict:
-    """The synthetic stand-in from plain settings (a run config's `synth:` section): DavisSynthSettings's fields."""
-    return generate_davis(out_dir, DavisSynthSettings(**settings))
+synthetic = plain_settings(DavisSynthSettings, generate_davis)  # the DatasetType's `synthetic`

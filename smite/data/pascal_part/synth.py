@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from smite.atomic import atomic_output
 from smite.data.pascal_part import reader as pascal_part
-from smite.data.synth.common import build_atomically, check_config, item_rng, layout_manifest
+from smite.data.synth.common import build_atomically, check_config, item_rng, layout_manifest, plain_settings
 from smite.data.synth.objects import CATEGORY_PARTS
 from smite.data.synth.render import render_reference
 from smite.data.video import write_image
@@ -69,7 +68,4 @@ def _write_pascal_split(root: Path, category: str, split: str, config: PascalPar
     return stems
 
 
-def synthetic(out_dir: Path, **settings: Any) -> dict:
-    """The synthetic stand-in from plain settings (a run config's `synth:` section): the fields of
-    PascalPartSynthSettings."""
-    return generate_pascal_part(out_dir, PascalPartSynthSettings(**settings))
+synthetic = plain_settings(PascalPartSynthSettings, generate_pascal_part)  # the DatasetType's `synthetic`

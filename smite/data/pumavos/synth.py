@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from smite.data.masks import save_label_png
 from smite.data.pumavos import reader as pumavos
-from smite.data.synth.common import build_atomically, check_config, item_rng, layout_manifest
+from smite.data.synth.common import build_atomically, check_config, item_rng, layout_manifest, plain_settings
 from smite.data.synth.objects import CATEGORY_PARTS
 from smite.data.synth.render import render_video
 from smite.data.video import write_image
@@ -74,6 +73,4 @@ def _write_pumavos_sequence(root: Path, category: str, index: int, config: Pumav
     return name, {"category": category, "parts": parts, "frames": config.frames, "annotated": annotated}
 
 
-def synthetic(out_dir: Path, **settings: Any) -> dict:
-    """The synthetic stand-in from plain settings (a run config's `synth:` section): PumavosSynthSettings's fields."""
-    return generate_pumavos(out_dir, PumavosSynthSettings(**settings))
+synthetic = plain_settings(PumavosSynthSettings, generate_pumavos)  # the DatasetType's `synthetic`

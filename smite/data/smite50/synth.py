@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from smite.atomic import atomic_output
 from smite.data.references import save_references
 from smite.data.smite50.reader import FRAMES_NUMBERS, GROUND_TRUTH_DIR, VIDEOS_DIR, write_ground_truth
-from smite.data.synth.common import build_atomically, check_config, item_rng
+from smite.data.synth.common import build_atomically, check_config, item_rng, plain_settings
 from smite.data.synth.objects import CATEGORY_PARTS
 from smite.data.synth.render import render_reference, render_video
 from smite.data.video import write_video
@@ -117,6 +116,4 @@ def _manifest(config: SynthSettings, categories: dict) -> dict:
     }
 
 
-def synthetic(out_dir: Path, **settings: Any) -> dict:
-    """The synthetic benchmark from plain settings (a run config's `synth:` section): SynthSettings' fields."""
-    return generate_benchmark(out_dir, SynthSettings(**settings))
+synthetic = plain_settings(SynthSettings, generate_benchmark)  # the DatasetType's `synthetic`

@@ -54,3 +54,13 @@ def layout_manifest(layout: str, config: Any, body: dict) -> dict:
     """Manifest of a generated layout: generator, layout name, config (JSON-ready) and `body`."""
     config_dict = asdict(config) | {"categories": list(config.categories)}
     return {"generator": "smite.data.synth", "layout": layout, "config": config_dict} | body
+
+
+def plain_settings(settings_type: type, generate: Callable[[Path, Any], dict]) -> Callable[..., dict]:
+    """A layout's `synthetic(out_dir, **settings)`: `generate` from plain settings (a run config's `synth:` section),
+    the fields of `settings_type`."""
+
+    def synthetic(out_dir: Path, **settings: Any) -> dict:
+        return generate(out_dir, settings_type(**settings))
+
+    return synthetic
